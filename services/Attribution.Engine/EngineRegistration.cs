@@ -1,0 +1,44 @@
+using Attribution.Engine.AttributionConsumer.RecordingCartEvents;
+using Attribution.Engine.Journeys;
+using Attribution.Engine.RevenueProjector.VisitorCarts;
+using Attribution.EventStore;
+using Attribution.EventStore.Projections;
+using Attribution.ServiceDefaults;
+using Attribution.ServiceDefaults.Configuration;
+using Attribution.ServiceDefaults.Messaging;
+using MassTransit;
+
+namespace Attribution.Engine;
+
+/// <summary>The engine's two units, each registered by one call.</summary>
+public static class EngineRegistration
+{
+    /// <summary>The whole engine process: defaults, event store, attribution consumer, revenue projector.</summary>
+    public static IHostApplicationBuilder AddAttributionEngine(this IHostApplicationBuilder builder)
+    {
+        var settings = builder.AddAttributionDefaults("attribution-engine");
+        builder.Services.AddAttributionEventStore();
+        builder.Services.AddAttributionConsumer(settings);
+        builder.Services.AddRevenueProjector();
+        return builder;
+    }
+
+    /// <summary>The stored event types and projections (shared by both units and by replay tooling).</summary>
+    public static IServiceCollection AddAttributionEventStore(this IServiceCollection services) =>
+        services.AddEventStore(store =>
+        {
+            store.Events.RegisterVisitorEvents();
+            store.AddProjection(new VisitorCartProjection(), ProjectionLifecycle.Async);
+        });
+
+    /// <summary>The attribution consumer: bus -> visitor streams.</summary>
+    public static IServiceCollection AddAttributionConsumer(this IServiceCollection services, AttributionSettings settings) =>
+        services.AddAttributionBus(settings, bus =>
+        {
+            bus.AddConsumer<CartEventReceivedConsumer, CartEventReceivedConsumerDefinition>();
+        });
+
+    /// <summary>The revenue projector: visitor streams -> read models, via the projection daemon.</summary>
+    public static IServiceCollection AddRevenueProjector(this IServiceCollection services) =>
+        services.AddProjectionDaemon();
+}

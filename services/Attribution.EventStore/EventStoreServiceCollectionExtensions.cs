@@ -1,0 +1,35 @@
+using Attribution.EventStore.Projections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+
+namespace Attribution.EventStore;
+
+public static class EventStoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the store (Marten: <c>AddMarten</c>). Needs an <see cref="NpgsqlDataSource"/> in the container.
+    /// Call <see cref="AddProjectionDaemon"/> in the process that should run asynchronous projections.
+    /// </summary>
+    public static IServiceCollection AddEventStore(this IServiceCollection services, Action<EventStoreOptions> configure)
+    {
+        var options = new EventStoreOptions();
+        configure(options);
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<PostgresEventStore>();
+        services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
+        services.TryAddSingleton<ProjectionRunner>();
+        services.TryAddSingleton<DocumentReader>();
+        return services;
+    }
+
+    public static IServiceCollection AddProjectionDaemon(this IServiceCollection services)
+    {
+        services.AddHostedService<ProjectionDaemon>();
+        return services;
+    }
+
+    /// <summary>Creates or upgrades the event store's schema.</summary>
+    public static Task MigrateEventStoreAsync(this NpgsqlDataSource dataSource, CancellationToken ct = default) =>
+        SchemaMigrator.MigrateAsync(dataSource, "event_store", typeof(PostgresEventStore).Assembly, ct);
+}

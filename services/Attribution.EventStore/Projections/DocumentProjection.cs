@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Attribution.EventStore.Projections;
+
+/// <summary>
+/// A projection that folds events into JSON documents keyed by id (Marten's single/multi-stream
+/// aggregations). Subclasses declare the fold: which document an event touches, how a document
+/// starts, and how an event changes it. All three are pure; this base class does the IO.
+/// </summary>
+public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
+{
+    public abstract string Name { get; }
+
+    /// <summary>Documents are stored under this type name; the projection's name by default.</summary>
+    public virtual string DocumentType => Name;
+
+    /// <summary>The id of the document an event changes, or null when the event does not concern this projection.</summary>
+    public abstract string? IdentityOf(StoredEvent e);
+
+    public abstract TDoc Create(string id, StoredEvent first);
+
+    public abstract TDoc Apply(TDoc document, StoredEvent e);
+
+    public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
+    {
+        var relevant = batch.Events
+            .Select(e => (Id: IdentityOf(e), Event: e))
+            .Where(x => x.Id is not null)
+            .GroupBy(x => x.Id!, StringComparer.Ordinal)
+            .ToList();
+        if (relevant.Count == 0) return;
+
+        var documents = await Load(batch.Connection, batch.Transaction, relevant.Select(g => g.Key).ToArray(), ct);
+        var changed = new List<(string Id, TDoc Doc, long Seq)>(relevant.Count);
+        foreach (var group in relevant)
+        {
+            var doc = documents.GetValueOrDefault(group.Key);
+            foreach (var (_, e) in group)
+                doc = Apply(doc ?? Create(group.Key, e), e);
+            changed.Add((group.Key, doc!, group.Max(x => x.Event.Sequence)));
+        }
+
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO event_store.documents (type, id, data, last_seq_id)
+            SELECT $1, * FROM unnest($2::text[], $3::jsonb[], $4::bigint[])
+            ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, last_seq_id = excluded.last_seq_id, updated_at = now()
+            """, batch.Connection, batch.Transaction);
+        cmd.Parameters.AddWithValue(DocumentType);
+        cmd.Parameters.AddWithValue(changed.Select(c => c.Id).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter
+        {
+            Value = changed.Select(c => JsonSerializer.Serialize(c.Doc, EventTypeRegistry.SerializerOptions)).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+        });
+        cmd.Parameters.AddWithValue(changed.Select(c => c.Seq).ToArray());
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("DELETE FROM event_store.documents WHERE type = $1", connection, transaction);
+        cmd.Parameters.AddWithValue(DocumentType);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<Dictionary<string, TDoc>> Load(NpgsqlConnection connection, NpgsqlTransaction tx, string[] ids, CancellationToken ct)
+    {
+        var docs = new Dictionary<string, TDoc>(StringComparer.Ordinal);
+        await using var cmd = new NpgsqlCommand(
+            "SELECT id, data::text FROM event_store.documents WHERE type = $1 AND id = ANY($2) FOR UPDATE", connection, tx);
+        cmd.Parameters.AddWithValue(DocumentType);
+        cmd.Parameters.AddWithValue(ids);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            docs[reader.GetString(0)] = JsonSerializer.Deserialize<TDoc>(reader.GetString(1), EventTypeRegistry.SerializerOptions)!;
+        return docs;
+    }
+}

@@ -1,0 +1,34 @@
+using Npgsql;
+
+namespace Attribution.EventStore.Projections;
+
+/// <summary>When a projection runs (Marten's <c>ProjectionLifecycle</c>).</summary>
+public enum ProjectionLifecycle
+{
+    /// <summary>In the append transaction: consistent with the events, slows appends.</summary>
+    Inline,
+
+    /// <summary>By the projection daemon after commit, with a stored checkpoint.</summary>
+    Async,
+}
+
+/// <summary>Events handed to a projection, with the transaction its writes must join.</summary>
+public sealed record ProjectionBatch(NpgsqlConnection Connection, NpgsqlTransaction Transaction, IReadOnlyList<StoredEvent> Events);
+
+/// <summary>
+/// A projection. Implementations keep the fold itself pure (see <see cref="DocumentProjection{TDoc}"/>)
+/// and do only load/store here, inside the given transaction, so the checkpoint and the read
+/// model commit together: an event is applied exactly once even across restarts.
+/// </summary>
+public interface IProjection
+{
+    /// <summary>Stable name: the checkpoint key.</summary>
+    string Name { get; }
+
+    Task ApplyAsync(ProjectionBatch batch, CancellationToken ct);
+
+    /// <summary>Deletes everything this projection wrote, before a rebuild.</summary>
+    Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct);
+}
+
+public sealed record ProjectionRegistration(IProjection Projection, ProjectionLifecycle Lifecycle);

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Attribution.EventStore.Projections;
+
+/// <summary>
+/// Runs every asynchronous projection (Marten's async daemon). Wakes on the store's append
+/// notification (LISTEN/NOTIFY) and falls back to a slow poll, so a new event reaches the read
+/// models in milliseconds without hammering the database when idle.
+/// </summary>
+public sealed class ProjectionDaemon(
+    NpgsqlDataSource dataSource,
+    ProjectionRunner runner,
+    EventStoreOptions options,
+    ILogger<ProjectionDaemon> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var projections = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection).ToList();
+        var signals = projections.Select(_ => new AppendSignal()).ToList();
+        var loops = projections.Select((p, i) => RunProjection(p, signals[i], stoppingToken));
+        return Task.WhenAll(loops.Append(Listen(signals, stoppingToken)));
+    }
+
+    private async Task RunProjection(IProjection projection, AppendSignal signal, CancellationToken ct)
+    {
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var applied = await runner.RunOnceAsync(projection, ct);
+                failures = 0;
+                if (applied == 0) await signal.WaitAsync(options.DaemonIdlePoll, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Transient (database restarting) or a bug in a projection: keep the checkpoint, back off, retry.
+                failures++;
+                logger.LogError(ex, "Projection {Projection} failed (attempt {Attempt}); retrying", projection.Name, failures);
+                await Delay(Backoff(failures), ct);
+            }
+        }
+    }
+
+    private async Task Listen(IReadOnlyList<AppendSignal> signals, CancellationToken ct)
+    {
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(ct);
+                connection.Notification += (_, _) => { foreach (var s in signals) s.Pulse(); };
+                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresEventStore.NotificationChannel}", connection))
+                    await listen.ExecuteNonQueryAsync(ct);
+                failures = 0;
+                foreach (var s in signals) s.Pulse(); // catch up on anything appended while not listening
+                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                logger.LogWarning(ex, "Event store notification listener lost its connection; reconnecting");
+                await Delay(Backoff(failures), ct);
+            }
+        }
+    }
+
+    private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, failures)));
+
+    private static async Task Delay(TimeSpan delay, CancellationToken ct)
+    {
+        try { await Task.Delay(delay, ct); }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>A pulse that is never lost between "found nothing" and "start waiting".</summary>
+    private sealed class AppendSignal
+    {
+        private TaskCompletionSource _current = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Pulse() => Volatile.Read(ref _current).TrySetResult();
+
+        public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+        {
+            var tcs = Volatile.Read(ref _current);
+            try { await tcs.Task.WaitAsync(timeout, ct); }
+            catch (TimeoutException) { }
+            Interlocked.CompareExchange(ref _current, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), tcs);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Npgsql;
+
+namespace Attribution.EventStore.Projections;
+
+/// <summary>
+/// Moves one asynchronous projection forward from its checkpoint, and rebuilds it from sequence 0.
+/// The checkpoint row is locked for the whole transaction, so two engine instances (or a rebuild
+/// and the live daemon) never apply the same events twice: they simply take turns.
+/// </summary>
+public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventStore store, EventStoreOptions options)
+{
+    private static readonly Meter Meter = new("Attribution.EventStore");
+    private static readonly Counter<long> Applied = Meter.CreateCounter<long>("event_store.projection.events_applied");
+    private static readonly Histogram<double> Lag = Meter.CreateHistogram<double>("event_store.projection.lag", "ms",
+        "Time from append to projection commit");
+
+    /// <summary>Applies the next batch after the checkpoint. Returns how many events it applied.</summary>
+    public async Task<int> RunOnceAsync(IProjection projection, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct);
+
+        var events = await store.ReadAllAsync(connection, tx, checkpoint, options.DaemonBatchSize, ct);
+        if (events.Count == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return 0;
+        }
+
+        using (StartActivity(projection, events))
+            await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
+        await SaveCheckpoint(connection, tx, projection.Name, events[^1].Sequence, ct);
+        await tx.CommitAsync(ct);
+
+        Applied.Add(events.Count, new KeyValuePair<string, object?>("projection", projection.Name));
+        Lag.Record((DateTimeOffset.UtcNow - events[^1].Timestamp).TotalMilliseconds,
+            new KeyValuePair<string, object?>("projection", projection.Name));
+        return events.Count;
+    }
+
+    /// <summary>
+    /// Deletes what the projection wrote and replays every event from sequence 0, in one
+    /// transaction: readers see the old read model until the new one is complete.
+    /// </summary>
+    public async Task<long> RebuildAsync(IProjection projection, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await LockCheckpoint(connection, tx, projection.Name, ct);
+        await projection.ResetAsync(connection, tx, ct);
+
+        long position = 0, applied = 0;
+        while (true)
+        {
+            var events = await store.ReadAllAsync(connection, tx, position, options.DaemonBatchSize * 5, ct);
+            if (events.Count == 0) break;
+            await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
+            position = events[^1].Sequence;
+            applied += events.Count;
+        }
+
+        await SaveCheckpoint(connection, tx, projection.Name, position, ct);
+        await tx.CommitAsync(ct);
+        return applied;
+    }
+
+    public async Task<long> CheckpointOfAsync(string projectionName, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT last_seq_id FROM event_store.projection_checkpoints WHERE name = $1");
+        cmd.Parameters.AddWithValue(projectionName);
+        return (long?)await cmd.ExecuteScalarAsync(ct) ?? 0;
+    }
+
+    private static async Task<long> LockCheckpoint(NpgsqlConnection connection, NpgsqlTransaction tx, string name, CancellationToken ct)
+    {
+        await using (var ensure = new NpgsqlCommand(
+            "INSERT INTO event_store.projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection, tx))
+        {
+            ensure.Parameters.AddWithValue(name);
+            await ensure.ExecuteNonQueryAsync(ct);
+        }
+        await using var select = new NpgsqlCommand(
+            "SELECT last_seq_id FROM event_store.projection_checkpoints WHERE name = $1 FOR UPDATE", connection, tx);
+        select.Parameters.AddWithValue(name);
+        return (long)(await select.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task SaveCheckpoint(NpgsqlConnection connection, NpgsqlTransaction tx, string name, long position, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "UPDATE event_store.projection_checkpoints SET last_seq_id = $2, updated_at = now() WHERE name = $1", connection, tx);
+        cmd.Parameters.AddWithValue(name);
+        cmd.Parameters.AddWithValue(position);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    // The batch continues the trace of its first event and links the others, so a request's
+    // trace id reaches the read model (gateway -> broker -> consumer -> projector).
+    private static Activity? StartActivity(IProjection projection, IReadOnlyList<StoredEvent> events)
+    {
+        var contexts = events
+            .Select(e => ActivityContext.TryParse(e.Metadata.TraceParent, null, out var c) ? c : default)
+            .Where(c => c != default)
+            .Distinct()
+            .ToList();
+        var parent = contexts.FirstOrDefault();
+        var activity = PostgresEventStore.Activity.StartActivity(
+            $"project {projection.Name}", ActivityKind.Consumer, parent,
+            links: contexts.Skip(1).Take(64).Select(c => new ActivityLink(c)));
+        activity?.SetTag("event_store.projection", projection.Name);
+        activity?.SetTag("event_store.events", events.Count);
+        return activity;
+    }
+}

@@ -1,0 +1,6 @@
+using Attribution.ServiceDefaults.Companies;
+
+namespace Attribution.Gateway.Auth;
+
+/// <summary>Who is calling, per contract §2: a storefront (public company key) or the store's server (API secret).</summary>
+public sealed record Caller(Company Company, bool IsServer);

@@ -1,0 +1,49 @@
+using System.Text.Json.Serialization;
+using Attribution.Gateway.Admin.Companies;
+using Attribution.Gateway.Http;
+using Attribution.Gateway.Ingestion.Cart;
+using Attribution.Gateway.Ingestion.Publishing;
+using Attribution.Gateway.Visitors;
+using Attribution.ServiceDefaults;
+using Attribution.ServiceDefaults.Messaging;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+namespace Attribution.Gateway;
+
+/// <summary>The gateway's wiring (services) and its routes (endpoints), each in one place.</summary>
+public static class GatewayRegistration
+{
+    public static WebApplicationBuilder AddAttributionGateway(this WebApplicationBuilder builder)
+    {
+        var settings = builder.AddAttributionDefaults("attribution-gateway");
+
+        // Listen where the contract says unless the host was told otherwise (ASPNETCORE_URLS / --urls).
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(settings.GatewayUrl);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = JsonBody.BatchLimit; // per-endpoint limits are tighter (JsonBody)
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10); // slow-client (slowloris) guard
+        });
+
+        builder.Services.AddAttributionBus(settings); // publishes only: no consumers here
+        builder.Services.AddSingleton<EventPublisher>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        return builder;
+    }
+
+    public static WebApplication MapAttributionGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResultStatusCodes = { [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = 503 } });
+
+        app.MapCompanyAdminEndpoints();
+        app.MapCartEndpoint();
+        app.MapVisitorCartEndpoint();
+        return app;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace Attribution.Gateway.Http;
+
+/// <summary>
+/// Reads a JSON request body under the contract's rules: application/json or text/plain (for
+/// sendBeacon), a size limit (413), and malformed JSON as a 400 that names the body, never a 500.
+/// </summary>
+public static class JsonBody
+{
+    public const int SingleEventLimit = 64 * 1024;
+    public const int BatchLimit = 1024 * 1024;
+
+    public static async Task<(JsonDocument? Document, IResult? Failure)> ReadAsync(HttpRequest request, int limit, CancellationToken ct)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(mediaType, "text/plain", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType,
+                "Content-Type must be application/json (or text/plain for sendBeacon)."));
+
+        if (request.ContentLength > limit)
+            return (null, TooLarge(limit));
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit) return (null, TooLarge(limit));
+            buffer.Write(chunk, 0, read);
+        }
+
+        try
+        {
+            return (JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 32 }), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.Validation(new Dictionary<string, string[]>
+            {
+                ["body"] = [$"The body is not valid JSON: {ex.Message}"],
+            }));
+        }
+    }
+
+    private static IResult TooLarge(int limit) =>
+        Problems.Status(StatusCodes.Status413PayloadTooLarge, $"The body is over the limit of {limit / 1024} KiB.");
+}

@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Attribution.Gateway.Ingestion.Validation;
+
+/// <summary>
+/// Reads fields of a JSON object and records what is wrong with each, so one pass names every
+/// bad field. Unknown fields are ignored. Numbers are read as <see cref="decimal"/> from their
+/// JSON text, so money never passes through a binary float.
+/// </summary>
+public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors, string prefix = "")
+{
+    public FieldErrors Errors => errors;
+
+    public static readonly TimeSpan MaxFuture = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan MaxPast = TimeSpan.FromDays(30);
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
+    private static partial Regex FingerprintPattern();
+
+    public string Name(string field) => prefix + field;
+
+    public bool Has(string field) =>
+        body.TryGetProperty(field, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
+
+    public string? Text(string field, int minLength, int maxLength, bool required, bool allowBlank = false)
+    {
+        if (!body.TryGetProperty(field, out var v) || v.ValueKind is JsonValueKind.Null)
+        {
+            if (required) errors.Add(Name(field), $"{field} is required.");
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(Name(field), $"{field} must be a string.");
+            return null;
+        }
+        var s = v.GetString()!;
+        if (!allowBlank && s.Length > 0 && string.IsNullOrWhiteSpace(s))
+            errors.Add(Name(field), $"{field} must not be blank.");
+        else if (s.Length < minLength || s.Length > maxLength)
+            errors.Add(Name(field), minLength == maxLength
+                ? $"{field} must be exactly {minLength} characters."
+                : $"{field} must be {minLength}–{maxLength} characters.");
+        else
+            return s;
+        return null;
+    }
+
+    public string? Fingerprint(string field)
+    {
+        var s = Text(field, 1, 128, required: false);
+        if (s is not null && !FingerprintPattern().IsMatch(s))
+        {
+            errors.Add(Name(field), $"{field} must be 1–128 characters of [A-Za-z0-9._:-].");
+            return null;
+        }
+        return s;
+    }
+
+    public T? Enum<T>(string field, bool required) where T : struct, Enum
+    {
+        var allowed = string.Join(", ", System.Enum.GetNames<T>());
+        if (!Has(field))
+        {
+            if (required) errors.Add(Name(field), $"{field} is required: one of {allowed}.");
+            return null;
+        }
+        var v = body.GetProperty(field);
+        // Case-sensitive on purpose (contract §3): "item_added" is an error, never a guess.
+        if (v.ValueKind == JsonValueKind.String && System.Enum.GetNames<T>().Contains(v.GetString(), StringComparer.Ordinal))
+            return System.Enum.Parse<T>(v.GetString()!);
+        errors.Add(Name(field), $"{field} must be exactly one of {allowed} (case-sensitive).");
+        return null;
+    }
+
+    public decimal? Number(string field, decimal min, decimal max, bool required)
+    {
+        if (!Has(field))
+        {
+            if (required) errors.Add(Name(field), $"{field} is required.");
+            return null;
+        }
+        var v = body.GetProperty(field);
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDecimal(out var d))
+        {
+            errors.Add(Name(field), $"{field} must be a finite number.");
+            return null;
+        }
+        if (d < min || d > max)
+        {
+            errors.Add(Name(field), $"{field} must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}.");
+            return null;
+        }
+        return d;
+    }
+
+    public int? WholeNumber(string field, int min, int max, bool required)
+    {
+        var d = Number(field, min, max, required);
+        if (d is null) return null;
+        if (decimal.Truncate(d.Value) != d.Value)
+        {
+            errors.Add(Name(field), $"{field} must be a whole number.");
+            return null;
+        }
+        return (int)d.Value;
+    }
+
+    public string? Currency(string field, bool required)
+    {
+        var code = Text(field, 3, 3, required);
+        if (code is null) return null;
+        if (!Currencies.IsActive(code))
+        {
+            errors.Add(Name(field), $"{field} must be an active ISO 4217 code in upper case (e.g. USD); '{code}' is not.");
+            return null;
+        }
+        return code;
+    }
+
+    /// <summary>Rejects an amount with more decimals than its currency's minor unit (JPY 0, USD 2, KWD 3).</summary>
+    public void CheckMinorUnits(string amountField, decimal? amount, string? currency)
+    {
+        if (amount is null || currency is null) return;
+        var allowed = Currencies.MinorUnitOf(currency);
+        if (Currencies.DecimalsOf(amount.Value) > allowed)
+            errors.Add(Name(amountField), $"{amountField} has more decimals than {currency} allows ({allowed}).");
+    }
+
+    public Guid? EventId(string field)
+    {
+        var s = Text(field, 1, 64, required: false);
+        if (s is null) return null;
+        if (Guid.TryParse(s, out var id)) return id;
+        errors.Add(Name(field), $"{field} must be a UUID.");
+        return null;
+    }
+
+    /// <summary>RFC 3339 timestamp within [now − 30 days, now + 5 minutes]; defaults to <paramref name="now"/>.</summary>
+    public DateTimeOffset OccurredAt(string field, DateTimeOffset now)
+    {
+        var s = Text(field, 1, 64, required: false);
+        if (s is null) return now;
+        if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+            || !s.Contains('T', StringComparison.OrdinalIgnoreCase)
+            || !(s.EndsWith('Z') || s.EndsWith('z') || s.LastIndexOfAny(['+', '-']) > s.IndexOf('T', StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add(Name(field), $"{field} must be an RFC 3339 timestamp with a time zone, e.g. 2026-11-21T10:00:00Z.");
+            return now;
+        }
+        if (at > now + MaxFuture) errors.Add(Name(field), $"{field} must not be more than 5 minutes in the future.");
+        else if (at < now - MaxPast) errors.Add(Name(field), $"{field} must not be more than 30 days in the past.");
+        return at.ToUniversalTime();
+    }
+}

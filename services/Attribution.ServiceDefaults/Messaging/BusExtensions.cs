@@ -1,0 +1,56 @@
+using Attribution.ServiceDefaults.Configuration;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Attribution.ServiceDefaults.Messaging;
+
+/// <summary>MassTransit 8 over RabbitMQ, configured the same way in every process.</summary>
+public static class BusExtensions
+{
+    public static IServiceCollection AddAttributionBus(
+        this IServiceCollection services, AttributionSettings settings, Action<IBusRegistrationConfigurator>? registerConsumers = null)
+    {
+        var broker = RabbitMqAddress.Parse(settings.RabbitMqUrl);
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            registerConsumers?.Invoke(bus);
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(broker.Host, broker.Port, broker.VirtualHost, h =>
+                {
+                    h.Username(broker.Username);
+                    h.Password(broker.Password);
+                    // Publish completes only when the broker has the message (contract §3: 202 means durable).
+                    h.PublisherConfirmation = true;
+                });
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        // The gateway must start (and answer 503) while the broker is down, so don't block start-up on it.
+        services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = false;
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        return services;
+    }
+}
+
+/// <summary>The parts of an <c>amqp://user:pass@host:port/vhost</c> URL.</summary>
+public sealed record RabbitMqAddress(string Host, ushort Port, string VirtualHost, string Username, string Password)
+{
+    public static RabbitMqAddress Parse(string url)
+    {
+        var uri = new Uri(url);
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var vhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        return new RabbitMqAddress(
+            uri.Host,
+            (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port),
+            vhost.Length == 0 ? "/" : vhost,
+            userInfo.Length > 0 && userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : "guest",
+            userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest");
+    }
+}

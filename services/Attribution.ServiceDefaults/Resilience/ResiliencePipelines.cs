@@ -1,0 +1,60 @@
+using Npgsql;
+using Polly;
+using Polly.Retry;
+using RabbitMQ.Client.Exceptions;
+
+namespace Attribution.ServiceDefaults.Resilience;
+
+/// <summary>The Polly pipelines of the system, named by where they are used.</summary>
+public static class ResiliencePipelines
+{
+    /// <summary>
+    /// Start-up: the database may still be booting (compose, CI). Retry for about a minute with
+    /// capped exponential backoff before giving up and letting the process fail loudly.
+    /// </summary>
+    public static ResiliencePipeline StartUp { get; } = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>().Handle<System.Net.Sockets.SocketException>()
+                .Handle<TimeoutException>(),
+            MaxRetryAttempts = 30,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(3),
+            UseJitter = true,
+        })
+        .Build();
+
+    /// <summary>
+    /// Database writes on the hot path: a few quick retries for transient faults (failover,
+    /// connection reset, serialization failure). Longer outages are the message retry's job.
+    /// </summary>
+    public static ResiliencePipeline Database { get; } = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e.IsTransient)
+                .Handle<PostgresException>(e => e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected),
+            MaxRetryAttempts = 3,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(50),
+            UseJitter = true,
+        })
+        .Build();
+
+    /// <summary>
+    /// Publishing an accepted event: a short, bounded wait for the broker's confirm. When it runs
+    /// out the gateway answers 503 with Retry-After, so the client keeps the event; never 202.
+    /// </summary>
+    public static ResiliencePipeline Publish { get; } = new ResiliencePipelineBuilder()
+        .AddTimeout(TimeSpan.FromSeconds(5))
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<BrokerUnreachableException>().Handle<AlreadyClosedException>()
+                .Handle<MassTransit.RabbitMqConnectionException>(),
+            MaxRetryAttempts = 2,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(100),
+        })
+        .AddTimeout(TimeSpan.FromSeconds(2))
+        .Build();
+}

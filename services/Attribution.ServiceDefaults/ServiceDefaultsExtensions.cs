@@ -1,0 +1,28 @@
+using Attribution.ServiceDefaults.Companies;
+using Attribution.ServiceDefaults.Configuration;
+using Attribution.ServiceDefaults.Database;
+using Attribution.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Attribution.ServiceDefaults;
+
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>
+    /// What every process of the system has: settings from the environment, the database (with
+    /// migrations), the company directory, telemetry. The bus is added by each process, since
+    /// each registers its own consumers.
+    /// </summary>
+    public static AttributionSettings AddAttributionDefaults(this IHostApplicationBuilder builder, string serviceName)
+    {
+        var settings = AttributionSettings.From(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddAttributionDatabase(settings);
+        builder.Services.AddSingleton<CompanyDirectory>();
+        builder.Services.AddAttributionTelemetry(builder.Configuration, serviceName);
+        return settings;
+    }
+}

@@ -1,0 +1,167 @@
+using Attribution.EventStore;
+using Attribution.EventStore.Projections;
+using Attribution.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Attribution.IntegrationTests.EventStore;
+
+/// <summary>The Marten-shaped store against real PostgreSQL.</summary>
+public sealed class EventStoreTests
+{
+    private string _prefix = "";
+    private EventStoreOptions _options = null!;
+    private PostgresEventStore _store = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _prefix = $"counter-{Guid.NewGuid():N}-";
+        _options = new EventStoreOptions { DaemonIdlePoll = TimeSpan.FromMilliseconds(200) };
+        CounterEvents.Register(_options.Events);
+        _store = new PostgresEventStore(TestServices.Database, _options);
+    }
+
+    private static NewEvent Inc(decimal by, Guid? id = null) => new(id ?? Guid.NewGuid(), new CounterEvents.V1.Incremented(by));
+
+    private Task<AppendResult> Append(string stream, ExpectedVersion expected, params NewEvent[] events) =>
+        _store.AppendAsync([new StreamAppend(_prefix + stream, "tenant-a", expected, events)]);
+
+    [Test]
+    public async Task Appends_give_stream_versions_and_an_increasing_global_sequence()
+    {
+        await Append("a", ExpectedVersion.NoStream, Inc(1), Inc(2));
+        await Append("a", ExpectedVersion.Exactly(2), Inc(3));
+
+        var events = await _store.ReadStreamAsync(_prefix + "a");
+        Assert.That(events.Select(e => e.Version), Is.EqualTo(new long[] { 1, 2, 3 }));
+        Assert.That(events.Select(e => e.Sequence), Is.Ordered.Ascending);
+        Assert.That(events.Select(e => ((CounterEvents.V1.Incremented)e.Data).By), Is.EqualTo(new[] { 1m, 2m, 3m }));
+        Assert.That(events.Select(e => e.TypeName).Distinct(), Is.EqualTo(new[] { "test_incremented.v1" }));
+    }
+
+    [Test]
+    public async Task A_stale_expected_version_is_a_concurrency_conflict_and_stores_nothing()
+    {
+        await Append("b", ExpectedVersion.NoStream, Inc(1), Inc(1));
+
+        var conflict = Assert.ThrowsAsync<EventStoreConcurrencyException>(() => Append("b", ExpectedVersion.Exactly(1), Inc(5)));
+        Assert.That(conflict!.ActualVersion, Is.EqualTo(2));
+        Assert.That(conflict.ExpectedVersion, Is.EqualTo(1));
+        Assert.That(await _store.ReadStreamAsync(_prefix + "b"), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Of_two_concurrent_writers_expecting_the_same_version_exactly_one_wins()
+    {
+        await Append("c", ExpectedVersion.NoStream, Inc(1));
+
+        var attempts = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            try { await Append("c", ExpectedVersion.Exactly(1), Inc(1)); return true; }
+            catch (EventStoreConcurrencyException) { return false; }
+        });
+        var outcomes = await Task.WhenAll(attempts);
+
+        Assert.That(outcomes.Count(won => won), Is.EqualTo(1));
+        Assert.That(await _store.ReadStreamAsync(_prefix + "c"), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task The_same_event_id_twice_is_stored_once_even_with_a_stale_expected_version()
+    {
+        var id = Guid.NewGuid();
+        var first = await Append("d", ExpectedVersion.NoStream, Inc(7, id));
+        var again = await Append("d", ExpectedVersion.NoStream, Inc(7, id)); // a redelivered message
+        var twiceInBatch = Guid.NewGuid();
+        var inOneBatch = await Append("d", ExpectedVersion.Any, Inc(1, id), Inc(2, twiceInBatch), Inc(2, twiceInBatch));
+
+        Assert.That(first.Appended, Is.EqualTo(1));
+        Assert.That(again.Appended, Is.Zero);
+        Assert.That(again.Duplicates, Is.EqualTo(1));
+        Assert.That(again.Events[0].Sequence, Is.EqualTo(first.Events[0].Sequence), "a duplicate reports where the original is");
+        Assert.That(inOneBatch.Appended, Is.EqualTo(1));
+        var stored = await _store.ReadStreamAsync(_prefix + "d");
+        Assert.That(stored.Select(e => ((CounterEvents.V1.Incremented)e.Data).By), Is.EqualTo(new[] { 7m, 2m }));
+    }
+
+    [Test]
+    public async Task A_multi_stream_append_is_one_transaction()
+    {
+        await Append("e1", ExpectedVersion.NoStream, Inc(1));
+
+        Assert.ThrowsAsync<EventStoreConcurrencyException>(() => _store.AppendAsync(
+        [
+            new StreamAppend(_prefix + "e2", "tenant-a", ExpectedVersion.NoStream, [Inc(1)]),
+            new StreamAppend(_prefix + "e1", "tenant-a", ExpectedVersion.NoStream, [Inc(1)]),
+        ]));
+
+        Assert.That(await _store.ReadStreamAsync(_prefix + "e2"), Is.Empty, "the first stream's append rolled back with the second");
+    }
+
+    [Test]
+    public async Task An_inline_projection_commits_with_the_events()
+    {
+        var inline = new CounterProjection(_prefix);
+        _options.AddProjection(inline, ProjectionLifecycle.Inline);
+
+        await Append("f", ExpectedVersion.Any, Inc(2), Inc(3));
+
+        var doc = await new DocumentReader(TestServices.Database).LoadAsync<Counter>(inline.DocumentType, _prefix + "f");
+        Assert.That(doc, Is.EqualTo(new Counter(_prefix + "f", 2, 5m, 2)));
+    }
+
+    [Test]
+    public async Task The_daemon_resumes_from_its_checkpoint_after_a_restart_and_applies_each_event_once()
+    {
+        var projection = new CounterProjection(_prefix);
+        _options.AddProjection(projection, ProjectionLifecycle.Async);
+        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
+        var reader = new DocumentReader(TestServices.Database);
+
+        var daemon = NewDaemon(runner);
+        await daemon.StartAsync(CancellationToken.None);
+        await Append("g", ExpectedVersion.Any, Inc(1), Inc(1), Inc(1));
+        await Poll.UntilAsync(() => reader.LoadAsync<Counter>(projection.DocumentType, _prefix + "g"),
+            c => c?.Events == 3, TimeSpan.FromSeconds(10), "first three events projected");
+        await daemon.StopAsync(CancellationToken.None);
+        var checkpointAtStop = await runner.CheckpointOfAsync(projection.Name, CancellationToken.None);
+
+        var lastBatch = await Append("g", ExpectedVersion.Any, Inc(10), Inc(10)); // while no daemon runs
+
+        var restarted = NewDaemon(runner);
+        await restarted.StartAsync(CancellationToken.None);
+        var counter = await Poll.UntilAsync(() => reader.LoadAsync<Counter>(projection.DocumentType, _prefix + "g"),
+            c => c?.Events >= 5, TimeSpan.FromSeconds(10), "events appended during the stop projected");
+        await restarted.StopAsync(CancellationToken.None);
+
+        Assert.That(counter, Is.EqualTo(new Counter(_prefix + "g", 5, 23m, 5)), "each event applied exactly once");
+        Assert.That(checkpointAtStop, Is.GreaterThan(0));
+        Assert.That(await runner.CheckpointOfAsync(projection.Name, CancellationToken.None),
+            Is.GreaterThanOrEqualTo(lastBatch.Events.Max(e => e.Sequence)));
+    }
+
+    [Test]
+    public async Task A_rebuild_from_sequence_zero_equals_the_live_projection()
+    {
+        var projection = new CounterProjection(_prefix);
+        _options.AddProjection(projection, ProjectionLifecycle.Async);
+        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
+        var reader = new DocumentReader(TestServices.Database);
+
+        for (var i = 0; i < 20; i++)
+            await Append($"h{i % 4}", ExpectedVersion.Any, Inc(i), Inc(0.5m));
+        while (await runner.RunOnceAsync(projection, CancellationToken.None) > 0) { }
+        var live = (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+
+        var replayed = await runner.RebuildAsync(projection, CancellationToken.None);
+        var rebuilt = (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+
+        Assert.That(live, Has.Count.EqualTo(4));
+        Assert.That(live.Sum(c => c.Events), Is.EqualTo(40));
+        Assert.That(rebuilt, Is.EqualTo(live));
+        Assert.That(replayed, Is.GreaterThanOrEqualTo(40));
+    }
+
+    private ProjectionDaemon NewDaemon(ProjectionRunner runner) =>
+        new(TestServices.Database, runner, _options, NullLogger<ProjectionDaemon>.Instance);
+}

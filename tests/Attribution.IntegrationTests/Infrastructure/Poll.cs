@@ -1,0 +1,19 @@
+namespace Attribution.IntegrationTests.Infrastructure;
+
+/// <summary>Waits for an asynchronous outcome by polling with a deadline; never a fixed sleep.</summary>
+public static class Poll
+{
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var delay = TimeSpan.FromMilliseconds(10);
+        while (true)
+        {
+            var value = await probe();
+            if (done(value)) return value;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {what}; last value: {value}");
+            await Task.Delay(delay);
+            delay = TimeSpan.FromMilliseconds(Math.Min(200, delay.TotalMilliseconds * 2));
+        }
+    }
+}

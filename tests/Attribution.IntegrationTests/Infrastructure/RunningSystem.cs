@@ -1,0 +1,106 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Attribution.Engine;
+using Attribution.Gateway;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+
+namespace Attribution.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The gateway (on a real Kestrel port) and any number of engine instances, hosted in this test
+/// process against the run's real broker and database. Engines can be stopped and started to
+/// test restarts.
+/// </summary>
+public sealed class RunningSystem : IAsyncDisposable
+{
+    public const string AdminToken = "test-operator-token";
+
+    private readonly WebApplication _gateway;
+    private readonly List<IHost> _engines = [];
+
+    private RunningSystem(WebApplication gateway, Uri baseAddress)
+    {
+        _gateway = gateway;
+        Http = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public HttpClient Http { get; }
+
+    public static async Task<RunningSystem> StartAsync(int engines = 1)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ApplicationName = "Attribution.Gateway" });
+        builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
+        builder.AddAttributionGateway();
+        var gateway = builder.Build();
+        gateway.MapAttributionGateway();
+        await gateway.StartAsync();
+
+        var address = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var system = new RunningSystem(gateway, new Uri(address));
+        for (var i = 0; i < engines; i++) await system.StartEngineAsync();
+        return system;
+    }
+
+    public async Task<IHost> StartEngineAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
+        builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
+        builder.AddAttributionEngine();
+        var engine = builder.Build();
+        await engine.StartAsync();
+        _engines.Add(engine);
+        return engine;
+    }
+
+    public async Task StopEngineAsync(IHost engine)
+    {
+        await engine.StopAsync();
+        engine.Dispose();
+        _engines.Remove(engine);
+    }
+
+    /// <summary>Creates a company through the admin API and returns a client for its server and its storefront.</summary>
+    public async Task<TestCompany> CreateCompanyAsync(string name = "Test store", string currency = "USD", int windowHours = 24)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/admin/companies")
+        {
+            Content = JsonContent.Create(new { name, reportingCurrency = currency, attributionWindowHours = windowHours }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var response = await Http.SendAsync(request);
+        Assert.That((int)response.StatusCode, Is.EqualTo(201), await response.Content.ReadAsStringAsync());
+        var created = (await response.Content.ReadFromJsonAsync<CreatedCompanyDto>())!;
+        return new TestCompany(created.CompanyKey, created.ApiSecret, Http);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var engine in _engines.ToList()) await StopEngineAsync(engine);
+        Http.Dispose();
+        await _gateway.StopAsync();
+        await _gateway.DisposeAsync();
+    }
+
+    private sealed record CreatedCompanyDto(string CompanyKey, string ApiSecret);
+}
+
+public sealed record TestCompany(string CompanyKey, string ApiSecret, HttpClient Http)
+{
+    /// <summary>POST as the storefront would (X-Company-Key).</summary>
+    public async Task<HttpResponseMessage> PostAsBrowserAsync(string path, object body, Action<HttpRequestMessage>? customize = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Company-Key", CompanyKey);
+        customize?.Invoke(request);
+        return await Http.SendAsync(request);
+    }
+
+    public async Task<HttpResponseMessage> GetAsServerAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiSecret);
+        return await Http.SendAsync(request);
+    }
+}

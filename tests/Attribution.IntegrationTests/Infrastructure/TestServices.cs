@@ -1,0 +1,106 @@
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using Attribution.ServiceDefaults.Configuration;
+using Attribution.ServiceDefaults.Messaging;
+using Npgsql;
+
+namespace Attribution.IntegrationTests;
+
+/// <summary>
+/// The real RabbitMQ and PostgreSQL that infra/services.sh started (RABBITMQ_URL,
+/// POSTGRES_CONNECTION). Each test run gets its own database and RabbitMQ virtual host, so
+/// runs never see each other's messages or rows. With CI=true a missing service fails the run;
+/// elsewhere the integration tests are skipped with a pointer to the script.
+/// </summary>
+[SetUpFixture]
+public sealed class TestServices
+{
+    private static readonly string RunId = $"t{DateTime.UtcNow:yyyyMMddHHmmss}_{Random.Shared.Next(1000, 9999)}";
+
+    public static string RabbitMqUrl { get; private set; } = "";
+    public static string PostgresConnection { get; private set; } = "";
+    public static NpgsqlDataSource Database { get; private set; } = null!;
+
+    private static string _adminConnection = "";
+    private static RabbitMqAddress _broker = null!;
+    private static string _databaseName = "";
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        var baseRabbit = Environment.GetEnvironmentVariable("RABBITMQ_URL") ?? AttributionSettings.DefaultRabbitMqUrl;
+        _adminConnection = Environment.GetEnvironmentVariable("POSTGRES_CONNECTION") ?? AttributionSettings.DefaultPostgresConnection;
+        _broker = RabbitMqAddress.Parse(baseRabbit);
+
+        if (!await Reachable(_broker.Host, _broker.Port) || !await Reachable(new NpgsqlConnectionStringBuilder(_adminConnection).Host!, new NpgsqlConnectionStringBuilder(_adminConnection).Port))
+        {
+            const string why = "RabbitMQ or PostgreSQL is not reachable; start them with `bash infra/services.sh start`.";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)) Assert.Fail(why);
+            Assert.Ignore(why);
+        }
+
+        _databaseName = "attribution_" + RunId;
+        await using (var admin = NpgsqlDataSource.Create(_adminConnection))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE {_databaseName}"))
+            await create.ExecuteNonQueryAsync();
+        PostgresConnection = new NpgsqlConnectionStringBuilder(_adminConnection) { Database = _databaseName, MaxPoolSize = 50 }.ConnectionString;
+        Database = NpgsqlDataSource.Create(PostgresConnection);
+        await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAsync(Database, CancellationToken.None);
+
+        await Management(HttpMethod.Put, $"vhosts/{RunId}", "{}");
+        await Management(HttpMethod.Put, $"permissions/{RunId}/{Uri.EscapeDataString(_broker.Username)}",
+            """{"configure":".*","write":".*","read":".*"}""");
+        RabbitMqUrl = $"amqp://{Uri.EscapeDataString(_broker.Username)}:{Uri.EscapeDataString(_broker.Password)}@{_broker.Host}:{_broker.Port}/{RunId}";
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (Database is not null) await Database.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        if (_databaseName.Length > 0)
+        {
+            await using var admin = NpgsqlDataSource.Create(_adminConnection);
+            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)");
+            await drop.ExecuteNonQueryAsync();
+        }
+        if (RabbitMqUrl.Length > 0) await Management(HttpMethod.Delete, $"vhosts/{RunId}", null);
+    }
+
+    /// <summary>Configuration for a gateway or engine hosted by a test.</summary>
+    public static Dictionary<string, string?> Configuration(string adminToken) => new()
+    {
+        ["RABBITMQ_URL"] = RabbitMqUrl,
+        ["POSTGRES_CONNECTION"] = PostgresConnection,
+        ["ATTRIBUTION_ADMIN_TOKEN"] = adminToken,
+        ["ATTRIBUTION_GATEWAY_URL"] = "http://127.0.0.1:0",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    private static async Task Management(HttpMethod method, string path, string? json)
+    {
+        var baseUrl = Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL") ?? $"http://{_broker.Host}:15672";
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_broker.Username}:{_broker.Password}")));
+        using var request = new HttpRequestMessage(method, $"{baseUrl}/api/{path}");
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<bool> Reachable(string host, int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(host, port).WaitAsync(TimeSpan.FromSeconds(3));
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException)
+        {
+            return false;
+        }
+    }
+}
