@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test: starts RabbitMQ and PostgreSQL (infra/services.sh), runs the whole solution's
+# NUnit tests against them, writes TRX under TestResults/, prints "N passed, N failed, N skipped",
+# and exits non-zero on any failure.
+#
+#   bash infra/test.sh [extra dotnet test arguments]
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export RABBITMQ_URL="${RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672/}"
+export POSTGRES_CONNECTION="${POSTGRES_CONNECTION:-Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=attribution}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+bash infra/services.sh start
+
+rm -rf TestResults
+status=0
+dotnet test Attribution.sln -c Release --logger "trx" --results-directory TestResults "$@" || status=$?
+
+# dotnet test prints no single closing line; add them up from the TRX <Counters> of each assembly.
+passed=0 failed=0 skipped=0 files=0
+for trx in TestResults/*.trx; do
+  [[ -f "$trx" ]] || continue
+  files=$((files + 1))
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  attr() { sed -n "s/.* $1=\"\\([0-9]*\\)\".*/\\1/p" <<<"$counters"; }
+  passed=$((passed + $(attr passed)))
+  failed=$((failed + $(attr failed) + $(attr error) + $(attr timeout) + $(attr aborted)))
+  skipped=$((skipped + $(attr notExecuted) + $(attr inconclusive)))
+done
+((files > 0)) || { echo "test: no TRX results were written" >&2; status=1; }
+((failed == 0)) || status=1
+
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

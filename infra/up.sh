@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Brings the whole system up on this machine, without Docker:
+#   RabbitMQ + PostgreSQL (infra/services.sh), the gateway, the engine (attribution consumer +
+#   revenue projector), and a demo company. Prints the gateway URL, the operator token and the
+#   demo company's keys.
+#
+#   bash infra/up.sh          start (or restart) everything
+#   bash infra/up.sh stop     stop the gateway and the engine (add --all to stop the services too)
+#
+# Configuration (contract §7): ATTRIBUTION_GATEWAY_URL (default http://127.0.0.1:5080),
+# ATTRIBUTION_ADMIN_TOKEN (generated once and kept in .run/admin-token when unset),
+# RABBITMQ_URL, POSTGRES_CONNECTION.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+readonly ROOT="$PWD"
+readonly RUN="$ROOT/.run"
+readonly GATEWAY_URL="${ATTRIBUTION_GATEWAY_URL:-http://127.0.0.1:5080}"
+export ATTRIBUTION_GATEWAY_URL="$GATEWAY_URL"
+export RABBITMQ_URL="${RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672/}"
+export POSTGRES_CONNECTION="${POSTGRES_CONNECTION:-Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=attribution}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log() { echo "up: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+stop_app() {
+  local pidfile="$RUN/$1.pid"
+  [[ -f "$pidfile" ]] || return 0
+  local pid; pid="$(cat "$pidfile")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    log "stopped $1 (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
+start_app() { # name, dll
+  mkdir -p "$RUN/logs"
+  nohup dotnet "$RUN/bin/$1/$2" >"$RUN/logs/$1.log" 2>&1 &
+  echo $! >"$RUN/$1.pid"
+  log "started $1 (pid $!, log .run/logs/$1.log)"
+}
+
+if [[ "${1:-}" == "stop" ]]; then
+  stop_app gateway
+  stop_app engine
+  [[ "${2:-}" == "--all" ]] && bash infra/services.sh stop
+  exit 0
+fi
+
+mkdir -p "$RUN"
+bash infra/services.sh start
+
+if [[ -z "${ATTRIBUTION_ADMIN_TOKEN:-}" ]]; then
+  [[ -s "$RUN/admin-token" ]] || head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$RUN/admin-token"
+  ATTRIBUTION_ADMIN_TOKEN="$(cat "$RUN/admin-token")"
+fi
+export ATTRIBUTION_ADMIN_TOKEN
+
+log "building (Release)…"
+dotnet publish services/Attribution.Gateway -c Release -o "$RUN/bin/gateway" --nologo -v quiet
+dotnet publish services/Attribution.Engine -c Release -o "$RUN/bin/engine" --nologo -v quiet
+
+stop_app gateway
+stop_app engine
+start_app engine Attribution.Engine.dll
+start_app gateway Attribution.Gateway.dll
+
+deadline=$((SECONDS + 90))
+until curl -sf "$GATEWAY_URL/healthz" >/dev/null; do
+  ((SECONDS < deadline)) || { tail -n 30 "$RUN/logs/gateway.log" >&2; die "the gateway did not become healthy at $GATEWAY_URL/healthz"; }
+  for app in gateway engine; do
+    kill -0 "$(cat "$RUN/$app.pid")" 2>/dev/null || { tail -n 30 "$RUN/logs/$app.log" >&2; die "$app exited"; }
+  done
+  sleep 0.5
+done
+
+# The demo company: created once, kept in .run/demo-company.json; recreated if the database lost it.
+demo="$RUN/demo-company.json"
+json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$demo"; }
+if [[ -s "$demo" ]]; then
+  status="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(json_field apiSecret)" "$GATEWAY_URL/v1/visitors/demo-check/cart")"
+  [[ "$status" == 401 ]] && rm -f "$demo"
+fi
+if [[ ! -s "$demo" ]]; then
+  curl -sf -X POST "$GATEWAY_URL/v1/admin/companies" \
+    -H "Authorization: Bearer $ATTRIBUTION_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    -d '{"name":"Demo Running Store","reportingCurrency":"USD","timeZone":"UTC","attributionWindowHours":24}' >"$demo" \
+    || die "could not create the demo company"
+fi
+
+cat <<EOF2
+
+Attribution is up.
+  Gateway (base URL):   $GATEWAY_URL
+  OpenAPI:              $GATEWAY_URL/openapi/v1.json
+  Health:               $GATEWAY_URL/healthz
+  Operator token:       $ATTRIBUTION_ADMIN_TOKEN
+  Demo company key:     $(json_field companyKey)
+  Demo API secret:      $(json_field apiSecret)
+  RabbitMQ management:  http://127.0.0.1:15672 (guest/guest)
+  Logs:                 .run/logs/   Stop: bash infra/up.sh stop [--all]
+
+Try it:
+  curl -s -X POST $GATEWAY_URL/v1/events/cart -H 'Content-Type: application/json' \\
+    -H 'X-Company-Key: $(json_field companyKey)' \\
+    -d '{"userFingerprint":"fp_1","type":"ITEM_ADDED","productId":"SKU-1234","productName":"Black Running Shoes","value":79.99,"currency":"USD","quantity":1}'
+  curl -s $GATEWAY_URL/v1/visitors/fp_1/cart -H 'Authorization: Bearer $(json_field apiSecret)'
+EOF2
