@@ -1,4 +1,5 @@
-using Attribution.Engine.AttributionConsumer.RecordingCartEvents;
+using Attribution.Contracts.Ingestion;
+using Attribution.Engine.AttributionConsumer.Recording;
 using Attribution.Engine.Journeys;
 using Attribution.Engine.RevenueProjector.VisitorCarts;
 using Attribution.EventStore;
@@ -35,7 +36,10 @@ public static class EngineRegistration
     public static IServiceCollection AddAttributionConsumer(this IServiceCollection services, AttributionSettings settings) =>
         services.AddAttributionBus(settings, bus =>
         {
-            bus.AddConsumer<CartEventReceivedConsumer, CartEventReceivedConsumerDefinition>();
+            bus.AddConsumer<RecordingConsumer<CartEventReceived>, RecordingConsumerDefinition<CartEventReceived>>();
+            bus.AddConsumer<RecordingConsumer<CheckoutCompleted>, RecordingConsumerDefinition<CheckoutCompleted>>();
+            bus.AddConsumer<RecordingConsumer<InteractionRecorded>, RecordingConsumerDefinition<InteractionRecorded>>();
+            bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
         });
 
     /// <summary>The revenue projector: visitor streams -> read models, via the projection daemon.</summary>

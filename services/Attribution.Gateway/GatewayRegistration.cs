@@ -1,8 +1,11 @@
 using System.Text.Json.Serialization;
 using Attribution.Gateway.Admin.Companies;
 using Attribution.Gateway.Http;
-using Attribution.Gateway.Ingestion.Cart;
+using Attribution.Gateway.Auth;
+using Attribution.Gateway.Ingestion;
+using Attribution.Gateway.Ingestion.Batch;
 using Attribution.Gateway.Ingestion.Publishing;
+using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.Gateway.Visitors;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Messaging;
@@ -27,6 +30,9 @@ public static class GatewayRegistration
 
         builder.Services.AddAttributionBus(settings); // publishes only: no consumers here
         builder.Services.AddSingleton<EventPublisher>();
+        builder.Services.AddSingleton<RejectionLog>();
+        builder.Services.AddSingleton<IngestionRequest>();
+        builder.Services.AddIngestionRateLimits(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -37,12 +43,15 @@ public static class GatewayRegistration
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResultStatusCodes = { [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = 503 } });
 
         app.MapCompanyAdminEndpoints();
-        app.MapCartEndpoint();
+        app.MapIngestionPreflight();
+        app.MapIngestionEndpoints();
+        app.MapBatchEndpoint();
         app.MapVisitorCartEndpoint();
         return app;
     }

@@ -4,13 +4,16 @@ using Attribution.EventStore;
 namespace Attribution.Engine.Journeys;
 
 /// <summary>
-/// The events stored in a visitor's stream. Stored names are stable and versioned
+/// The events stored in visitor and order streams. Stored names are stable and versioned
 /// ("cart_event_recorded.v1"): a new shape gets a V2 beside V1, and replays keep reading V1.
 /// </summary>
 public static class VisitorEvents
 {
-    public static EventTypeRegistry RegisterVisitorEvents(this EventTypeRegistry registry) =>
-        registry.Register<V1.CartEventRecorded>("cart_event_recorded.v1");
+    public static EventTypeRegistry RegisterVisitorEvents(this EventTypeRegistry registry) => registry
+        .Register<V1.CartEventRecorded>("cart_event_recorded.v1")
+        .Register<V1.CheckoutRecorded>("checkout_recorded.v1")
+        .Register<V1.InteractionRecorded>("interaction_recorded.v1")
+        .Register<V1.RefundRecorded>("refund_recorded.v1");
 
     public static class V1
     {
@@ -32,6 +35,59 @@ public static class VisitorEvents
             public static CartEventRecorded From(CartEventReceived m) => new(
                 m.EventId, m.CompanyKey, m.UserFingerprint, m.UserFaqFingerprint, m.Type, m.ProductId, m.ProductName,
                 m.Value, m.Currency, m.Quantity, m.OccurredAt, m.ReceivedAt);
+        }
+
+        public sealed record CheckoutRecorded(
+            Guid EventId,
+            string CompanyKey,
+            string? UserFingerprint,
+            string? UserFaqFingerprint,
+            string? OrderId,
+            decimal Value,
+            string Currency,
+            IReadOnlyList<CheckoutLineItem> LineItems,
+            bool Test,
+            string Source,
+            DateTimeOffset OccurredAt,
+            DateTimeOffset ReceivedAt)
+        {
+            public static CheckoutRecorded From(CheckoutCompleted m) => new(
+                m.EventId, m.CompanyKey, m.UserFingerprint, m.UserFaqFingerprint, m.OrderId, m.Value, m.Currency,
+                m.LineItems, m.Test, m.Source, m.OccurredAt, m.ReceivedAt);
+        }
+
+        public sealed record InteractionRecorded(
+            Guid EventId,
+            string CompanyKey,
+            string? UserFingerprint,
+            string? UserFaqFingerprint,
+            InteractionChannel Channel,
+            InteractionKind Kind,
+            string? ConversationId,
+            string? Text,
+            bool? Helpful,
+            string? NudgeId,
+            string? Variant,
+            DateTimeOffset OccurredAt,
+            DateTimeOffset ReceivedAt)
+        {
+            public static InteractionRecorded From(Contracts.Ingestion.InteractionRecorded m) => new(
+                m.EventId, m.CompanyKey, m.UserFingerprint, m.UserFaqFingerprint, m.Channel, m.Kind, m.ConversationId,
+                m.Text, m.Helpful, m.NudgeId, m.Variant, m.OccurredAt, m.ReceivedAt);
+        }
+
+        public sealed record RefundRecorded(
+            Guid EventId,
+            string CompanyKey,
+            string RefundId,
+            string OrderId,
+            decimal Amount,
+            string Currency,
+            DateTimeOffset OccurredAt,
+            DateTimeOffset ReceivedAt)
+        {
+            public static RefundRecorded From(Contracts.Ingestion.RefundRecorded m) => new(
+                m.EventId, m.CompanyKey, m.RefundId, m.OrderId, m.Amount, m.Currency, m.OccurredAt, m.ReceivedAt);
         }
     }
 }

@@ -49,6 +49,23 @@ public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider t
         return updated;
     }
 
+    /// <summary>Upserts rates in force from <paramref name="date"/>; false when the company does not exist.</summary>
+    public async Task<bool> SetFxRatesAsync(string companyKey, DateOnly date, IReadOnlyDictionary<string, decimal> rates, CancellationToken ct)
+    {
+        if (await FindByKeyAsync(companyKey, ct, bypassCache: true) is null) return false;
+        await using var cmd = dataSource.CreateCommand("""
+            INSERT INTO app.fx_rates (company_key, currency, effective_date, rate)
+            SELECT $1, currency, $2, rate FROM unnest($3::text[], $4::numeric[]) AS r(currency, rate)
+            ON CONFLICT (company_key, currency, effective_date) DO UPDATE SET rate = excluded.rate
+            """);
+        cmd.Parameters.AddWithValue(companyKey);
+        cmd.Parameters.AddWithValue(date);
+        cmd.Parameters.AddWithValue(rates.Keys.ToArray());
+        cmd.Parameters.AddWithValue(rates.Values.ToArray());
+        await cmd.ExecuteNonQueryAsync(ct);
+        return true;
+    }
+
     public async Task<Company?> FindByKeyAsync(string companyKey, CancellationToken ct, bool bypassCache = false)
     {
         if (!bypassCache && _byKey.TryGetValue(companyKey, out var cached) && cached.Until > time.GetUtcNow())

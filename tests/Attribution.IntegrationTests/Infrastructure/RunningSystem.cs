@@ -51,6 +51,10 @@ public sealed class RunningSystem : IAsyncDisposable
         var engine = builder.Build();
         await engine.StartAsync();
         _engines.Add(engine);
+        // Its queues must be bound before the gateway's mandatory publishes can be routed.
+        var bus = engine.Services.GetRequiredService<MassTransit.IBusControl>();
+        await Poll.UntilAsync(() => Task.FromResult(bus.CheckHealth().Status), s => s == MassTransit.BusHealthStatus.Healthy,
+            TimeSpan.FromSeconds(30), "the engine's bus to be healthy (queues bound)");
         return engine;
     }
 

@@ -19,13 +19,114 @@ public static class CompanyAdminEndpoints
             .WithSummary("Create a company; answers its companyKey and apiSecret (shown once).")
             .Produces<CreatedCompany>(StatusCodes.Status201Created)
             .ProducesValidationProblem();
+        app.MapPatch("/v1/admin/companies/{companyKey}", Patch)
+            .WithName("UpdateCompany")
+            .WithSummary("Change a company's settings: window, time zone, origins, quantityMode, reporting currency, Shopify secret.")
+            .Produces<CompanySettings>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPut("/v1/admin/companies/{companyKey}/fx-rates", PutFxRates)
+            .WithName("PutFxRates")
+            .WithSummary("Set exchange rates (units of reporting currency per unit) in force from a date.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
+    }
+
+    private static async Task<IResult> Patch(string companyKey, HttpContext http, AttributionSettings settings, CompanyDirectory companies)
+    {
+        if (!IsOperator(http.Request, settings)) return NotOperator();
+        var (body, bad) = await JsonBody.ReadAsync(http.Request, JsonBody.SingleEventLimit, http.RequestAborted);
+        if (body is null) return bad!;
+        using (body)
+        {
+            var (change, errors) = ValidatePatch(body.RootElement);
+            if (change is null) return Problems.Validation(errors.ToDictionary());
+            var updated = await companies.UpdateAsync(companyKey, change, http.RequestAborted);
+            return updated is null
+                ? Problems.Status(StatusCodes.Status404NotFound, $"No company {companyKey}.")
+                : TypedResults.Ok(CompanySettings.From(updated));
+        }
+    }
+
+    private static async Task<IResult> PutFxRates(string companyKey, HttpContext http, AttributionSettings settings, CompanyDirectory companies)
+    {
+        if (!IsOperator(http.Request, settings)) return NotOperator();
+        var (body, bad) = await JsonBody.ReadAsync(http.Request, JsonBody.SingleEventLimit, http.RequestAborted);
+        if (body is null) return bad!;
+        using (body)
+        {
+            var (rates, errors) = ValidateFxRates(body.RootElement);
+            if (rates is null) return Problems.Validation(errors.ToDictionary());
+            return await companies.SetFxRatesAsync(companyKey, rates.Date, rates.Rates, http.RequestAborted)
+                ? TypedResults.Ok(rates)
+                : Problems.Status(StatusCodes.Status404NotFound, $"No company {companyKey}.");
+        }
+    }
+
+    private static IResult NotOperator() =>
+        Problems.Status(StatusCodes.Status401Unauthorized, "The operator token (ATTRIBUTION_ADMIN_TOKEN) is required as Authorization: Bearer.");
+
+    /// <summary>Pure validation of a settings change; absent fields stay as they are.</summary>
+    public static (Func<Company, Company>? Change, FieldErrors Errors) ValidatePatch(JsonElement body)
+    {
+        if (!JsonFieldReader.TryOpen(body, "", out var f)) return (null, f.Errors);
+        var errors = f.Errors;
+        var name = f.Text("name", 1, 200, required: false);
+        var currency = f.Has("reportingCurrency") ? f.Currency("reportingCurrency", required: true) : null;
+        var timeZone = f.Text("timeZone", 1, 64, required: false);
+        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+            errors.Add("timeZone", $"timeZone must be an IANA time zone id (e.g. Europe/Berlin); '{timeZone}' is not.");
+        var window = f.WholeNumber("attributionWindowHours", 1, 720, required: false);
+        var origins = f.Has("allowedOrigins") ? StringList(body, "allowedOrigins", errors) : null;
+        var mode = f.Enum<QuantityMode>("quantityMode", required: false);
+        var shopifySecret = f.Text("shopifyWebhookSecret", 1, 256, required: false);
+        if (!errors.IsEmpty) return (null, errors);
+
+        return (c => c with
+        {
+            Name = name ?? c.Name,
+            ReportingCurrency = currency ?? c.ReportingCurrency,
+            TimeZone = timeZone ?? c.TimeZone,
+            AttributionWindowHours = window ?? c.AttributionWindowHours,
+            AllowedOrigins = origins ?? c.AllowedOrigins,
+            QuantityMode = mode ?? c.QuantityMode,
+            ShopifyWebhookSecret = shopifySecret ?? c.ShopifyWebhookSecret,
+        }, errors);
+    }
+
+    public sealed record FxRates(DateOnly Date, IReadOnlyDictionary<string, decimal> Rates);
+
+    /// <summary>Pure validation of <c>{ "date": "2026-11-01", "rates": { "EUR": 1.08 } }</c>.</summary>
+    public static (FxRates? Rates, FieldErrors Errors) ValidateFxRates(JsonElement body)
+    {
+        if (!JsonFieldReader.TryOpen(body, "", out var f)) return (null, f.Errors);
+        var errors = f.Errors;
+        var dateText = f.Text("date", 10, 10, required: true);
+        DateOnly date = default;
+        if (dateText is not null && !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.None, out date))
+            errors.Add("date", "date must be YYYY-MM-DD.");
+
+        var rates = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        if (!body.TryGetProperty("rates", out var r) || r.ValueKind != JsonValueKind.Object || !r.EnumerateObject().Any())
+            errors.Add("rates", "rates must be an object of currency code → positive number, e.g. { \"EUR\": 1.08 }.", RejectionReasons.MissingField);
+        else
+            foreach (var p in r.EnumerateObject())
+            {
+                if (!Currencies.IsActive(p.Name))
+                    errors.Add($"rates.{p.Name}", $"{p.Name} is not an active ISO 4217 code.", RejectionReasons.BadCurrency);
+                else if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDecimal(out var rate) || rate <= 0)
+                    errors.Add($"rates.{p.Name}", "A rate must be a positive number.");
+                else
+                    rates[p.Name] = rate;
+            }
+        return errors.IsEmpty ? (new FxRates(date, rates), errors) : (null, errors);
     }
 
     private static async Task<IResult> Create(HttpContext http, AttributionSettings settings, CompanyDirectory companies)
     {
-        if (!IsOperator(http.Request, settings))
-            return Problems.Status(StatusCodes.Status401Unauthorized, "The operator token (ATTRIBUTION_ADMIN_TOKEN) is required as Authorization: Bearer.");
+        if (!IsOperator(http.Request, settings)) return NotOperator();
 
         var (body, bad) = await JsonBody.ReadAsync(http.Request, JsonBody.SingleEventLimit, http.RequestAborted);
         if (body is null) return bad!;
@@ -89,6 +190,14 @@ public static class CompanyAdminEndpoints
         }
         return v.EnumerateArray().Select(e => e.GetString()!).ToArray();
     }
+}
+
+public sealed record CompanySettings(
+    string CompanyKey, string Name, string ReportingCurrency, string TimeZone,
+    int AttributionWindowHours, IReadOnlyList<string> AllowedOrigins, string QuantityMode)
+{
+    public static CompanySettings From(Company c) => new(
+        c.CompanyKey, c.Name, c.ReportingCurrency, c.TimeZone, c.AttributionWindowHours, c.AllowedOrigins, c.QuantityMode.ToString());
 }
 
 public sealed record CreatedCompany(

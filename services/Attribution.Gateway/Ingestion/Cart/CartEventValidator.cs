@@ -10,34 +10,22 @@ namespace Attribution.Gateway.Ingestion.Cart;
 /// </summary>
 public static class CartEventValidator
 {
-    public const decimal MaxValue = 1_000_000_000m;
-    public const int MaxQuantity = 1_000_000;
-
     public static (CartEventReceived? Message, FieldErrors Errors) Validate(
         JsonElement body, string companyKey, bool quantityIsTotal, DateTimeOffset now, string prefix = "")
     {
-        var errors = new FieldErrors();
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(prefix.Length == 0 ? "body" : prefix.TrimEnd('.'), "The body must be a JSON object.");
-            return (null, errors);
-        }
-
-        var f = new JsonFieldReader(body, errors, prefix);
+        if (!JsonFieldReader.TryOpen(body, prefix, out var f)) return (null, f.Errors);
+        var errors = f.Errors;
         var eventId = f.EventId("eventId") ?? Guid.CreateVersion7(now);
-        var userFingerprint = f.Fingerprint("userFingerprint");
-        var faqFingerprint = f.Fingerprint("userFaqFingerprint");
-        if (!f.Has("userFingerprint") && !f.Has("userFaqFingerprint"))
-            errors.Add(f.Name("userFingerprint"), "At least one of userFingerprint or userFaqFingerprint is required.");
+        var (userFingerprint, faqFingerprint) = f.Fingerprints(required: true);
 
-        var type = f.Enum<CartEventType>("type", required: true);
+        var type = f.Enum<CartEventType>("type", required: true, RejectionReasons.UnknownCartType);
         var productId = f.Text("productId", 1, 256, required: true);
         var productName = f.Text("productName", 1, 512, required: true);
-        var value = f.Number("value", 0m, MaxValue, required: true);
+        var value = f.Number("value", 0m, IngestionLimits.MaxValue, required: true);
         var currency = f.Currency("currency", required: true);
         f.CheckMinorUnits("value", value, currency);
         // In TOTAL mode the storefront sends the line's new total, which may be 0.
-        var quantity = f.WholeNumber("quantity", quantityIsTotal ? 0 : 1, MaxQuantity, required: true);
+        var quantity = f.WholeNumber("quantity", quantityIsTotal ? 0 : 1, IngestionLimits.MaxQuantity, required: true);
         var occurredAt = f.OccurredAt("occurredAt", now);
 
         if (!errors.IsEmpty) return (null, errors);

@@ -6,9 +6,9 @@ using MassTransit;
 namespace Attribution.Gateway.Ingestion.Publishing;
 
 /// <summary>
-/// Publishes an accepted event and says 202 only once RabbitMQ confirmed it (contract §3).
-/// When the broker cannot confirm within the bounded retry, the answer is 503 with Retry-After
-/// so the client keeps the event; the same eventId later is deduplicated downstream.
+/// Publishes accepted events and reports success only once RabbitMQ confirmed them (contract
+/// §3). When the broker cannot confirm within the bounded retry, the answer is 503 with
+/// Retry-After so the client keeps the event; the same eventId later is deduplicated downstream.
 /// </summary>
 public sealed class EventPublisher(IBus bus, ILogger<EventPublisher> logger)
 {
@@ -18,25 +18,33 @@ public sealed class EventPublisher(IBus bus, ILogger<EventPublisher> logger)
     private static readonly Counter<long> Accepted = Meter.CreateCounter<long>("gateway.events.accepted");
     private static readonly Counter<long> Unavailable = Meter.CreateCounter<long>("gateway.events.broker_unavailable");
 
-    public async Task<IResult> PublishAsync<T>(HttpContext http, T message, Guid eventId, string kind) where T : class
+    /// <summary>True once the broker confirmed; false when it could not (the caller answers 503).</summary>
+    public async Task<bool> TryPublishAsync<T>(T message, Guid eventId, string kind, CancellationToken requestAborted) where T : class
     {
         try
         {
             await ResiliencePipelines.Publish.ExecuteAsync(
-                async ct => await bus.Publish(message, ctx => ctx.MessageId = eventId, ct),
-                http.RequestAborted);
+                async ct => await bus.Publish(message, ctx =>
+                {
+                    ctx.MessageId = eventId;
+                    // Unroutable (no engine queue bound yet) must not count as stored: the broker
+                    // returns the message and this becomes a 503 instead of a 202 for a dropped event.
+                    ctx.Mandatory = true;
+                }, ct), requestAborted);
+            Accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
+            return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !requestAborted.IsCancellationRequested)
         {
-            logger.LogWarning(ex, "Broker did not confirm {Kind} event {EventId}; answering 503", kind, eventId);
+            logger.LogWarning(ex, "Broker did not confirm {Kind} event {EventId}", kind, eventId);
             Unavailable.Add(1, new KeyValuePair<string, object?>("kind", kind));
-            return Problems.Status(StatusCodes.Status503ServiceUnavailable,
-                "The event could not be stored right now; keep it and retry.", RetryAfterSeconds, http);
+            return false;
         }
-
-        Accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
-        return TypedResults.Accepted((string?)null, new AcceptedEvent(eventId, "accepted"));
     }
+
+    public static IResult BrokerUnavailable(HttpContext http) =>
+        Problems.Status(StatusCodes.Status503ServiceUnavailable,
+            "The event could not be stored right now; keep it and retry.", RetryAfterSeconds, http);
 }
 
 public sealed record AcceptedEvent(Guid EventId, string Status);

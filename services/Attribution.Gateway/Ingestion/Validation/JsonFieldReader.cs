@@ -21,6 +21,25 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
 
     public string Name(string field) => prefix + field;
 
+    /// <summary>A reader over <paramref name="body"/>, or false (with the error recorded) when it is not a JSON object.</summary>
+    public static bool TryOpen(JsonElement body, string prefix, out JsonFieldReader reader)
+    {
+        reader = new JsonFieldReader(body, new FieldErrors(), prefix);
+        if (body.ValueKind == JsonValueKind.Object) return true;
+        reader.Errors.Add(prefix.Length == 0 ? "body" : prefix.TrimEnd('.'), "The body must be a JSON object.");
+        return false;
+    }
+
+    /// <summary>Fingerprints: each checked against the pattern; at least one required unless <paramref name="required"/> is false.</summary>
+    public (string? User, string? Faq) Fingerprints(bool required)
+    {
+        var user = Fingerprint("userFingerprint");
+        var faq = Fingerprint("userFaqFingerprint");
+        if (required && !Has("userFingerprint") && !Has("userFaqFingerprint"))
+            errors.Add(Name("userFingerprint"), "At least one of userFingerprint or userFaqFingerprint is required.", RejectionReasons.MissingField);
+        return (user, faq);
+    }
+
     public bool Has(string field) =>
         body.TryGetProperty(field, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
 
@@ -28,7 +47,7 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
     {
         if (!body.TryGetProperty(field, out var v) || v.ValueKind is JsonValueKind.Null)
         {
-            if (required) errors.Add(Name(field), $"{field} is required.");
+            if (required) errors.Add(Name(field), $"{field} is required.", RejectionReasons.MissingField);
             return null;
         }
         if (v.ValueKind != JsonValueKind.String)
@@ -59,19 +78,19 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
         return s;
     }
 
-    public T? Enum<T>(string field, bool required) where T : struct, Enum
+    public T? Enum<T>(string field, bool required, string unknownReason = RejectionReasons.InvalidField) where T : struct, Enum
     {
         var allowed = string.Join(", ", System.Enum.GetNames<T>());
         if (!Has(field))
         {
-            if (required) errors.Add(Name(field), $"{field} is required: one of {allowed}.");
+            if (required) errors.Add(Name(field), $"{field} is required: one of {allowed}.", RejectionReasons.MissingField);
             return null;
         }
         var v = body.GetProperty(field);
         // Case-sensitive on purpose (contract §3): "item_added" is an error, never a guess.
         if (v.ValueKind == JsonValueKind.String && System.Enum.GetNames<T>().Contains(v.GetString(), StringComparer.Ordinal))
             return System.Enum.Parse<T>(v.GetString()!);
-        errors.Add(Name(field), $"{field} must be exactly one of {allowed} (case-sensitive).");
+        errors.Add(Name(field), $"{field} must be exactly one of {allowed} (case-sensitive).", unknownReason);
         return null;
     }
 
@@ -79,7 +98,7 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
     {
         if (!Has(field))
         {
-            if (required) errors.Add(Name(field), $"{field} is required.");
+            if (required) errors.Add(Name(field), $"{field} is required.", RejectionReasons.MissingField);
             return null;
         }
         var v = body.GetProperty(field);
@@ -110,15 +129,24 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
 
     public string? Currency(string field, bool required)
     {
-        var code = Text(field, 3, 3, required);
-        if (code is null) return null;
-        if (!Currencies.IsActive(code))
+        if (!Has(field))
         {
-            errors.Add(Name(field), $"{field} must be an active ISO 4217 code in upper case (e.g. USD); '{code}' is not.");
+            if (required) errors.Add(Name(field), $"{field} is required.", RejectionReasons.MissingField);
+            return null;
+        }
+        var v = body.GetProperty(field);
+        var code = v.ValueKind == JsonValueKind.String ? v.GetString()! : null;
+        if (code is null || !Currencies.IsActive(code))
+        {
+            errors.Add(Name(field), code is null
+                ? $"{field} must be an ISO 4217 code string (e.g. USD)."
+                : $"{field} must be an active ISO 4217 code in upper case (e.g. USD); '{Truncate(code)}' is not.", RejectionReasons.BadCurrency);
             return null;
         }
         return code;
     }
+
+    private static string Truncate(string s) => s.Length <= 16 ? s : s[..16] + "…";
 
     /// <summary>Rejects an amount with more decimals than its currency's minor unit (JPY 0, USD 2, KWD 3).</summary>
     public void CheckMinorUnits(string amountField, decimal? amount, string? currency)
@@ -126,7 +154,20 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
         if (amount is null || currency is null) return;
         var allowed = Currencies.MinorUnitOf(currency);
         if (Currencies.DecimalsOf(amount.Value) > allowed)
-            errors.Add(Name(amountField), $"{amountField} has more decimals than {currency} allows ({allowed}).");
+            errors.Add(Name(amountField), $"{amountField} has more decimals than {currency} allows ({allowed}).", RejectionReasons.BadDecimals);
+    }
+
+    public bool? Boolean(string field, bool required)
+    {
+        if (!Has(field))
+        {
+            if (required) errors.Add(Name(field), $"{field} is required (true or false).", RejectionReasons.MissingField);
+            return null;
+        }
+        var v = body.GetProperty(field);
+        if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
+        errors.Add(Name(field), $"{field} must be true or false.");
+        return null;
     }
 
     public Guid? EventId(string field)

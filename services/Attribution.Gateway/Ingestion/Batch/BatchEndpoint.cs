@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Attribution.Contracts.Ingestion;
+using Attribution.Gateway.Http;
+using Attribution.Gateway.Ingestion.Publishing;
+using Attribution.Gateway.Ingestion.Rejections;
+using Attribution.Gateway.Ingestion.Validation;
+using Attribution.ServiceDefaults.Companies;
+
+namespace Attribution.Gateway.Ingestion.Batch;
+
+/// <summary>
+/// POST /v1/events/batch (contract §3): up to 500 events and 1 MiB, one result per event in
+/// order; valid events are accepted even when others are not. Accepted ones are published in
+/// parallel, each confirmed by the broker; one the broker could not take is "unavailable" (the
+/// client resends it with the same eventId), and when none could be taken the answer is 503.
+/// </summary>
+public static class BatchEndpoint
+{
+    public const int MaxEvents = 500;
+
+    public sealed record BatchResult(int Index, string Status, Guid? EventId = null, IReadOnlyDictionary<string, string[]>? Errors = null);
+
+    public sealed record BatchResponse(IReadOnlyList<BatchResult> Results);
+
+    /// <summary>One validated event of a batch, ready to publish (or its errors).</summary>
+    public sealed record BatchItem(int Index, string Kind, object? Message, Guid EventId, FieldErrors Errors);
+
+    public static IEndpointRouteBuilder MapBatchEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/events/batch", Handle)
+            .RequireRateLimiting(IngestionRateLimits.Policy)
+            .WithName("PostBatch")
+            .WithSummary("Record up to 500 cart, checkout and interaction events at once; one result per event.")
+            .Accepts<JsonElement>("application/json", "text/plain")
+            .Produces<BatchResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    /// <summary>Pure: the batch body → one item per event, validated by the same validators as the single endpoints.</summary>
+    public static (IReadOnlyList<BatchItem>? Items, FieldErrors Errors) Validate(JsonElement body, Company company, bool isServer, DateTimeOffset now)
+    {
+        if (!JsonFieldReader.TryOpen(body, "", out var f)) return (null, f.Errors);
+        if (!body.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
+        {
+            f.Errors.Add("events", "events must be an array of events.", RejectionReasons.MissingField);
+            return (null, f.Errors);
+        }
+        if (events.GetArrayLength() is 0 or > MaxEvents)
+        {
+            f.Errors.Add("events", $"events must hold 1–{MaxEvents} events.");
+            return (null, f.Errors);
+        }
+
+        var items = new List<BatchItem>(events.GetArrayLength());
+        var index = 0;
+        foreach (var e in events.EnumerateArray())
+            items.Add(ValidateOne(index++, e, company, isServer, now));
+        return (items, f.Errors);
+    }
+
+    private static BatchItem ValidateOne(int index, JsonElement e, Company company, bool isServer, DateTimeOffset now)
+    {
+        var kind = e.ValueKind == JsonValueKind.Object && e.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()! : "";
+        (object? Message, Guid EventId, FieldErrors Errors) result = kind switch
+        {
+            "cart" => Unpack(IngestionEndpoints.Cart(e, company, now), m => m.EventId),
+            "checkout" => Unpack(IngestionEndpoints.Checkout(e, company, now), m => m.EventId),
+            "interaction" when isServer => Unpack(IngestionEndpoints.Interaction(e, company, now), m => m.EventId),
+            "interaction" => (null, Guid.Empty, Error("kind", "interaction events need the API secret (Authorization: Bearer).", RejectionReasons.NotAllowedForKey)),
+            _ => (null, Guid.Empty, Error("kind", "kind must be one of cart, checkout, interaction.",
+                kind.Length == 0 ? RejectionReasons.MissingField : RejectionReasons.InvalidField)),
+        };
+        return new BatchItem(index, kind.Length == 0 ? "unknown" : kind, result.Message, result.EventId, result.Errors);
+    }
+
+    private static (object?, Guid, FieldErrors) Unpack<T>((T? Message, FieldErrors Errors) r, Func<T, Guid> idOf) where T : class =>
+        (r.Message, r.Message is null ? Guid.Empty : idOf(r.Message), r.Errors);
+
+    private static FieldErrors Error(string field, string message, string reason)
+    {
+        var errors = new FieldErrors();
+        errors.Add(field, message, reason);
+        return errors;
+    }
+
+    private static async Task<IResult> Handle(HttpContext http, IngestionRequest ingestion, EventPublisher publisher, RejectionLog rejections)
+    {
+        var (request, failure) = await ingestion.OpenAsync(http, serverOnly: false, JsonBody.BatchLimit, "batch");
+        if (request is null) return failure!;
+        using var body = request.Body;
+
+        var (items, errors) = Validate(body.RootElement, request.Caller.Company, request.Caller.IsServer, request.ReceivedAt);
+        if (items is null) return await ingestion.RejectAsync(request, "batch", errors, http.RequestAborted);
+
+        var ct = http.RequestAborted;
+        var published = await Task.WhenAll(items.Select(item => item.Message switch
+        {
+            CartEventReceived m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
+            CheckoutCompleted m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
+            InteractionRecorded m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
+            _ => Task.FromResult(false),
+        }));
+
+        var rejected = items.Where(i => i.Message is null).ToList();
+        await rejections.RecordAsync(request.Caller.Company.CompanyKey,
+            rejected.Select(i => new RejectionLog.Rejection(i.Kind, i.Errors)).ToList(), request.ReceivedAt, ct);
+
+        var results = items.Select(i =>
+            i.Message is null ? new BatchResult(i.Index, "rejected", Errors: i.Errors.ToDictionary())
+            : published[i.Index] ? new BatchResult(i.Index, "accepted", i.EventId)
+            : new BatchResult(i.Index, "unavailable", i.EventId)).ToList();
+
+        if (results.Any(r => r.Status == "unavailable"))
+        {
+            http.Response.Headers.RetryAfter = EventPublisher.RetryAfterSeconds;
+            if (!results.Any(r => r.Status == "accepted"))
+                return TypedResults.Json(new BatchResponse(results), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return TypedResults.Accepted((string?)null, new BatchResponse(results));
+    }
+}
