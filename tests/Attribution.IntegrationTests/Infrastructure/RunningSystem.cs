@@ -28,10 +28,11 @@ public sealed class RunningSystem : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<RunningSystem> StartAsync(int engines = 1)
+    public static async Task<RunningSystem> StartAsync(int engines = 1, IReadOnlyDictionary<string, string?>? gatewaySettings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ApplicationName = "Attribution.Gateway" });
         builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
+        if (gatewaySettings is not null) builder.Configuration.AddInMemoryCollection(gatewaySettings);
         builder.AddAttributionGateway();
         var gateway = builder.Build();
         gateway.MapAttributionGateway();
@@ -66,11 +67,12 @@ public sealed class RunningSystem : IAsyncDisposable
     }
 
     /// <summary>Creates a company through the admin API and returns a client for its server and its storefront.</summary>
-    public async Task<TestCompany> CreateCompanyAsync(string name = "Test store", string currency = "USD", int windowHours = 24)
+    public async Task<TestCompany> CreateCompanyAsync(string name = "Test store", string currency = "USD", int windowHours = 24,
+        string[]? allowedOrigins = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/admin/companies")
         {
-            Content = JsonContent.Create(new { name, reportingCurrency = currency, attributionWindowHours = windowHours }),
+            Content = JsonContent.Create(new { name, reportingCurrency = currency, attributionWindowHours = windowHours, allowedOrigins }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         using var response = await Http.SendAsync(request);
@@ -98,6 +100,14 @@ public sealed record TestCompany(string CompanyKey, string ApiSecret, HttpClient
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         request.Headers.Add("X-Company-Key", CompanyKey);
         customize?.Invoke(request);
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>POST as the store's server would (Bearer apiSecret).</summary>
+    public async Task<HttpResponseMessage> PostAsServerAsync(string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiSecret);
         return await Http.SendAsync(request);
     }
 

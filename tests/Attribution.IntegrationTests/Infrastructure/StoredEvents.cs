@@ -1,0 +1,36 @@
+namespace Attribution.IntegrationTests.Infrastructure;
+
+/// <summary>Looks into the run's event store directly: what the engine really recorded.</summary>
+public static class StoredEvents
+{
+    public static async Task<long> CountForCompanyAsync(string companyKey)
+    {
+        await using var cmd = TestServices.Database.CreateCommand("SELECT count(*) FROM event_store.events WHERE tenant_id = $1");
+        cmd.Parameters.AddWithValue(companyKey);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>How often each event id is stored (0 = missing), and under which company and type.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, (string Tenant, string Type)>> FindAsync(IEnumerable<Guid> ids)
+    {
+        await using var cmd = TestServices.Database.CreateCommand("SELECT id, tenant_id, type FROM event_store.events WHERE id = ANY($1)");
+        cmd.Parameters.AddWithValue(ids.ToArray());
+        var found = new Dictionary<Guid, (string, string)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) found[reader.GetGuid(0)] = (reader.GetString(1), reader.GetString(2));
+        return found;
+    }
+
+    public static Task<IReadOnlyDictionary<Guid, (string Tenant, string Type)>> WaitForAsync(IReadOnlyCollection<Guid> ids, string what) =>
+        Poll.UntilAsync(() => FindAsync(ids), found => found.Count == ids.Count, TimeSpan.FromSeconds(20), what);
+
+    public static async Task<IReadOnlyList<(string Kind, string[] Reasons)>> RejectionsAsync(string companyKey)
+    {
+        await using var cmd = TestServices.Database.CreateCommand("SELECT kind, reasons FROM app.rejected_events WHERE company_key = $1 ORDER BY id");
+        cmd.Parameters.AddWithValue(companyKey);
+        var rows = new List<(string, string[])>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetFieldValue<string[]>(1)));
+        return rows;
+    }
+}
