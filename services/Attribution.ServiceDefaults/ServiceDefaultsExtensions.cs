@@ -22,6 +22,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddAttributionDatabase(settings);
         builder.Services.AddSingleton<CompanyDirectory>();
+        builder.Services.AddHostedService<CompanyChangeListener>();
         builder.Services.AddAttributionTelemetry(builder.Configuration, serviceName);
         return settings;
     }

@@ -6,12 +6,15 @@ using Npgsql;
 namespace Attribution.ServiceDefaults.Companies;
 
 /// <summary>
-/// Companies in PostgreSQL, with a short-lived in-process cache: every request authenticates,
-/// so the lookup must not cost a round trip each time. Changes made here drop the cached entry.
+/// Companies in PostgreSQL, with an in-process cache: every request authenticates, so the lookup
+/// must not cost a round trip each time. A change is announced with NOTIFY (<see cref="ChangeChannel"/>)
+/// so every instance drops its copy at once (<see cref="CompanyChangeListener"/>); the cache's
+/// lifetime only bounds staleness if a notification is missed during a reconnect.
 /// </summary>
 public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider time)
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+    public const string ChangeChannel = "company_changed";
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, (Company? Company, DateTimeOffset Until)> _byKey = new(StringComparer.Ordinal);
 
     private const string Columns =
@@ -45,7 +48,12 @@ public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider t
             """);
         AddSettings(cmd, updated);
         await cmd.ExecuteNonQueryAsync(ct);
-        _byKey.TryRemove(companyKey, out _);
+        await using (var notify = dataSource.CreateCommand($"SELECT pg_notify('{ChangeChannel}', $1)"))
+        {
+            notify.Parameters.AddWithValue(companyKey);
+            await notify.ExecuteNonQueryAsync(ct);
+        }
+        Invalidate(companyKey);
         return updated;
     }
 
@@ -65,6 +73,9 @@ public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider t
         await cmd.ExecuteNonQueryAsync(ct);
         return true;
     }
+
+    /// <summary>Drops a cached company (on a change here or announced by another instance).</summary>
+    public void Invalidate(string companyKey) => _byKey.TryRemove(companyKey, out _);
 
     public async Task<Company?> FindByKeyAsync(string companyKey, CancellationToken ct, bool bypassCache = false)
     {

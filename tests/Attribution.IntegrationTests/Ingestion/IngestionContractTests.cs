@@ -154,10 +154,36 @@ public sealed class IngestionContractTests
         Assert.That(results[1].GetProperty("errors").TryGetProperty("type", out _), Is.True);
         Assert.That(results[3].GetProperty("errors").TryGetProperty("kind", out _), Is.True);
         Assert.That(results[0].GetProperty("eventId").GetString(), Is.EqualTo(good["eventId"]));
+        Assert.That(results[0].TryGetProperty("errors", out _), Is.False, "contract shape: no errors on an accepted event");
+        Assert.That(results[1].TryGetProperty("eventId", out _), Is.False, "contract shape: no eventId on a rejected event");
 
         var stored = await StoredEvents.WaitForAsync([IdOf(good), IdOf(goodCheckout)], "the two valid batch events stored");
         Assert.That(stored, Has.Count.EqualTo(2));
         Assert.That(await StoredEvents.FindAsync([IdOf(badType), IdOf(interaction)]), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_server_batch_carries_interactions_by_interaction_kind()
+    {
+        var asItemKind = Interaction();
+        asItemKind.Remove("kind");
+        var withInteractionKind = Interaction();
+        withInteractionKind.Remove("kind");
+        var events = new object[]
+        {
+            new Dictionary<string, object?>(asItemKind) { ["kind"] = "SHOPPER_MESSAGE" },
+            new Dictionary<string, object?>(withInteractionKind) { ["kind"] = "interaction", ["interactionKind"] = "SHOPPER_MESSAGE" },
+        };
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events/batch") { Content = JsonContent.Create(new { events }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _a.ApiSecret);
+        using var response = await _system.Http.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var statuses = (await Json(response)).GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString());
+        Assert.That(statuses, Is.All.EqualTo("accepted"), await response.Content.ReadAsStringAsync());
+        var stored = await StoredEvents.WaitForAsync([IdOf(asItemKind), IdOf(withInteractionKind)], "both batched interactions stored");
+        Assert.That(stored.Values.Select(v => v.Type), Is.All.EqualTo("interaction_recorded.v1"));
     }
 
     [Test]

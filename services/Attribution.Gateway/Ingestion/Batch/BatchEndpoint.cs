@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Attribution.Contracts.Ingestion;
 using Attribution.Gateway.Http;
+using Attribution.Gateway.Ingestion.Interactions;
 using Attribution.Gateway.Ingestion.Publishing;
 using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.Gateway.Ingestion.Validation;
@@ -13,12 +15,19 @@ namespace Attribution.Gateway.Ingestion.Batch;
 /// order; valid events are accepted even when others are not. Accepted ones are published in
 /// parallel, each confirmed by the broker; one the broker could not take is "unavailable" (the
 /// client resends it with the same eventId), and when none could be taken the answer is 503.
+/// An interaction's own body has a "kind" too, so in a batch it is written either
+/// <c>{"kind":"interaction","interactionKind":"SHOPPER_MESSAGE",…}</c> or with its own kind as the
+/// item's kind, <c>{"kind":"SHOPPER_MESSAGE",…}</c>.
 /// </summary>
 public static class BatchEndpoint
 {
     public const int MaxEvents = 500;
 
-    public sealed record BatchResult(int Index, string Status, Guid? EventId = null, IReadOnlyDictionary<string, string[]>? Errors = null);
+    public sealed record BatchResult(
+        int Index,
+        string Status,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? EventId = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string[]>? Errors = null);
 
     public sealed record BatchResponse(IReadOnlyList<BatchResult> Results);
 
@@ -68,13 +77,19 @@ public static class BatchEndpoint
         {
             "cart" => Unpack(IngestionEndpoints.Cart(e, company, now), m => m.EventId),
             "checkout" => Unpack(IngestionEndpoints.Checkout(e, company, now), m => m.EventId),
-            "interaction" when isServer => Unpack(IngestionEndpoints.Interaction(e, company, now), m => m.EventId),
-            "interaction" => (null, Guid.Empty, Error("kind", "interaction events need the API secret (Authorization: Bearer).", RejectionReasons.NotAllowedForKey)),
-            _ => (null, Guid.Empty, Error("kind", "kind must be one of cart, checkout, interaction.",
+            _ when IsInteraction(kind) => isServer
+                ? Unpack(InteractionValidator.Validate(e, company.CompanyKey, now, kindField: kind == "interaction" ? "interactionKind" : "kind"), m => m.EventId)
+                : (null, Guid.Empty, Error("kind", "interaction events need the API secret (Authorization: Bearer).", RejectionReasons.NotAllowedForKey)),
+            _ => (null, Guid.Empty, Error("kind",
+                "kind must be one of cart, checkout, interaction (with interactionKind), or an interaction kind such as SHOPPER_MESSAGE.",
                 kind.Length == 0 ? RejectionReasons.MissingField : RejectionReasons.InvalidField)),
         };
-        return new BatchItem(index, kind.Length == 0 ? "unknown" : kind, result.Message, result.EventId, result.Errors);
+        var itemKind = IsInteraction(kind) ? "interaction" : kind.Length == 0 ? "unknown" : kind;
+        return new BatchItem(index, itemKind, result.Message, result.EventId, result.Errors);
     }
+
+    private static bool IsInteraction(string kind) =>
+        kind == "interaction" || Enum.GetNames<InteractionKind>().Contains(kind, StringComparer.Ordinal);
 
     private static (object?, Guid, FieldErrors) Unpack<T>((T? Message, FieldErrors Errors) r, Func<T, Guid> idOf) where T : class =>
         (r.Message, r.Message is null ? Guid.Empty : idOf(r.Message), r.Errors);

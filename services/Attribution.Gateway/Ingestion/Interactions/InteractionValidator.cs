@@ -9,8 +9,10 @@ public static class InteractionValidator
 {
     public const int MaxTextLength = 8_192;
 
+    /// <param name="kindField">Where the interaction's kind is: "kind" on its own endpoint; in a batch,
+    /// whose items use "kind" for cart|checkout|interaction, "interactionKind".</param>
     public static (InteractionRecorded? Message, FieldErrors Errors) Validate(
-        JsonElement body, string companyKey, DateTimeOffset now, string prefix = "")
+        JsonElement body, string companyKey, DateTimeOffset now, string prefix = "", string kindField = "kind")
     {
         if (!JsonFieldReader.TryOpen(body, prefix, out var f)) return (null, f.Errors);
         var errors = f.Errors;
@@ -18,7 +20,7 @@ public static class InteractionValidator
         var eventId = f.EventId("eventId") ?? Guid.CreateVersion7(now);
         var (userFingerprint, faqFingerprint) = f.Fingerprints(required: false);
         var channel = f.Enum<InteractionChannel>("channel", required: true);
-        var kind = f.Enum<InteractionKind>("kind", required: true);
+        var kind = f.Enum<InteractionKind>(kindField, required: true);
 
         // CHAT and NUDGE are keyed by the chat fingerprint, FAQ by the FAQ fingerprint.
         var keyField = channel == InteractionChannel.FAQ ? "userFaqFingerprint" : "userFingerprint";
