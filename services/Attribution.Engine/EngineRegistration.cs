@@ -1,5 +1,8 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.AttributionConsumer.Recording;
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Attribution.Deciding;
+using Attribution.Engine.Attribution.Publishing;
 using Attribution.Engine.Journeys;
 using Attribution.Engine.RevenueProjector.VisitorCarts;
 using Attribution.EventStore;
@@ -20,6 +23,7 @@ public static class EngineRegistration
         var settings = builder.AddAttributionDefaults("attribution-engine");
         builder.Services.AddAttributionEventStore();
         builder.Services.AddAttributionConsumer(settings);
+        builder.Services.AddAttributionDecisions();
         builder.Services.AddRevenueProjector();
         return builder;
     }
@@ -28,8 +32,9 @@ public static class EngineRegistration
     public static IServiceCollection AddAttributionEventStore(this IServiceCollection services) =>
         services.AddEventStore(store =>
         {
-            store.Events.RegisterVisitorEvents();
+            store.Events.RegisterVisitorEvents().RegisterDecisionEvents();
             store.AddProjection(new VisitorCartProjection(), ProjectionLifecycle.Async);
+            store.AddProjection(new LatestDecisionProjection(), ProjectionLifecycle.Inline);
         });
 
     /// <summary>The attribution consumer: bus -> visitor streams.</summary>
@@ -45,4 +50,10 @@ public static class EngineRegistration
     /// <summary>The revenue projector: visitor streams -> read models, via the projection daemon.</summary>
     public static IServiceCollection AddRevenueProjector(this IServiceCollection services) =>
         services.AddProjectionDaemon();
+
+    /// <summary>Attribution: decisions as events are recorded, and their messages to downstream services.</summary>
+    public static IServiceCollection AddAttributionDecisions(this IServiceCollection services) => services
+        .AddSingleton<DecisionReader>()
+        .AddAsyncProjection<AttributionReactor>()
+        .AddAsyncProjection<DecisionPublisher>();
 }

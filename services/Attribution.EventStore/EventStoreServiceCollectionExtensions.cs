@@ -23,9 +23,26 @@ public static class EventStoreServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// An asynchronous projection built by the container (it may need services, even the store itself).
+    /// The daemon runs it beside the ones given as instances in <see cref="EventStoreOptions"/>.
+    /// </summary>
+    public static IServiceCollection AddAsyncProjection<T>(this IServiceCollection services) where T : class, IProjection
+    {
+        services.TryAddSingleton<T>();
+        services.AddSingleton(new AsyncProjectionRegistration(typeof(T)));
+        return services;
+    }
+
     public static IServiceCollection AddProjectionDaemon(this IServiceCollection services)
     {
-        services.AddHostedService<ProjectionDaemon>();
+        // Async projections: the instances in the options plus those the container builds (AddAsyncProjection).
+        services.AddHostedService(sp => new ProjectionDaemon(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<ProjectionRunner>(),
+            sp.GetRequiredService<EventStoreOptions>(),
+            sp.GetServices<AsyncProjectionRegistration>().Select(r => (IProjection)sp.GetRequiredService(r.ProjectionType)).ToList(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProjectionDaemon>>()));
         return services;
     }
 

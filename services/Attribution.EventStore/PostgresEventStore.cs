@@ -121,6 +121,34 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOp
         return await ReadEvents(cmd, ct);
     }
 
+    /// <summary>All events of the given streams, in global order (for folding several streams at once).</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamsAsync(
+        NpgsqlConnection connection, IReadOnlyCollection<string> streamIds, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {SelectColumns} FROM event_store.events WHERE stream_id = ANY($1) ORDER BY seq_id", connection);
+        cmd.Parameters.AddWithValue(streamIds.ToArray());
+        return await ReadEvents(cmd, ct);
+    }
+
+    /// <summary>
+    /// Events of a tenant, of the given stored types, whose top-level data field has one of the
+    /// values (Marten: a LINQ query over event data). Back it with an expression index per field.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredEvent>> QueryByDataFieldAsync(
+        NpgsqlConnection connection, string tenantId, IReadOnlyCollection<string> typeNames, string field,
+        IReadOnlyCollection<string> values, CancellationToken ct)
+    {
+        if (!field.All(char.IsAsciiLetterOrDigit)) throw new ArgumentException("Field names are plain identifiers.", nameof(field));
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {SelectColumns} FROM event_store.events WHERE tenant_id = $1 AND type = ANY($2) AND data->>'{field}' = ANY($3) ORDER BY seq_id",
+            connection);
+        cmd.Parameters.AddWithValue(tenantId);
+        cmd.Parameters.AddWithValue(typeNames.ToArray());
+        cmd.Parameters.AddWithValue(values.ToArray());
+        return await ReadEvents(cmd, ct);
+    }
+
     private async Task<IReadOnlyList<StoredEvent>> ReadEvents(NpgsqlCommand cmd, CancellationToken ct)
     {
         var events = new List<StoredEvent>();

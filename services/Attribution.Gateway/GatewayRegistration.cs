@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Attribution.Gateway.Admin.Companies;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Auth;
+using Attribution.Gateway.Explain;
 using Attribution.Gateway.Ingestion;
 using Attribution.Gateway.Ingestion.Batch;
 using Attribution.Gateway.Ingestion.Publishing;
@@ -53,6 +54,7 @@ public static class GatewayRegistration
         app.MapIngestionEndpoints();
         app.MapBatchEndpoint();
         app.MapVisitorCartEndpoint();
+        app.MapExplainEndpoints();
         return app;
     }
 }

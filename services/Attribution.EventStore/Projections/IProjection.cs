@@ -32,3 +32,6 @@ public interface IProjection
 }
 
 public sealed record ProjectionRegistration(IProjection Projection, ProjectionLifecycle Lifecycle);
+
+/// <summary>An asynchronous projection resolved from the container (see <c>AddAsyncProjection</c>).</summary>
+public sealed record AsyncProjectionRegistration(Type ProjectionType);

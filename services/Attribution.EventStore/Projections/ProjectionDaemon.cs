@@ -13,11 +13,13 @@ public sealed class ProjectionDaemon(
     NpgsqlDataSource dataSource,
     ProjectionRunner runner,
     EventStoreOptions options,
+    IEnumerable<IProjection> containerProjections,
     ILogger<ProjectionDaemon> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var projections = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection).ToList();
+        var projections = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection)
+            .Concat(containerProjections).ToList();
         var signals = projections.Select(_ => new AppendSignal()).ToList();
         var loops = projections.Select((p, i) => RunProjection(p, signals[i], stoppingToken));
         return Task.WhenAll(loops.Append(Listen(signals, stoppingToken)));

@@ -33,7 +33,7 @@ public static class VisitorCartEndpoint
             WHERE type = $1 AND id = ANY($2)
             ORDER BY array_position($2, id) LIMIT 1
             """);
-        cmd.Parameters.AddWithValue(VisitorKey.CartDocumentType);
+        cmd.Parameters.AddWithValue(Attribution.ServiceDefaults.ReadModels.DocumentTypes.VisitorCart);
         cmd.Parameters.AddWithValue(VisitorKey.Candidates(fingerprint).Select(k => VisitorKey.DocumentId(caller.Company.CompanyKey, k)).ToArray());
         var json = (string?)await cmd.ExecuteScalarAsync(http.RequestAborted);
         return json is null

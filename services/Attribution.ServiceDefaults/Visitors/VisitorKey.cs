@@ -20,8 +20,5 @@ public static class VisitorKey
     /// <summary>Read-model documents are per company and visitor.</summary>
     public static string DocumentId(string companyKey, string visitorKey) => $"{companyKey}:{visitorKey}";
 
-    /// <summary>Document type of the per-visitor cart read model.</summary>
-    public const string CartDocumentType = "visitor_cart";
-
     private const string FaqPrefix = "faq:";
 }

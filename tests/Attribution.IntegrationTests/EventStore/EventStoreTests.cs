@@ -163,5 +163,5 @@ public sealed class EventStoreTests
     }
 
     private ProjectionDaemon NewDaemon(ProjectionRunner runner) =>
-        new(TestServices.Database, runner, _options, NullLogger<ProjectionDaemon>.Instance);
+        new(TestServices.Database, runner, _options, Array.Empty<IProjection>(), NullLogger<ProjectionDaemon>.Instance);
 }

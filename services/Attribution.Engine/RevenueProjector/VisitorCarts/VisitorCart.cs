@@ -5,7 +5,7 @@ namespace Attribution.Engine.RevenueProjector.VisitorCarts;
 /// <summary>A visitor's cart as their cart events describe it (read model document).</summary>
 public sealed record VisitorCart
 {
-    public const string DocumentType = ServiceDefaults.Visitors.VisitorKey.CartDocumentType;
+    public const string DocumentType = ServiceDefaults.ReadModels.DocumentTypes.VisitorCart;
 
     public required string CompanyKey { get; init; }
     public required string VisitorKey { get; init; }

@@ -1,0 +1,143 @@
+using Attribution.Contracts.Ingestion;
+using Attribution.Engine.Attribution.Rules;
+using Attribution.EventStore;
+using Attribution.EventStore.Projections;
+using Attribution.ServiceDefaults.Companies;
+using Attribution.ServiceDefaults.Visitors;
+using Npgsql;
+using static Attribution.Engine.Journeys.VisitorEvents;
+
+namespace Attribution.Engine.Attribution.Deciding;
+
+/// <summary>
+/// Decides attribution as events are recorded. It runs as an asynchronous projection over the
+/// event store, so it sees each visitor's events in commit order, one batch at a time, and several
+/// engine instances take turns on its checkpoint: per-visitor ordering holds without partitioning.
+///
+/// For every visitor a batch touches (and every visitor an FAQ exchange or a repeated orderId
+/// links to), it re-decides all of that visitor's cart and checkout events from the full journey
+/// (judged by occurredAt, so late interactions count) and appends a new revision wherever the
+/// outcome changed. Re-running it, or replaying from sequence 0, appends nothing new.
+/// </summary>
+public sealed class AttributionReactor(PostgresEventStore store, CompanyDirectory companies, DecisionReader decisions) : IProjection
+{
+    private static readonly string[] AttributableTypes = ["cart_event_recorded.v1", "checkout_recorded.v1"];
+    private static readonly string[] CheckoutTypes = ["checkout_recorded.v1"];
+    private static readonly string[] InteractionTypes = ["interaction_recorded.v1"];
+
+    public string Name => "attribution_decisions";
+
+    /// <summary>Decisions are events, not a read model: a rebuild re-decides and appends only what changed.</summary>
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
+
+    public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
+    {
+        foreach (var company in batch.Events.Where(IsVisitorEvent).GroupBy(e => e.TenantId))
+            await DecideCompanyAsync(batch.Connection, company.Key, company.ToList(), ct);
+    }
+
+    /// <summary>Re-decides every visitor of a company (replay under the current settings).</summary>
+    public async Task<int> ReplayCompanyAsync(NpgsqlConnection connection, string companyKey, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT id FROM event_store.streams WHERE tenant_id = $1 AND id LIKE 'visitor:%' ORDER BY id", connection);
+        cmd.Parameters.AddWithValue(companyKey);
+        var streams = new List<string>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) streams.Add(reader.GetString(0));
+
+        var appended = 0;
+        foreach (var chunk in streams.Chunk(200))
+            appended += await DecideStreamsAsync(connection, companyKey, [.. chunk], ct);
+        return appended;
+    }
+
+    private static bool IsVisitorEvent(StoredEvent e) => e.Data is V1.CartEventRecorded or V1.CheckoutRecorded or V1.InteractionRecorded;
+
+    private async Task DecideCompanyAsync(NpgsqlConnection connection, string companyKey, List<StoredEvent> events, CancellationToken ct)
+    {
+        var streams = events.Select(e => e.StreamId).ToHashSet(StringComparer.Ordinal);
+
+        // An FAQ exchange belongs to every visitor whose cart or checkout carried that FAQ fingerprint.
+        var faqFingerprints = events.Select(e => e.Data).OfType<V1.InteractionRecorded>()
+            .Where(i => i.Channel == InteractionChannel.FAQ && i.UserFaqFingerprint is not null)
+            .Select(i => i.UserFaqFingerprint!).Distinct().ToList();
+        if (faqFingerprints.Count > 0)
+            foreach (var e in await store.QueryByDataFieldAsync(connection, companyKey, AttributableTypes, "userFaqFingerprint", faqFingerprints, ct))
+                streams.Add(e.StreamId);
+
+        // A repeated orderId can change which copy of an order counts: re-decide every visitor holding one.
+        var orderIds = events.Select(e => e.Data).OfType<V1.CheckoutRecorded>().Where(o => o.OrderId is not null).Select(o => o.OrderId!).Distinct().ToList();
+        if (orderIds.Count > 0)
+            foreach (var e in await store.QueryByDataFieldAsync(connection, companyKey, CheckoutTypes, "orderId", orderIds, ct))
+                streams.Add(e.StreamId);
+
+        await DecideStreamsAsync(connection, companyKey, streams.Where(s => s.StartsWith("visitor:", StringComparison.Ordinal)).ToList(), ct);
+    }
+
+    private async Task<int> DecideStreamsAsync(NpgsqlConnection connection, string companyKey, List<string> streamIds, CancellationToken ct)
+    {
+        if (streamIds.Count == 0) return 0;
+        var company = await companies.FindByKeyAsync(companyKey, ct)
+            ?? throw new InvalidOperationException($"Events of unknown company {companyKey}.");
+        var settings = new RuleSettings(company.AttributionWindowHours);
+
+        var visitorEvents = await store.ReadStreamsAsync(connection, streamIds, ct);
+        var byStream = visitorEvents.GroupBy(e => e.StreamId).ToList();
+
+        // The FAQ streams the attributable events point to: their exchanges are part of the journey.
+        var faqStreams = visitorEvents.Select(e => e.Data switch
+            {
+                V1.CartEventRecorded c => c.UserFaqFingerprint,
+                V1.CheckoutRecorded o => o.UserFaqFingerprint,
+                _ => null,
+            })
+            .Where(fp => fp is not null)
+            .Select(fp => VisitorKey.StreamId(companyKey, VisitorKey.Of(null, fp)))
+            .Where(s => !streamIds.Contains(s))
+            .Distinct().ToList();
+        var faqInteractions = (await store.ReadStreamsAsync(connection, faqStreams, ct))
+            .Select(e => e.Data).OfType<V1.InteractionRecorded>()
+            .GroupBy(i => i.UserFaqFingerprint!)
+            .ToDictionary(g => g.Key, g => g.Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
+
+        var attributable = byStream.ToDictionary(g => g.Key, g => VisitorJourney.Attributable(g.Select(e => (e.Sequence, e.Data)), company.QuantityMode));
+        var counted = await CountedCheckoutsAsync(connection, companyKey, attributable.Values.SelectMany(a => a), ct);
+        var current = await decisions.LatestAsync(companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct);
+
+        var appends = new List<StreamAppend>();
+        foreach (var stream in byStream)
+        {
+            var own = stream.Select(e => e.Data).OfType<V1.InteractionRecorded>().Select(VisitorJourney.Fact).ToList();
+            foreach (var e in attributable[stream.Key])
+            {
+                var journey = e.UserFaqFingerprint is not null && faqInteractions.TryGetValue(e.UserFaqFingerprint, out var faq) ? [.. own, .. faq] : own;
+                var decision = AttributionRules.Decide(journey, e.EventId, e.OccurredAt, settings);
+                var (isCounted, countingReasons) = OrderCounting.Of(e, e.OrderId is null ? null : counted.GetValueOrDefault(e.OrderId));
+                var previous = current.GetValueOrDefault(e.EventId);
+                var next = Revisions.Next(companyKey, e, decision, isCounted, countingReasons, previous);
+                if (next is null) continue;
+                appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, e.EventId), companyKey,
+                    ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next)]));
+            }
+        }
+
+        if (appends.Count > 0) await store.AppendAsync(appends, ct);
+        return appends.Count;
+    }
+
+    private async Task<Dictionary<string, Guid>> CountedCheckoutsAsync(
+        NpgsqlConnection connection, string companyKey, IEnumerable<AttributableEvent> events, CancellationToken ct)
+    {
+        var orderIds = events.Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
+        if (orderIds.Count == 0) return [];
+        var sameOrder = await store.QueryByDataFieldAsync(connection, companyKey, CheckoutTypes, "orderId", orderIds, ct);
+        return sameOrder
+            .Select(e => (e.Sequence, Checkout: (V1.CheckoutRecorded)e.Data))
+            .GroupBy(x => x.Checkout.OrderId!, StringComparer.Ordinal)
+            .Select(g => (OrderId: g.Key, Counted: OrderCounting.CountedOf(g.Select(x => new OrderCounting.Checkout(
+                x.Checkout.EventId, x.Sequence, x.Checkout.UserFingerprint is not null || x.Checkout.UserFaqFingerprint is not null, x.Checkout.Test)))))
+            .Where(x => x.Counted is not null)
+            .ToDictionary(x => x.OrderId, x => x.Counted!.Value, StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,64 @@
+using Attribution.Engine.Attribution.Rules;
+using static Attribution.Engine.Attribution.DecisionEvents;
+
+namespace Attribution.Engine.Attribution.Deciding;
+
+/// <summary>
+/// Pure: whether a fresh decision is a new revision of what is stored. A revision is written when
+/// the outcome (attributed, credit, counted) or the rule version changed; reasons alone never make
+/// one, so a replay under the same settings changes nothing.
+/// </summary>
+public static class Revisions
+{
+    public static V1.AttributionDecided? Next(
+        string companyKey, AttributableEvent e, AttributionDecision decision, bool counted, IReadOnlyList<string> countingReasons,
+        V1.AttributionDecided? current)
+    {
+        if (current is not null
+            && current.Attributed == decision.Attributed
+            && current.Credited == decision.Credited
+            && current.Counted == counted
+            && current.RuleVersion == decision.RuleVersion)
+            return null;
+
+        var revision = (current?.Revision ?? 0) + 1;
+        return new V1.AttributionDecided(
+            DeterministicGuid.From($"{companyKey}:{e.EventId}:{revision}"),
+            companyKey, e.EventId, e.Kind, e.OrderId, e.Amount, e.Currency, e.OccurredAt, revision,
+            decision.Attributed, counted, decision.Credited, decision.WindowHours, decision.Rule, decision.RuleVersion,
+            [.. countingReasons, .. decision.Reasons], e.UserFingerprint ?? e.UserFaqFingerprint, decision.Credited?.Variant);
+    }
+
+    /// <summary>True when downstream consumers must hear of the change (not for a rule-version-only change).</summary>
+    public static bool OutcomeChanged(V1.AttributionDecided? previous, V1.AttributionDecided next) =>
+        previous is null
+            ? next.Attributed && next.Counted
+            : previous.Attributed != next.Attributed || previous.Credited != next.Credited || previous.Counted != next.Counted;
+}
+
+/// <summary>
+/// Pure: which checkout of an order is counted (contract §3: each orderId once per company,
+/// whatever the source). A non-test checkout that carries a fingerprint wins over one that does
+/// not (so a webhook order still joins the chat the browser saw); then the earliest recorded.
+/// </summary>
+public static class OrderCounting
+{
+    public sealed record Checkout(Guid EventId, long Sequence, bool HasFingerprint, bool Test);
+
+    public static Guid? CountedOf(IEnumerable<Checkout> sameOrder) =>
+        sameOrder.Where(c => !c.Test)
+            .OrderByDescending(c => c.HasFingerprint)
+            .ThenBy(c => c.Sequence)
+            .Select(c => (Guid?)c.EventId)
+            .FirstOrDefault();
+
+    public static (bool Counted, IReadOnlyList<string> Reasons) Of(AttributableEvent e, Guid? countedEventId)
+    {
+        if (e.Kind != Contracts.Attribution.RevenueKind.CHECKOUT) return (true, []);
+        if (e.Test) return (false, ["Test order: recorded, never counted."]);
+        if (e.OrderId is null) return (true, ["Checkout without orderId: cannot be deduplicated."]);
+        return countedEventId is null || countedEventId == e.EventId
+            ? (true, [])
+            : (false, [$"Order {e.OrderId} is already counted (event {countedEventId}); this copy is recorded, not counted."]);
+    }
+}

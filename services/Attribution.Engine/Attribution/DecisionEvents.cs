@@ -1,0 +1,54 @@
+using Attribution.Contracts.Attribution;
+using Attribution.Engine.Attribution.Rules;
+using Attribution.EventStore;
+
+namespace Attribution.Engine.Attribution;
+
+/// <summary>Stored decision events, in one stream per source event: <c>attribution:{company}:{eventId}</c>, version = revision.</summary>
+public static class DecisionEvents
+{
+    public static EventTypeRegistry RegisterDecisionEvents(this EventTypeRegistry registry) =>
+        registry.Register<V1.AttributionDecided>("attribution_decided.v1");
+
+    public static string StreamId(string companyKey, Guid sourceEventId) => $"attribution:{companyKey}:{sourceEventId}";
+
+    public static class V1
+    {
+        /// <summary>
+        /// The decision for one cart or checkout event, at one revision. <see cref="Counted"/> is false for test
+        /// orders and for repeats of an order already counted; such events are recorded and explained, never summed.
+        /// </summary>
+        public sealed record AttributionDecided(
+            Guid DecisionId,
+            string CompanyKey,
+            Guid SourceEventId,
+            RevenueKind Kind,
+            string? OrderId,
+            decimal Amount,
+            string Currency,
+            DateTimeOffset OccurredAt,
+            int Revision,
+            bool Attributed,
+            bool Counted,
+            CreditedInteraction? Credited,
+            int WindowHours,
+            string Rule,
+            string RuleVersion,
+            IReadOnlyList<string> Reasons,
+            string? UserFingerprint,
+            string? Variant);
+    }
+}
+
+/// <summary>Name-based (UUID v5-style) ids: the same decision always gets the same id, so appends and messages dedupe.</summary>
+public static class DeterministicGuid
+{
+    public static Guid From(string name)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
+        var bytes = hash.AsSpan(0, 16).ToArray();
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x50); // version 5 layout (big-endian field order below)
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return new Guid(bytes, bigEndian: true);
+    }
+}

@@ -1,0 +1,79 @@
+using Attribution.Contracts.Attribution;
+using Attribution.EventStore;
+using Attribution.EventStore.Projections;
+using MassTransit;
+using Npgsql;
+using static Attribution.Engine.Attribution.DecisionEvents;
+
+namespace Attribution.Engine.Attribution.Publishing;
+
+/// <summary>
+/// Tells downstream services about decisions (contract §5): <see cref="RevenueAttributed"/> for a
+/// first attribution, <see cref="AttributionRevised"/> when a later revision changes the outcome.
+/// It is an asynchronous projection over the decision events, so the event store is the outbox:
+/// nothing decided is left unpublished, and a crash between publish and checkpoint only repeats a
+/// message, which the deterministic <c>attributionId</c> lets consumers drop.
+/// </summary>
+public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IProjection
+{
+    public string Name => "attribution_publisher";
+
+    /// <summary>A rebuild republishes nothing twice in effect: ids are deterministic.</summary>
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
+
+    public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
+    {
+        foreach (var e in batch.Events)
+        {
+            if (e.Data is not V1.AttributionDecided next) continue;
+            var previous = next.Revision == 1 ? null : await PreviousAsync(e, ct);
+            if (!Deciding.Revisions.OutcomeChanged(previous, next)) continue;
+
+            if (previous is null)
+                await bus.Publish(Attributed(next), ctx => ctx.MessageId = next.DecisionId, ct);
+            else
+                await bus.Publish(Revised(previous, next), ctx => ctx.MessageId = next.DecisionId, ct);
+        }
+    }
+
+    private async Task<V1.AttributionDecided?> PreviousAsync(StoredEvent e, CancellationToken ct)
+    {
+        var events = await store.ReadStreamAsync(e.StreamId, e.Version - 1, ct);
+        return events.Count > 0 ? events[0].Data as V1.AttributionDecided : null;
+    }
+
+    public static RevenueAttributed Attributed(V1.AttributionDecided d) => new()
+    {
+        AttributionId = d.DecisionId,
+        CompanyKey = d.CompanyKey,
+        Kind = d.Kind,
+        SourceEventId = d.SourceEventId,
+        OrderId = d.OrderId,
+        Amount = d.Amount,
+        Currency = d.Currency,
+        Channel = d.Credited!.Channel,
+        ConversationId = d.Credited.ConversationId,
+        NudgeId = d.Credited.NudgeId,
+        Variant = d.Credited.Variant,
+        OccurredAt = d.OccurredAt,
+        RuleVersion = d.RuleVersion,
+    };
+
+    public static AttributionRevised Revised(V1.AttributionDecided before, V1.AttributionDecided after) => new()
+    {
+        AttributionId = after.DecisionId,
+        CompanyKey = after.CompanyKey,
+        Kind = after.Kind,
+        SourceEventId = after.SourceEventId,
+        OrderId = after.OrderId,
+        Amount = after.Amount,
+        Currency = after.Currency,
+        Revision = after.Revision,
+        Before = Snapshot(before),
+        After = Snapshot(after),
+        OccurredAt = after.OccurredAt,
+    };
+
+    private static CreditSnapshot Snapshot(V1.AttributionDecided d) => new(
+        d.Attributed && d.Counted, d.Credited?.Channel, d.Credited?.ConversationId, d.Credited?.NudgeId, d.Credited?.Variant, d.RuleVersion);
+}

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Attribution.IntegrationTests.Infrastructure;
+
+namespace Attribution.IntegrationTests.Decisions;
+
+/// <summary>
+/// The seed's "Full Loop" (a WooCommerce store): a chat about running shoes with a helpful answer,
+/// two items added, checkout ORDER-7890 of 199.97 USD credited to that conversation; and its
+/// negative twins. HTTP → RabbitMQ → event store → attribution reactor → explain.
+/// </summary>
+[NonParallelizable]
+public sealed class SeedLoopTests
+{
+    private RunningSystem _system = null!;
+    private TestCompany _store = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _system = await RunningSystem.StartAsync();
+        _store = await _system.CreateCompanyAsync("WooCommerce running store");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _system.DisposeAsync();
+
+    private static string At(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task Interaction(string fp, string kind, DateTimeOffset at, string? text = null, bool? helpful = null, string conversation = "conv_42")
+    {
+        var body = new Dictionary<string, object?>
+        {
+            ["userFingerprint"] = fp, ["channel"] = "CHAT", ["kind"] = kind, ["occurredAt"] = At(at), ["variant"] = "B",
+        };
+        if (kind is "SHOPPER_MESSAGE" or "ASSISTANT_ANSWER") body["conversationId"] = conversation;
+        if (text is not null) body["text"] = text;
+        if (helpful is not null) body["helpful"] = helpful;
+        using var response = await _store.PostAsServerAsync("/v1/events/interactions", body);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<string> AddToCartAndCheckout(string fp, DateTimeOffset at)
+    {
+        var orderId = "ORDER-7890-" + Guid.NewGuid().ToString("N")[..6];
+        foreach (var (sku, name, price, qty) in new[] { ("SKU-1234", "Black Running Shoes", 79.99m, 1), ("SKU-5678", "Running Socks (2-pack)", 59.99m, 2) })
+        {
+            using var cart = await _store.PostAsBrowserAsync("/v1/events/cart", new
+            {
+                userFingerprint = fp, type = "ITEM_ADDED", productId = sku, productName = name, value = price, currency = "USD", quantity = qty, occurredAt = At(at),
+            });
+            Assert.That(cart.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+        using var checkout = await _store.PostAsBrowserAsync("/v1/events/checkout", new
+        {
+            userFingerprint = fp, orderId, value = 199.97m, currency = "USD", occurredAt = At(at.AddMinutes(5)),
+            lineItems = new object[]
+            {
+                new { productId = "SKU-1234", productName = "Black Running Shoes", quantity = 1, value = 79.99m, currency = "USD" },
+                new { productId = "SKU-5678", productName = "Running Socks (2-pack)", quantity = 2, value = 59.99m, currency = "USD" },
+            },
+        });
+        Assert.That(checkout.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        return orderId;
+    }
+
+    private async Task<JsonElement> Explain(string orderId) =>
+        await Poll.UntilAsync(async () =>
+        {
+            using var r = await _store.GetAsServerAsync($"/v1/attribution/orders/{orderId}");
+            return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadFromJsonAsync<JsonElement>() : default;
+        }, e => e.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(20), $"a decision for {orderId}");
+
+    [Test]
+    public async Task The_full_loop_credits_order_7890_to_the_running_shoes_conversation()
+    {
+        var fp = "fp_" + Guid.NewGuid().ToString("N")[..10];
+        var t = DateTimeOffset.UtcNow.AddHours(-3);
+        await Interaction(fp, "WIDGET_LOADED", t);
+        await Interaction(fp, "SHOPPER_MESSAGE", t.AddMinutes(1), text: "running shoes for flat feet?");
+        await Interaction(fp, "ASSISTANT_ANSWER", t.AddMinutes(2), helpful: true);
+        var orderId = await AddToCartAndCheckout(fp, t.AddHours(2));
+
+        var explained = await Explain(orderId);
+
+        Assert.That(explained.GetProperty("attributed").GetBoolean(), Is.True, explained.ToString());
+        Assert.That(explained.GetProperty("counted").GetBoolean(), Is.True);
+        Assert.That(explained.GetProperty("amount").GetDecimal(), Is.EqualTo(199.97m));
+        var credited = explained.GetProperty("creditedInteraction");
+        Assert.That(credited.GetProperty("channel").GetString(), Is.EqualTo("CHAT"));
+        Assert.That(credited.GetProperty("conversationId").GetString(), Is.EqualTo("conv_42"));
+        Assert.That(credited.GetProperty("variant").GetString(), Is.EqualTo("B"));
+        Assert.That(explained.GetProperty("windowHours").GetInt32(), Is.EqualTo(24));
+        Assert.That(explained.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=24h"));
+        Assert.That(explained.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()), Has.Some.Contains("never qualify"));
+    }
+
+    private static IEnumerable<TestCaseData> NegativeTwins()
+    {
+        yield return new TestCaseData("hi", true, 2.0, false, "no real shopper message").SetName("Only hi is not attributed");
+        yield return new TestCaseData(null, true, 2.0, false, "No conversation").SetName("Widget only is not attributed");
+        yield return new TestCaseData("running shoes for flat feet?", false, 2.0, false, "no answer was marked helpful").SetName("An unhelpful answer is not attributed");
+        yield return new TestCaseData("running shoes for flat feet?", true, 30.0, false, "outside the 24 h window").SetName("A checkout 30 h after the chat is outside a 24 h window");
+    }
+
+    [TestCaseSource(nameof(NegativeTwins))]
+    public async Task Negative_twins(string? message, bool helpful, double hoursLater, bool attributed, string reason)
+    {
+        var fp = "fp_" + Guid.NewGuid().ToString("N")[..10];
+        var t = DateTimeOffset.UtcNow.AddHours(-hoursLater - 1);
+        await Interaction(fp, "WIDGET_LOADED", t);
+        if (message is not null)
+        {
+            await Interaction(fp, "SHOPPER_MESSAGE", t.AddMinutes(1), text: message);
+            await Interaction(fp, "ASSISTANT_ANSWER", t.AddMinutes(2), helpful: helpful);
+        }
+        var orderId = await AddToCartAndCheckout(fp, t.AddMinutes(2).AddHours(hoursLater));
+
+        var explained = await Explain(orderId);
+
+        Assert.That(explained.GetProperty("attributed").GetBoolean(), Is.EqualTo(attributed), explained.ToString());
+        Assert.That(explained.GetProperty("creditedInteraction").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(explained.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()), Has.Some.Contains(reason));
+    }
+}
