@@ -3,9 +3,11 @@ namespace Attribution.IntegrationTests.Infrastructure;
 /// <summary>Looks into the run's event store directly: what the engine really recorded.</summary>
 public static class StoredEvents
 {
-    public static async Task<long> CountForCompanyAsync(string companyKey)
+    /// <summary>Ingested events (cart, checkout, interaction, refund) of a company; the engine's own decisions are not counted.</summary>
+    public static async Task<long> CountIngestedForCompanyAsync(string companyKey)
     {
-        await using var cmd = TestServices.Database.CreateCommand("SELECT count(*) FROM event_store.events WHERE tenant_id = $1");
+        await using var cmd = TestServices.Database.CreateCommand(
+            "SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type = ANY('{cart_event_recorded.v1,checkout_recorded.v1,interaction_recorded.v1,refund_recorded.v1}')");
         cmd.Parameters.AddWithValue(companyKey);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
