@@ -3,6 +3,7 @@ using Attribution.Engine.AttributionConsumer.Recording;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Attribution.Deciding;
 using Attribution.Engine.Attribution.Publishing;
+using Attribution.Engine.Attribution.Replaying;
 using Attribution.Engine.Journeys;
 using Attribution.Engine.RevenueProjector.VisitorCarts;
 using Attribution.EventStore;
@@ -45,6 +46,7 @@ public static class EngineRegistration
             bus.AddConsumer<RecordingConsumer<CheckoutCompleted>, RecordingConsumerDefinition<CheckoutCompleted>>();
             bus.AddConsumer<RecordingConsumer<InteractionRecorded>, RecordingConsumerDefinition<InteractionRecorded>>();
             bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
+            bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
         });
 
     /// <summary>The revenue projector: visitor streams -> read models, via the projection daemon.</summary>

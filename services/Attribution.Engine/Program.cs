@@ -1,7 +1,24 @@
 using Attribution.Engine;
+using Attribution.Engine.Attribution.Deciding;
+using Attribution.Engine.Attribution.Replaying;
+using Npgsql;
 
-// The engine: the attribution consumer (bus -> visitor streams) and the revenue projector
-// (streams -> read models). See EngineRegistration for what each unit wires up.
+// The engine: the attribution consumer (bus -> visitor streams), attribution decisions, and the
+// revenue projector (streams -> read models). See EngineRegistration for what each unit wires up.
+//
+//   dotnet Attribution.Engine.dll                     run the engine
+//   dotnet Attribution.Engine.dll replay <companyKey>  re-decide a company under its current settings, then exit
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddAttributionEngine();
-await builder.Build().RunAsync();
+using var host = builder.Build();
+
+if (args is ["replay", var companyKey])
+{
+    await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+    var changed = await ReplayCompanyConsumer.RunAsync(
+        host.Services.GetRequiredService<AttributionReactor>(), host.Services.GetRequiredService<NpgsqlDataSource>(), companyKey, CancellationToken.None);
+    Console.WriteLine($"Replay of {companyKey}: {changed} decisions changed. The running engine publishes AttributionRevised for outcome changes.");
+    return;
+}
+
+await host.RunAsync();

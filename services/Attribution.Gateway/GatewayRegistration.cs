@@ -3,6 +3,7 @@ using Attribution.Gateway.Admin.Companies;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Auth;
 using Attribution.Gateway.Explain;
+using Attribution.Gateway.Replay;
 using Attribution.Gateway.Ingestion;
 using Attribution.Gateway.Ingestion.Batch;
 using Attribution.Gateway.Ingestion.Publishing;
@@ -55,6 +56,7 @@ public static class GatewayRegistration
         app.MapBatchEndpoint();
         app.MapVisitorCartEndpoint();
         app.MapExplainEndpoints();
+        app.MapReplayEndpoints();
         return app;
     }
 }

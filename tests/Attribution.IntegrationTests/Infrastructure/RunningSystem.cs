@@ -59,6 +59,21 @@ public sealed class RunningSystem : IAsyncDisposable
         return engine;
     }
 
+    /// <summary>The sample downstream subscriber (services/Attribution.SampleSubscriber), with its queue bound.</summary>
+    public async Task<IHost> StartSubscriberAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
+        builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
+        Attribution.SampleSubscriber.SubscriberRegistration.AddSampleSubscriber(builder);
+        var subscriber = builder.Build();
+        await subscriber.StartAsync();
+        _engines.Add(subscriber);
+        var bus = subscriber.Services.GetRequiredService<MassTransit.IBusControl>();
+        await Poll.UntilAsync(() => Task.FromResult(bus.CheckHealth().Status), s => s == MassTransit.BusHealthStatus.Healthy,
+            TimeSpan.FromSeconds(30), "the subscriber's bus to be healthy");
+        return subscriber;
+    }
+
     public async Task StopEngineAsync(IHost engine)
     {
         await engine.StopAsync();

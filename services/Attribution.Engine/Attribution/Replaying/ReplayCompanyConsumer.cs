@@ -1,0 +1,69 @@
+using Attribution.Contracts.Attribution;
+using Attribution.Engine.Attribution.Deciding;
+using MassTransit;
+using Npgsql;
+
+namespace Attribution.Engine.Attribution.Replaying;
+
+/// <summary>
+/// Carries out a replay: every visitor of the company is re-decided under the current settings,
+/// and a revision is appended only where a decision changed (the publisher then sends
+/// AttributionRevised for outcome changes). Live ingestion and deciding go on meanwhile: both
+/// append with expected versions, so a clash is retried, never doubled.
+/// </summary>
+public sealed class ReplayCompanyConsumer(AttributionReactor reactor, NpgsqlDataSource db, ILogger<ReplayCompanyConsumer> logger)
+    : IConsumer<ReplayCompany>
+{
+    public async Task Consume(ConsumeContext<ReplayCompany> context)
+    {
+        var m = context.Message;
+        await Mark(m.ReplayId, "running", null, null, context.CancellationToken);
+        try
+        {
+            var revisions = await RunAsync(reactor, db, m.CompanyKey, context.CancellationToken);
+            await Mark(m.ReplayId, "completed", revisions, null, context.CancellationToken);
+            logger.LogInformation("Replay {ReplayId} of {Company}: {Revisions} decisions changed", m.ReplayId, m.CompanyKey, revisions);
+        }
+        catch (Exception ex) when (context.GetRetryAttempt() >= ReplayCompanyConsumerDefinition.Retries)
+        {
+            await Mark(m.ReplayId, "failed", null, ex.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>The replay itself, shared with the command-line verb.</summary>
+    public static async Task<int> RunAsync(AttributionReactor reactor, NpgsqlDataSource db, string companyKey, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await reactor.ReplayCompanyAsync(connection, companyKey, ct);
+    }
+
+    private async Task Mark(Guid replayId, string status, int? revisions, string? error, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            UPDATE app.replays SET status = $2, revisions = $3, error = $4,
+                finished_at = CASE WHEN $2 IN ('completed', 'failed') THEN now() END
+            WHERE replay_id = $1
+            """);
+        cmd.Parameters.AddWithValue(replayId);
+        cmd.Parameters.AddWithValue(status);
+        cmd.Parameters.AddWithValue((object?)revisions ?? DBNull.Value);
+        cmd.Parameters.AddWithValue((object?)error ?? DBNull.Value);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+public sealed class ReplayCompanyConsumerDefinition : ConsumerDefinition<ReplayCompanyConsumer>
+{
+    public const int Retries = 5;
+
+    public ReplayCompanyConsumerDefinition()
+    {
+        EndpointName = "attribution-replay";
+        ConcurrentMessageLimit = 1; // one replay at a time per engine instance
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ReplayCompanyConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(r => r.Exponential(Retries, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+}

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Attribution.IntegrationTests.Infrastructure;
+
+namespace Attribution.IntegrationTests.Decisions;
+
+/// <summary>
+/// Late events revise decisions, replays recompute them under new settings, and downstream
+/// services hear of each change once (through the sample subscriber, over the real broker).
+/// </summary>
+[NonParallelizable]
+public sealed class RevisionAndReplayTests
+{
+    private RunningSystem _system = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _system = await RunningSystem.StartAsync();
+        await _system.StartSubscriberAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _system.DisposeAsync();
+
+    private static string At(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task Chat(TestCompany company, string fp, DateTimeOffset at, string conversation = "conv_1")
+    {
+        foreach (var body in new object[]
+        {
+            new { userFingerprint = fp, channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = conversation, text = "waterproof trail shoes?", occurredAt = At(at) },
+            new { userFingerprint = fp, channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = conversation, helpful = true, occurredAt = At(at.AddMinutes(1)) },
+        })
+        {
+            using var r = await company.PostAsServerAsync("/v1/events/interactions", body);
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+    }
+
+    private static async Task<Guid> Checkout(TestCompany company, string fp, string orderId, DateTimeOffset at)
+    {
+        using var r = await company.PostAsBrowserAsync("/v1/events/checkout", new { userFingerprint = fp, orderId, value = 120.00m, currency = "USD", occurredAt = At(at) });
+        Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        return Guid.Parse((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetString()!);
+    }
+
+    private static Task<JsonElement> Explain(TestCompany company, Guid eventId, Func<JsonElement, bool> done, string what) =>
+        Poll.UntilAsync(async () =>
+        {
+            using var r = await company.GetAsServerAsync($"/v1/attribution/events/{eventId}");
+            return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadFromJsonAsync<JsonElement>() : default;
+        }, e => e.ValueKind == JsonValueKind.Object && done(e), TimeSpan.FromSeconds(20), what);
+
+    private static async Task<List<(string Type, int Deliveries, JsonElement Payload)>> Received(Guid sourceEventId)
+    {
+        await using var cmd = TestServices.Database.CreateCommand(
+            "SELECT message_type, deliveries, payload::text FROM sample_subscriber.received_messages WHERE source_event_id = $1 ORDER BY received_at");
+        cmd.Parameters.AddWithValue(sourceEventId);
+        var rows = new List<(string, int, JsonElement)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetInt32(1), JsonDocument.Parse(reader.GetString(2)).RootElement.Clone()));
+        return rows;
+    }
+
+    private static async Task<long> DecisionEvents(string companyKey)
+    {
+        await using var cmd = TestServices.Database.CreateCommand("SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type = 'attribution_decided.v1'");
+        cmd.Parameters.AddWithValue(companyKey);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Test]
+    public async Task An_attributed_checkout_is_announced_once_to_downstream_services()
+    {
+        var company = await _system.CreateCompanyAsync("Announce");
+        var fp = "fp_" + Guid.NewGuid().ToString("N")[..8];
+        var t = DateTimeOffset.UtcNow.AddHours(-2);
+        await Chat(company, fp, t);
+        var checkout = await Checkout(company, fp, "ORD-A1", t.AddHours(1));
+
+        var received = await Poll.UntilAsync(() => Received(checkout), r => r.Count > 0, TimeSpan.FromSeconds(20), "RevenueAttributed received");
+
+        Assert.That(received.Select(r => r.Type), Is.EqualTo(new[] { "RevenueAttributed" }));
+        var message = received[0].Payload;
+        Assert.That(message.GetProperty("Amount").GetDecimal(), Is.EqualTo(120.00m));
+        Assert.That(message.GetProperty("OrderId").GetString(), Is.EqualTo("ORD-A1"));
+        Assert.That(message.GetProperty("ConversationId").GetString(), Is.EqualTo("conv_1"));
+    }
+
+    [Test]
+    public async Task An_interaction_that_arrives_late_but_happened_before_revises_the_decision()
+    {
+        var company = await _system.CreateCompanyAsync("Late arrivals");
+        var fp = "fp_" + Guid.NewGuid().ToString("N")[..8];
+        var t = DateTimeOffset.UtcNow.AddHours(-3);
+        var checkout = await Checkout(company, fp, "ORD-LATE", t.AddHours(2));
+        var first = await Explain(company, checkout, e => e.GetProperty("revision").GetInt32() == 1, "the first decision");
+        Assert.That(first.GetProperty("attributed").GetBoolean(), Is.False);
+
+        await Chat(company, fp, t); // happened two hours before the checkout, arrives after it
+
+        var revised = await Explain(company, checkout, e => e.GetProperty("attributed").GetBoolean(), "the revised decision");
+        Assert.That(revised.GetProperty("revision").GetInt32(), Is.EqualTo(2));
+        var received = await Poll.UntilAsync(() => Received(checkout), r => r.Count > 0, TimeSpan.FromSeconds(20), "AttributionRevised received");
+        Assert.That(received.Select(r => r.Type), Is.EqualTo(new[] { "AttributionRevised" }));
+        Assert.That(received[0].Payload.GetProperty("Before").GetProperty("Attributed").GetBoolean(), Is.False);
+        Assert.That(received[0].Payload.GetProperty("After").GetProperty("Attributed").GetBoolean(), Is.True);
+    }
+
+    [Test]
+    public async Task Replay_with_a_wider_window_attributes_the_30_hour_case_with_exactly_one_revision_and_a_second_replay_changes_nothing()
+    {
+        var company = await _system.CreateCompanyAsync("Replay");
+        var t = DateTimeOffset.UtcNow.AddHours(-40);
+        var near = "fp_near_" + Guid.NewGuid().ToString("N")[..6];
+        var far = "fp_far_" + Guid.NewGuid().ToString("N")[..6];
+        await Chat(company, near, t);
+        await Chat(company, far, t);
+        var nearCheckout = await Checkout(company, near, "ORD-NEAR", t.AddHours(2));
+        var farCheckout = await Checkout(company, far, "ORD-FAR", t.AddHours(30));
+        await Explain(company, nearCheckout, e => e.GetProperty("attributed").GetBoolean(), "the 2 h case attributed");
+        var before = await Explain(company, farCheckout, e => e.GetProperty("revision").GetInt32() == 1, "the 30 h case decided");
+        Assert.That(before.GetProperty("attributed").GetBoolean(), Is.False);
+
+        using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/v1/admin/companies/{company.CompanyKey}") { Content = JsonContent.Create(new { attributionWindowHours = 48 }) })
+        {
+            patch.Headers.Authorization = new AuthenticationHeaderValue("Bearer", RunningSystem.AdminToken);
+            using var patched = await _system.Http.SendAsync(patch);
+            Assert.That(patched.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+        var first = await ReplayAsync(company);
+        var after = await Explain(company, farCheckout, e => e.GetProperty("attributed").GetBoolean(), "the 30 h case attributed after the replay");
+        var decisionsAfterFirst = await DecisionEvents(company.CompanyKey);
+        var second = await ReplayAsync(company);
+
+        Assert.That(after.GetProperty("windowHours").GetInt32(), Is.EqualTo(48));
+        Assert.That(after.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"));
+        Assert.That(first.GetProperty("revisions").GetInt32(), Is.GreaterThanOrEqualTo(1));
+        Assert.That(second.GetProperty("revisions").GetInt32(), Is.Zero, "the same settings change nothing");
+        Assert.That(await DecisionEvents(company.CompanyKey), Is.EqualTo(decisionsAfterFirst));
+
+        var farMessages = await Poll.UntilAsync(() => Received(farCheckout), r => r.Count > 0, TimeSpan.FromSeconds(20), "the revision announced");
+        var nearMessages = await Received(nearCheckout);
+        Assert.That(farMessages.Select(r => r.Type), Is.EqualTo(new[] { "AttributionRevised" }), "exactly one AttributionRevised for the 30 h case");
+        Assert.That(nearMessages.Select(r => r.Type), Is.EqualTo(new[] { "RevenueAttributed" }), "a rule-version-only change is not announced");
+    }
+
+    private async Task<JsonElement> ReplayAsync(TestCompany company)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/replay");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", company.ApiSecret);
+        using var response = await _system.Http.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var replayId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayId").GetString();
+        return await Poll.UntilAsync(async () =>
+        {
+            using var status = await company.GetAsServerAsync($"/v1/replay/{replayId}");
+            return await status.Content.ReadFromJsonAsync<JsonElement>();
+        }, s => s.GetProperty("status").GetString() is "completed" or "failed", TimeSpan.FromSeconds(30), "the replay to finish");
+    }
+}
