@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings the whole system up on this machine, without Docker:
-#   RabbitMQ + PostgreSQL (infra/services.sh), the gateway, the engine (attribution consumer +
-#   revenue projector), and a demo company. Prints the gateway URL, the operator token and the
+#   RabbitMQ + PostgreSQL (infra/services.sh), the gateway, the engine (attribution consumer,
+#   decisions, revenue projector), the sample downstream subscriber, and a demo company. Prints the gateway URL, the operator token and the
 #   demo company's keys.
 #
 #   bash infra/up.sh          start (or restart) everything
@@ -47,6 +47,7 @@ start_app() { # name, dll
 if [[ "${1:-}" == "stop" ]]; then
   stop_app gateway
   stop_app engine
+  stop_app subscriber
   [[ "${2:-}" == "--all" ]] && bash infra/services.sh stop
   exit 0
 fi
@@ -63,16 +64,19 @@ export ATTRIBUTION_ADMIN_TOKEN
 log "building (Release)…"
 dotnet publish services/Attribution.Gateway -c Release -o "$RUN/bin/gateway" --nologo -v quiet
 dotnet publish services/Attribution.Engine -c Release -o "$RUN/bin/engine" --nologo -v quiet
+dotnet publish services/Attribution.SampleSubscriber -c Release -o "$RUN/bin/subscriber" --nologo -v quiet
 
 stop_app gateway
 stop_app engine
+stop_app subscriber
 start_app engine Attribution.Engine.dll
+start_app subscriber Attribution.SampleSubscriber.dll
 start_app gateway Attribution.Gateway.dll
 
 deadline=$((SECONDS + 90))
 until curl -sf "$GATEWAY_URL/healthz" >/dev/null; do
   ((SECONDS < deadline)) || { tail -n 30 "$RUN/logs/gateway.log" >&2; die "the gateway did not become healthy at $GATEWAY_URL/healthz"; }
-  for app in gateway engine; do
+  for app in gateway engine subscriber; do
     kill -0 "$(cat "$RUN/$app.pid")" 2>/dev/null || { tail -n 30 "$RUN/logs/$app.log" >&2; die "$app exited"; }
   done
   sleep 0.5

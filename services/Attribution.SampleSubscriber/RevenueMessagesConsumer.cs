@@ -16,8 +16,8 @@ public sealed class RevenueMessagesConsumer(NpgsqlDataSource db, ILogger<Revenue
     public async Task Consume(ConsumeContext<RevenueAttributed> context)
     {
         var m = context.Message;
-        logger.LogInformation("Revenue attributed: {Kind} {Amount} {Currency} of {Company} to {Channel} {Conversation}{Nudge}",
-            m.Kind, m.Amount, m.Currency, m.CompanyKey, m.Channel, m.ConversationId, m.NudgeId);
+        logger.LogInformation("Revenue attributed: {Kind} {Amount} {Currency} of {Company} to {Channel} {Interaction}",
+            m.Kind, m.Amount, m.Currency, m.CompanyKey, m.Channel, m.ConversationId ?? m.NudgeId);
         await Store(nameof(RevenueAttributed), m.AttributionId, m.CompanyKey, m.SourceEventId, m, context.CancellationToken);
     }
 
