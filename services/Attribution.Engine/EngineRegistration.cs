@@ -36,6 +36,7 @@ public static class EngineRegistration
             store.Events.RegisterVisitorEvents().RegisterDecisionEvents();
             store.AddProjection(new VisitorCartProjection(), ProjectionLifecycle.Async);
             store.AddProjection(new LatestDecisionProjection(), ProjectionLifecycle.Inline);
+            store.AddProjection(new LatestRefundProjection(), ProjectionLifecycle.Inline);
         });
 
     /// <summary>The attribution consumer: bus -> visitor streams.</summary>

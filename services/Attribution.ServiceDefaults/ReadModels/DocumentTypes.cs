@@ -8,4 +8,7 @@ public static class DocumentTypes
 
     /// <summary>Per company and source event: the latest attribution decision (id <c>{companyKey}:{eventId}</c>).</summary>
     public const string AttributionDecision = "attribution_decision";
+
+    /// <summary>Per company and refund event: how much of it subtracts, and from which credit (id <c>{companyKey}:{eventId}</c>).</summary>
+    public const string RefundDecision = "refund_decision";
 }

@@ -130,12 +130,12 @@ public sealed class EngineSurvivalTests
     {
         await using var cmd = TestServices.Database.CreateCommand("""
             SELECT count(*) FROM (
-                SELECT data->>'attributed' AS a, data->'credited' AS c, data->>'counted' AS n, data->>'ruleVersion' AS r,
+                SELECT data->>'attributed' AS a, data->'credited' AS c, data->>'counted' AS n, data->>'ruleVersion' AS r, data->'reasons' AS why,
                        lag(data->>'attributed') OVER w AS pa, lag(data->'credited') OVER w AS pc,
-                       lag(data->>'counted') OVER w AS pn, lag(data->>'ruleVersion') OVER w AS pr
+                       lag(data->>'counted') OVER w AS pn, lag(data->>'ruleVersion') OVER w AS pr, lag(data->'reasons') OVER w AS pwhy
                 FROM event_store.events WHERE tenant_id = $1 AND type = 'attribution_decided.v1'
                 WINDOW w AS (PARTITION BY stream_id ORDER BY version)) d
-            WHERE pa IS NOT NULL AND a = pa AND c IS NOT DISTINCT FROM pc AND n = pn AND r = pr
+            WHERE pa IS NOT NULL AND a = pa AND c IS NOT DISTINCT FROM pc AND n = pn AND r = pr AND why = pwhy
             """);
         cmd.Parameters.AddWithValue(companyKey);
         return (long)(await cmd.ExecuteScalarAsync())!;

@@ -65,12 +65,17 @@ public sealed class SeedLoopTests
         return orderId;
     }
 
-    private async Task<JsonElement> Explain(string orderId) =>
+    // Interactions and checkouts travel on different queues, so a first decision may precede the
+    // interactions; wait for the decision that has seen them all (it is revised when they arrive).
+    private async Task<JsonElement> Explain(string orderId, Func<JsonElement, bool> seenAll) =>
         await Poll.UntilAsync(async () =>
         {
             using var r = await _store.GetAsServerAsync($"/v1/attribution/orders/{orderId}");
             return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadFromJsonAsync<JsonElement>() : default;
-        }, e => e.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(20), $"a decision for {orderId}");
+        }, e => e.ValueKind == JsonValueKind.Object && seenAll(e), TimeSpan.FromSeconds(20), $"the decision for {orderId}");
+
+    private static bool HasReason(JsonElement e, string reason) =>
+        e.GetProperty("reasons").EnumerateArray().Any(r => r.GetString()!.Contains(reason, StringComparison.Ordinal));
 
     [Test]
     public async Task The_full_loop_credits_order_7890_to_the_running_shoes_conversation()
@@ -82,7 +87,7 @@ public sealed class SeedLoopTests
         await Interaction(fp, "ASSISTANT_ANSWER", t.AddMinutes(2), helpful: true);
         var orderId = await AddToCartAndCheckout(fp, t.AddHours(2));
 
-        var explained = await Explain(orderId);
+        var explained = await Explain(orderId, e => e.GetProperty("attributed").GetBoolean() && HasReason(e, "never qualify"));
 
         Assert.That(explained.GetProperty("attributed").GetBoolean(), Is.True, explained.ToString());
         Assert.That(explained.GetProperty("counted").GetBoolean(), Is.True);
@@ -117,7 +122,7 @@ public sealed class SeedLoopTests
         }
         var orderId = await AddToCartAndCheckout(fp, t.AddMinutes(2).AddHours(hoursLater));
 
-        var explained = await Explain(orderId);
+        var explained = await Explain(orderId, e => HasReason(e, reason));
 
         Assert.That(explained.GetProperty("attributed").GetBoolean(), Is.EqualTo(attributed), explained.ToString());
         Assert.That(explained.GetProperty("creditedInteraction").ValueKind, Is.EqualTo(JsonValueKind.Null));

@@ -52,7 +52,8 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
         return appended;
     }
 
-    private static bool IsVisitorEvent(StoredEvent e) => e.Data is V1.CartEventRecorded or V1.CheckoutRecorded or V1.InteractionRecorded;
+    private static bool IsVisitorEvent(StoredEvent e) =>
+        e.Data is V1.CartEventRecorded or V1.CheckoutRecorded or V1.InteractionRecorded or V1.RefundRecorded;
 
     private async Task DecideCompanyAsync(NpgsqlConnection connection, string companyKey, List<StoredEvent> events, CancellationToken ct)
     {
@@ -73,6 +74,10 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
                 streams.Add(e.StreamId);
 
         await DecideStreamsAsync(connection, companyKey, streams.Where(s => s.StartsWith("visitor:", StringComparison.Ordinal)).ToList(), ct);
+
+        // New refunds (their orders' checkouts were re-decided above when they changed too).
+        var refundOrders = events.Select(e => e.Data).OfType<V1.RefundRecorded>().Select(r => r.OrderId).Distinct().ToList();
+        await DecideRefundsAsync(connection, companyKey, refundOrders, ct);
     }
 
     private async Task<int> DecideStreamsAsync(NpgsqlConnection connection, string companyKey, List<string> streamIds, CancellationToken ct)
@@ -122,6 +127,42 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
             }
         }
 
+        if (appends.Count > 0) await store.AppendAsync(appends, ct);
+
+        // A checkout's credit decides where its refunds subtract: follow any change.
+        var orders = attributable.Values.SelectMany(a => a).Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
+        return appends.Count + await DecideRefundsAsync(connection, companyKey, orders, ct);
+    }
+
+    private async Task<int> DecideRefundsAsync(NpgsqlConnection connection, string companyKey, List<string> orderIds, CancellationToken ct)
+    {
+        if (orderIds.Count == 0) return 0;
+        var refundEvents = await store.ReadStreamsAsync(connection, orderIds.Select(o => $"order:{companyKey}:{o}").ToList(), ct);
+        var refunds = refundEvents.Where(e => e.Data is V1.RefundRecorded).ToList();
+        if (refunds.Count == 0) return 0;
+
+        var orders = await decisions.CountedOrdersAsync(companyKey, orderIds, ct);
+        var current = await decisions.LatestRefundsAsync(companyKey, refunds.Select(e => e.Id).ToList(), ct);
+        var appends = new List<StreamAppend>();
+        foreach (var order in refunds.GroupBy(e => ((V1.RefundRecorded)e.Data).OrderId))
+        {
+            var decision = orders.GetValueOrDefault(order.Key);
+            var counted = decision is null ? null : new RefundRules.CountedOrder(decision.Amount, decision.Currency);
+            var byId = order.ToDictionary(e => e.Id, e => (V1.RefundRecorded)e.Data);
+            var applications = RefundRules.Apply(counted, order.Select(e =>
+            {
+                var r = (V1.RefundRecorded)e.Data;
+                return new RefundRules.Refund(r.EventId, e.Sequence, r.RefundId, r.Amount, r.Currency);
+            }));
+            foreach (var application in applications)
+            {
+                var previous = current.GetValueOrDefault(application.EventId);
+                var next = Revisions.NextRefund(companyKey, byId[application.EventId], application, decision, previous);
+                if (next is null) continue;
+                appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, application.EventId), companyKey,
+                    ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next)]));
+            }
+        }
         if (appends.Count > 0) await store.AppendAsync(appends, ct);
         return appends.Count;
     }

@@ -73,8 +73,6 @@ public static class AttributionRules
         var neverQualify = before.Count(i => i.Kind is InteractionKind.WIDGET_LOADED or InteractionKind.NUDGE_SHOWN);
         if (neverQualify > 0)
             reasons.Add($"{neverQualify} widget load or nudge impression event(s) never qualify.");
-        if (interactions.Count > before.Count)
-            reasons.Add($"{interactions.Count - before.Count} interaction event(s) happened after the event and do not count for it.");
 
         var eligible = new List<Candidate>();
         foreach (var c in candidates)

@@ -70,10 +70,21 @@ public sealed class RevisionsTests
     }
 
     [Test]
-    public void The_same_outcome_is_no_revision_even_when_the_reasons_differ()
+    public void The_same_decision_is_no_revision()
     {
-        var current = Revisions.Next("ck", Event, Decision(true), true, [], null);
-        Assert.That(Revisions.Next("ck", Event, Decision(true, 24, "a later interaction exists"), true, [], current), Is.Null);
+        var current = Revisions.Next("ck", Event, Decision(false, 24, "no real shopper message"), true, [], null);
+        Assert.That(Revisions.Next("ck", Event, Decision(false, 24, "no real shopper message"), true, [], current), Is.Null);
+    }
+
+    [Test]
+    public void New_reasons_are_a_revision_that_is_stored_but_not_announced()
+    {
+        var current = Revisions.Next("ck", Event, Decision(false, 24, "No conversation or nudge click"), true, [], null)!;
+        var next = Revisions.Next("ck", Event, Decision(false, 24, "CHAT conversation c: no answer was marked helpful."), true, [], current)!;
+
+        Assert.That(next.Revision, Is.EqualTo(2));
+        Assert.That(next.Reasons, Is.EqualTo(new[] { "CHAT conversation c: no answer was marked helpful." }));
+        Assert.That(Revisions.OutcomeChanged(current, next), Is.False);
     }
 
     [Test]
