@@ -5,8 +5,8 @@ namespace Attribution.Engine.Journeys;
 
 /// <summary>
 /// Which stream each accepted message is recorded in, and as which stored event. Pure.
-/// Visitor events go to the visitor's stream; an order without any fingerprint to the company's
-/// unidentified-orders stream; a refund to its order's stream.
+/// Visitor events go to the visitor's stream; an order without any fingerprint is an anonymous
+/// visitor of its own (still decided and deduplicated); a refund goes to its order's stream.
 /// </summary>
 public static class StreamPlacement
 {
@@ -14,9 +14,9 @@ public static class StreamPlacement
         (VisitorKey.StreamId(m.CompanyKey, VisitorKey.Of(m.UserFingerprint, m.UserFaqFingerprint)), VisitorEvents.V1.CartEventRecorded.From(m));
 
     public static (string StreamId, object Event) Of(CheckoutCompleted m) =>
-        (m.UserFingerprint is null && m.UserFaqFingerprint is null
-            ? $"orders:{m.CompanyKey}:unidentified"
-            : VisitorKey.StreamId(m.CompanyKey, VisitorKey.Of(m.UserFingerprint, m.UserFaqFingerprint)),
+        (VisitorKey.StreamId(m.CompanyKey, m.UserFingerprint is null && m.UserFaqFingerprint is null
+                ? VisitorKey.Anonymous(m.EventId)
+                : VisitorKey.Of(m.UserFingerprint, m.UserFaqFingerprint)),
          VisitorEvents.V1.CheckoutRecorded.From(m));
 
     // CHAT and NUDGE are keyed by the chat fingerprint, FAQ by the FAQ fingerprint (contract §3).

@@ -101,6 +101,59 @@ public sealed class SeedLoopTests
         Assert.That(explained.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()), Has.Some.Contains("never qualify"));
     }
 
+    [Test]
+    public async Task A_product_faq_exchange_joins_the_visitor_through_the_faq_fingerprint()
+    {
+        var fp = "fp_" + Guid.NewGuid().ToString("N")[..10];
+        var faq = "faq_" + Guid.NewGuid().ToString("N")[..10];
+        var t = DateTimeOffset.UtcNow.AddHours(-2);
+        foreach (var body in new object[]
+        {
+            new { userFaqFingerprint = faq, channel = "FAQ", kind = "SHOPPER_MESSAGE", conversationId = "faq_conv", text = "is this waterproof?", occurredAt = At(t) },
+            new { userFaqFingerprint = faq, channel = "FAQ", kind = "ASSISTANT_ANSWER", conversationId = "faq_conv", helpful = true, occurredAt = At(t.AddMinutes(1)) },
+        })
+        {
+            using var r = await _store.PostAsServerAsync("/v1/events/interactions", body);
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+        using var checkout = await _store.PostAsBrowserAsync("/v1/events/checkout", new
+        {
+            userFingerprint = fp, userFaqFingerprint = faq, orderId = "FAQ-" + fp, value = 42.00m, currency = "USD", occurredAt = At(t.AddHours(1)),
+        });
+        Assert.That(checkout.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+
+        var explained = await Explain("FAQ-" + fp, e => e.GetProperty("attributed").GetBoolean());
+
+        Assert.That(explained.GetProperty("creditedInteraction").GetProperty("channel").GetString(), Is.EqualTo("FAQ"));
+        Assert.That(explained.GetProperty("creditedInteraction").GetProperty("conversationId").GetString(), Is.EqualTo("faq_conv"));
+    }
+
+    [Test]
+    public async Task The_same_order_from_the_browser_and_the_server_counts_once()
+    {
+        var fp = "fp_" + Guid.NewGuid().ToString("N")[..10];
+        var orderId = "DUP-" + fp;
+        using var fromServer = await _store.PostAsServerAsync("/v1/events/checkout", new { orderId, value = 80.00m, currency = "USD" }); // no fingerprint
+        using var fromBrowser = await _store.PostAsBrowserAsync("/v1/events/checkout", new { userFingerprint = fp, orderId, value = 80.00m, currency = "USD" });
+        using var refresh = await _store.PostAsBrowserAsync("/v1/events/checkout", new { userFingerprint = fp, orderId, value = 80.00m, currency = "USD" });
+        Assert.That(new[] { fromServer.StatusCode, fromBrowser.StatusCode, refresh.StatusCode }, Is.All.EqualTo(HttpStatusCode.Accepted));
+
+        var counted = await Poll.UntilAsync(async () =>
+        {
+            await using var cmd = TestServices.Database.CreateCommand(
+                "SELECT (data->>'counted')::boolean, data->>'userFingerprint' FROM event_store.documents WHERE type = 'attribution_decision' AND data->>'orderId' = $1");
+            cmd.Parameters.AddWithValue(orderId);
+            var rows = new List<(bool Counted, string? Fingerprint)>();
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) rows.Add((reader.GetBoolean(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            return rows;
+        }, rows => rows.Count == 3 && rows.Count(r => r.Counted) == 1 && rows.Single(r => r.Counted).Fingerprint == fp,
+            TimeSpan.FromSeconds(20), "three copies decided, exactly one counted");
+
+        Assert.That(counted.Count(r => r.Counted), Is.EqualTo(1));
+        Assert.That(counted.Single(r => r.Counted).Fingerprint, Is.EqualTo(fp), "the copy with the visitor's fingerprint is the one that counts");
+    }
+
     private static IEnumerable<TestCaseData> NegativeTwins()
     {
         yield return new TestCaseData("hi", true, 2.0, false, "no real shopper message").SetName("Only hi is not attributed");
