@@ -44,34 +44,26 @@ public sealed class RunningSystem : IAsyncDisposable
         return system;
     }
 
-    public async Task<IHost> StartEngineAsync()
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
-        builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
-        builder.AddAttributionEngine();
-        var engine = builder.Build();
-        await engine.StartAsync();
-        _engines.Add(engine);
-        // Its queues must be bound before the gateway's mandatory publishes can be routed.
-        var bus = engine.Services.GetRequiredService<MassTransit.IBusControl>();
-        await Poll.UntilAsync(() => Task.FromResult(bus.CheckHealth().Status), s => s == MassTransit.BusHealthStatus.Healthy,
-            TimeSpan.FromSeconds(30), "the engine's bus to be healthy (queues bound)");
-        return engine;
-    }
+    public Task<IHost> StartEngineAsync() => StartHostAsync(b => b.AddAttributionEngine(), "the engine");
 
     /// <summary>The sample downstream subscriber (services/Attribution.SampleSubscriber), with its queue bound.</summary>
-    public async Task<IHost> StartSubscriberAsync()
+    public Task<IHost> StartSubscriberAsync() =>
+        StartHostAsync(b => Attribution.SampleSubscriber.SubscriberRegistration.AddSampleSubscriber(b), "the subscriber");
+
+    // Starts a worker against the run's broker and database and waits until its queues are bound:
+    // before that the gateway's mandatory publishes could not be routed to it.
+    private async Task<IHost> StartHostAsync(Action<HostApplicationBuilder> add, string what)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
         builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
-        Attribution.SampleSubscriber.SubscriberRegistration.AddSampleSubscriber(builder);
-        var subscriber = builder.Build();
-        await subscriber.StartAsync();
-        _engines.Add(subscriber);
-        var bus = subscriber.Services.GetRequiredService<MassTransit.IBusControl>();
+        add(builder);
+        var host = builder.Build();
+        await host.StartAsync();
+        _engines.Add(host);
+        var bus = host.Services.GetRequiredService<MassTransit.IBusControl>();
         await Poll.UntilAsync(() => Task.FromResult(bus.CheckHealth().Status), s => s == MassTransit.BusHealthStatus.Healthy,
-            TimeSpan.FromSeconds(30), "the subscriber's bus to be healthy");
-        return subscriber;
+            TimeSpan.FromSeconds(30), $"{what}'s bus to be healthy (queues bound)");
+        return host;
     }
 
     public async Task StopEngineAsync(IHost engine)

@@ -7,42 +7,47 @@ namespace Attribution.Engine.Attribution.Deciding;
 /// <summary>
 /// Inline: the latest revision of each decision, kept in the same transaction as the decision
 /// event, so the reactor always compares against what is stored. Explain reads it too.
+/// Documents are keyed <c>{companyKey}:{sourceEventId}</c>.
 /// </summary>
-public sealed class LatestDecisionProjection : DocumentProjection<V1.AttributionDecided>
+public abstract class LatestRevisionProjection<TDecision> : DocumentProjection<TDecision> where TDecision : class
+{
+    protected abstract (string CompanyKey, Guid SourceEventId, int Revision) KeyOf(TDecision decision);
+
+    public override string? IdentityOf(StoredEvent e) =>
+        e.Data is TDecision d ? DecisionDocuments.Id(KeyOf(d).CompanyKey, KeyOf(d).SourceEventId) : null;
+
+    public override TDecision Create(string id, StoredEvent first) => (TDecision)first.Data;
+
+    public override TDecision Apply(TDecision current, StoredEvent e) =>
+        e.Data is TDecision next && KeyOf(next).Revision >= KeyOf(current).Revision ? next : current;
+}
+
+public static class DecisionDocuments
+{
+    /// <summary>Decision documents are keyed by company and source event.</summary>
+    public static string Id(string companyKey, Guid sourceEventId) => $"{companyKey}:{sourceEventId}";
+}
+
+/// <summary>The latest <see cref="V1.AttributionDecided"/> per cart or checkout event.</summary>
+public sealed class LatestDecisionProjection : LatestRevisionProjection<V1.AttributionDecided>
 {
     public const string DocumentTypeName = ServiceDefaults.ReadModels.DocumentTypes.AttributionDecision;
-
-    public static string DocumentId(string companyKey, Guid sourceEventId) => $"{companyKey}:{sourceEventId}";
 
     public override string Name => "latest_decisions";
 
     public override string DocumentType => DocumentTypeName;
 
-    public override string? IdentityOf(StoredEvent e) =>
-        e.Data is V1.AttributionDecided d ? DocumentId(d.CompanyKey, d.SourceEventId) : null;
-
-    public override V1.AttributionDecided Create(string id, StoredEvent first) => (V1.AttributionDecided)first.Data;
-
-    public override V1.AttributionDecided Apply(V1.AttributionDecided current, StoredEvent e) =>
-        e.Data is V1.AttributionDecided next && next.Revision >= current.Revision ? next : current;
+    protected override (string, Guid, int) KeyOf(V1.AttributionDecided d) => (d.CompanyKey, d.SourceEventId, d.Revision);
 }
 
-/// <summary>Inline: the latest revision of each refund decision (see <see cref="V1.RefundDecided"/>).</summary>
-public sealed class LatestRefundProjection : DocumentProjection<V1.RefundDecided>
+/// <summary>The latest <see cref="V1.RefundDecided"/> per refund event.</summary>
+public sealed class LatestRefundProjection : LatestRevisionProjection<V1.RefundDecided>
 {
     public const string DocumentTypeName = ServiceDefaults.ReadModels.DocumentTypes.RefundDecision;
-
-    public static string DocumentId(string companyKey, Guid refundEventId) => $"{companyKey}:{refundEventId}";
 
     public override string Name => "latest_refunds";
 
     public override string DocumentType => DocumentTypeName;
 
-    public override string? IdentityOf(StoredEvent e) =>
-        e.Data is V1.RefundDecided d ? DocumentId(d.CompanyKey, d.RefundEventId) : null;
-
-    public override V1.RefundDecided Create(string id, StoredEvent first) => (V1.RefundDecided)first.Data;
-
-    public override V1.RefundDecided Apply(V1.RefundDecided current, StoredEvent e) =>
-        e.Data is V1.RefundDecided next && next.Revision >= current.Revision ? next : current;
+    protected override (string, Guid, int) KeyOf(V1.RefundDecided d) => (d.CompanyKey, d.RefundEventId, d.Revision);
 }
