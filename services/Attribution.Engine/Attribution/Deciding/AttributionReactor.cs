@@ -91,6 +91,7 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
         var byStream = visitorEvents.GroupBy(e => e.StreamId).ToList();
 
         // The FAQ streams the attributable events point to: their exchanges are part of the journey.
+        // Some may be among the streams just loaded (an FAQ exchange in the same batch), the rest are read now.
         var faqStreams = visitorEvents.Select(e => e.Data switch
             {
                 V1.CartEventRecorded c => c.UserFaqFingerprint,
@@ -99,10 +100,12 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
             })
             .Where(fp => fp is not null)
             .Select(fp => VisitorKey.StreamId(companyKey, VisitorKey.Of(null, fp)))
-            .Where(s => !streamIds.Contains(s))
-            .Distinct().ToList();
-        var faqInteractions = (await store.ReadStreamsAsync(connection, faqStreams, ct))
+            .ToHashSet(StringComparer.Ordinal);
+        var notLoaded = faqStreams.Where(s => !streamIds.Contains(s)).ToList();
+        var faqInteractions = visitorEvents.Where(e => faqStreams.Contains(e.StreamId))
+            .Concat(await store.ReadStreamsAsync(connection, notLoaded, ct))
             .Select(e => e.Data).OfType<V1.InteractionRecorded>()
+            .Where(i => i.Channel == InteractionChannel.FAQ && i.UserFaqFingerprint is not null)
             .GroupBy(i => i.UserFaqFingerprint!)
             .ToDictionary(g => g.Key, g => g.Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
 
@@ -116,7 +119,10 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
             var own = stream.Select(e => e.Data).OfType<V1.InteractionRecorded>().Select(VisitorJourney.Fact).ToList();
             foreach (var e in attributable[stream.Key])
             {
-                var journey = e.UserFaqFingerprint is not null && faqInteractions.TryGetValue(e.UserFaqFingerprint, out var faq) ? [.. own, .. faq] : own;
+                // A visitor known only by its FAQ fingerprint already holds its FAQ exchanges: count each once.
+                var journey = e.UserFaqFingerprint is not null && faqInteractions.TryGetValue(e.UserFaqFingerprint, out var faq)
+                    ? own.Concat(faq).DistinctBy(i => i.EventId).ToList()
+                    : own;
                 var decision = AttributionRules.Decide(journey, e.EventId, e.OccurredAt, settings);
                 var (isCounted, countingReasons) = OrderCounting.Of(e, e.OrderId is null ? null : counted.GetValueOrDefault(e.OrderId));
                 var previous = current.GetValueOrDefault(e.EventId);

@@ -1,0 +1,53 @@
+using Attribution.Contracts.Ingestion;
+using Attribution.Engine.Attribution;
+using Attribution.Engine.Attribution.Deciding;
+using Attribution.Engine.Journeys;
+using Attribution.EventStore;
+using Attribution.EventStore.Projections;
+using Attribution.ServiceDefaults.Companies;
+using Attribution.ServiceDefaults.Visitors;
+using static Attribution.Engine.Journeys.VisitorEvents;
+
+namespace Attribution.IntegrationTests.Decisions;
+
+/// <summary>The reactor driven directly over the real event store, for orderings the bus makes rare.</summary>
+public sealed class AttributionReactorTests
+{
+    [Test]
+    public async Task An_faq_exchange_recorded_in_the_same_batch_as_the_checkout_is_part_of_its_journey()
+    {
+        var options = new EventStoreOptions();
+        options.Events.RegisterVisitorEvents().RegisterDecisionEvents();
+        options.AddProjection(new LatestDecisionProjection(), ProjectionLifecycle.Inline);
+        options.AddProjection(new LatestRefundProjection(), ProjectionLifecycle.Inline);
+        var store = new PostgresEventStore(TestServices.Database, options);
+        var companies = new CompanyDirectory(TestServices.Database, TimeProvider.System);
+        var (company, _) = await companies.CreateAsync(new Company { CompanyKey = "", Name = "Same batch", ReportingCurrency = "USD" }, CancellationToken.None);
+        var key = company.CompanyKey;
+        var t = DateTimeOffset.UtcNow.AddHours(-2);
+        var checkoutId = Guid.NewGuid();
+
+        var message = new V1.InteractionRecorded(Guid.NewGuid(), key, null, "faq_9", InteractionChannel.FAQ, InteractionKind.SHOPPER_MESSAGE, "faq_c", "is it waterproof?", null, null, null, t, t);
+        var answer = message with { EventId = Guid.NewGuid(), Kind = InteractionKind.ASSISTANT_ANSWER, Text = null, Helpful = true, OccurredAt = t.AddMinutes(1) };
+        var checkout = new V1.CheckoutRecorded(checkoutId, key, "fp_9", "faq_9", "O-9", 42m, "USD", [], false, "api", t.AddHours(1), t.AddHours(1));
+        await store.AppendAsync(
+        [
+            new StreamAppend(VisitorKey.StreamId(key, "fp_9"), key, ExpectedVersion.Any, [new NewEvent(checkoutId, checkout)]),
+            new StreamAppend(VisitorKey.StreamId(key, VisitorKey.Of(null, "faq_9")), key, ExpectedVersion.Any,
+                [new NewEvent(message.EventId, message), new NewEvent(answer.EventId, answer)]),
+        ]);
+
+        var reactor = new AttributionReactor(store, companies, new DecisionReader(TestServices.Database));
+        await using (var connection = await TestServices.Database.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            var batch = await store.ReadAllAsync(0, int.MaxValue);
+            await reactor.ApplyAsync(new ProjectionBatch(connection, tx, batch.Where(e => e.TenantId == key).ToList()), CancellationToken.None);
+        }
+
+        var decision = (await new DecisionReader(TestServices.Database).LatestAsync(key, [checkoutId], CancellationToken.None))[checkoutId];
+        Assert.That(decision.Attributed, Is.True, string.Join(" | ", decision.Reasons));
+        Assert.That(decision.Credited!.Channel, Is.EqualTo(InteractionChannel.FAQ));
+        Assert.That(decision.Revision, Is.EqualTo(1));
+    }
+}
