@@ -50,35 +50,17 @@ public sealed class ProjectionDaemon(
         }
     }
 
-    private async Task Listen(IReadOnlyList<AppendSignal> signals, CancellationToken ct)
+    // A notification wakes every projection; on (re)connect they catch up on anything appended meanwhile.
+    private Task Listen(IReadOnlyList<AppendSignal> signals, CancellationToken ct) =>
+        PostgresNotifications.ListenAsync(dataSource, PostgresEventStore.NotificationChannel,
+            _ => PulseAll(signals), () => PulseAll(signals), logger, ct);
+
+    private static void PulseAll(IReadOnlyList<AppendSignal> signals)
     {
-        var failures = 0;
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(ct);
-                connection.Notification += (_, _) => { foreach (var s in signals) s.Pulse(); };
-                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresEventStore.NotificationChannel}", connection))
-                    await listen.ExecuteNonQueryAsync(ct);
-                failures = 0;
-                foreach (var s in signals) s.Pulse(); // catch up on anything appended while not listening
-                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                logger.LogWarning(ex, "Event store notification listener lost its connection; reconnecting");
-                await Delay(Backoff(failures), ct);
-            }
-        }
+        foreach (var s in signals) s.Pulse();
     }
 
-    private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, failures)));
+    private static TimeSpan Backoff(int failures) => PostgresNotifications.Backoff(failures);
 
     private static async Task Delay(TimeSpan delay, CancellationToken ct)
     {
