@@ -15,7 +15,7 @@ public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider t
 {
     public const string ChangeChannel = "company_changed";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
-    private readonly ConcurrentDictionary<string, (Company? Company, DateTimeOffset Until)> _byKey = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Company Company, DateTimeOffset Until)> _byKey = new(StringComparer.Ordinal);
 
     private const string Columns =
         "company_key, name, reporting_currency, time_zone, attribution_window_hours, allowed_origins, quantity_mode, shopify_webhook_secret";
@@ -85,9 +85,13 @@ public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider t
         await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM app.companies WHERE company_key = $1");
         cmd.Parameters.AddWithValue(companyKey);
         var company = await ReadOne(cmd, ct);
-        _byKey[companyKey] = (company, time.GetUtcNow() + CacheFor);
+        // Only hits are cached: keys a caller makes up must not grow this dictionary without bound.
+        if (company is not null) _byKey[companyKey] = (company, time.GetUtcNow() + CacheFor);
         return company;
     }
+
+    /// <summary>How many companies are cached (for tests).</summary>
+    internal int CachedCount => _byKey.Count;
 
     /// <summary>
     /// Finds the company owning an API secret. The lookup is by SHA-256 of the secret, so the

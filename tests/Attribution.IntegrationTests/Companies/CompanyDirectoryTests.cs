@@ -29,4 +29,17 @@ public sealed class CompanyDirectoryTests
         Assert.That((await second.FindBySecretAsync(secret, CancellationToken.None))!.CompanyKey, Is.EqualTo(company.CompanyKey));
         await listener.StopAsync(CancellationToken.None);
     }
+
+    [Test]
+    public async Task Unknown_keys_are_not_cached_so_made_up_keys_cannot_grow_memory()
+    {
+        var directory = new CompanyDirectory(TestServices.Database, TimeProvider.System);
+        var (company, _) = await directory.CreateAsync(new Company { CompanyKey = "", Name = "Known", ReportingCurrency = "USD" }, CancellationToken.None);
+
+        for (var i = 0; i < 200; i++)
+            Assert.That(await directory.FindByKeyAsync($"ck_made_up_{i}", CancellationToken.None), Is.Null);
+        Assert.That(await directory.FindByKeyAsync(company.CompanyKey, CancellationToken.None), Is.Not.Null);
+
+        Assert.That(directory.CachedCount, Is.EqualTo(1), "only the company that exists is cached");
+    }
 }
