@@ -216,6 +216,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOp
     {
         var traceParent = System.Diagnostics.Activity.Current?.Id;
         var metadata = rows.Select(r => r.Event.Metadata ?? new EventMetadata { TraceParent = traceParent }).ToArray();
+        var typeNames = rows.Select(r => options.Events.NameOf(r.Event.Data.GetType())).ToArray();
 
         // unnest keeps the batch to one round trip; WITH ORDINALITY keeps the caller's order in the sequence.
         await using var cmd = new NpgsqlCommand("""
@@ -230,7 +231,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOp
         cmd.Parameters.AddWithValue(rows.Select(r => r.StreamId).ToArray());
         cmd.Parameters.AddWithValue(rows.Select(r => r.Version).ToArray());
         cmd.Parameters.AddWithValue(rows.Select(r => r.TenantId).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => options.Events.NameOf(r.Event.Data.GetType())).ToArray());
+        cmd.Parameters.AddWithValue(typeNames);
         cmd.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => EventTypeRegistry.Serialize(r.Event.Data)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         cmd.Parameters.Add(new NpgsqlParameter { Value = metadata.Select(m => System.Text.Json.JsonSerializer.Serialize(m, EventTypeRegistry.SerializerOptions)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
 
@@ -241,7 +242,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOp
 
         return rows.Select((r, i) => new StoredEvent(
                 assigned[r.Event.Id].Sequence, r.Event.Id, r.StreamId, r.Version, r.TenantId,
-                options.Events.NameOf(r.Event.Data.GetType()), r.Event.Data, metadata[i], assigned[r.Event.Id].Timestamp))
+                typeNames[i], r.Event.Data, metadata[i], assigned[r.Event.Id].Timestamp))
             .OrderBy(e => e.Sequence)
             .ToList();
     }

@@ -80,19 +80,20 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
 
     public T? Enum<T>(string field, bool required, string unknownReason = RejectionReasons.InvalidField) where T : struct, Enum
     {
-        var allowed = string.Join(", ", System.Enum.GetNames<T>());
         if (!Has(field))
         {
-            if (required) errors.Add(Name(field), $"{field} is required: one of {allowed}.", RejectionReasons.MissingField);
+            if (required) errors.Add(Name(field), $"{field} is required: one of {Allowed<T>()}.", RejectionReasons.MissingField);
             return null;
         }
         var v = body.GetProperty(field);
         // Case-sensitive on purpose (contract §3): "item_added" is an error, never a guess.
         if (v.ValueKind == JsonValueKind.String && System.Enum.GetNames<T>().Contains(v.GetString(), StringComparer.Ordinal))
             return System.Enum.Parse<T>(v.GetString()!);
-        errors.Add(Name(field), $"{field} must be exactly one of {allowed} (case-sensitive).", unknownReason);
+        errors.Add(Name(field), $"{field} must be exactly one of {Allowed<T>()} (case-sensitive).", unknownReason);
         return null;
     }
+
+    private static string Allowed<T>() where T : struct, Enum => string.Join(", ", System.Enum.GetNames<T>());
 
     public decimal? Number(string field, decimal min, decimal max, bool required)
     {
