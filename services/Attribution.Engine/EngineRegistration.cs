@@ -5,6 +5,8 @@ using Attribution.Engine.Attribution.Deciding;
 using Attribution.Engine.Attribution.Publishing;
 using Attribution.Engine.Attribution.Replaying;
 using Attribution.Engine.Journeys;
+using Attribution.Engine.RevenueProjector.DataQuality;
+using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.Engine.RevenueProjector.VisitorCarts;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
@@ -50,9 +52,12 @@ public static class EngineRegistration
             bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
         });
 
-    /// <summary>The revenue projector: visitor streams -> read models, via the projection daemon.</summary>
-    public static IServiceCollection AddRevenueProjector(this IServiceCollection services) =>
-        services.AddProjectionDaemon();
+    /// <summary>The revenue projector: decisions and visitor streams -> Revenue Impact and data-quality read models, via the projection daemon.</summary>
+    public static IServiceCollection AddRevenueProjector(this IServiceCollection services) => services
+        .AddAsyncProjection<RevenueProjection>()
+        .AddAsyncProjection<DataQualityProjection>()
+        .AddSingleton<CompanyReplay>()
+        .AddProjectionDaemon();
 
     /// <summary>Attribution: decisions as events are recorded, and their messages to downstream services.</summary>
     public static IServiceCollection AddAttributionDecisions(this IServiceCollection services) => services

@@ -1,5 +1,4 @@
 using Attribution.Engine;
-using Attribution.Engine.Attribution.Deciding;
 using Attribution.Engine.Attribution.Replaying;
 using Npgsql;
 
@@ -7,7 +6,7 @@ using Npgsql;
 // revenue projector (streams -> read models). See EngineRegistration for what each unit wires up.
 //
 //   dotnet Attribution.Engine.dll                     run the engine
-//   dotnet Attribution.Engine.dll replay <companyKey>  re-decide a company under its current settings, then exit
+//   dotnet Attribution.Engine.dll replay <companyKey>  re-decide a company under its current settings, rebuild its read models, then exit
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddAttributionEngine();
 using var host = builder.Build();
@@ -15,8 +14,7 @@ using var host = builder.Build();
 if (args is ["replay", var companyKey])
 {
     await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
-    var changed = await ReplayCompanyConsumer.RunAsync(
-        host.Services.GetRequiredService<AttributionReactor>(), host.Services.GetRequiredService<NpgsqlDataSource>(), companyKey, CancellationToken.None);
+    var changed = await host.Services.GetRequiredService<CompanyReplay>().RunAsync(companyKey, CancellationToken.None);
     Console.WriteLine($"Replay of {companyKey}: {changed} decisions changed. The running engine publishes AttributionRevised for outcome changes.");
     return;
 }

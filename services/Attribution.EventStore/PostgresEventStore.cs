@@ -121,6 +121,31 @@ public sealed class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOp
         return await ReadEvents(cmd, ct);
     }
 
+    /// <summary>One tenant's events after a position, in global order (a rebuild of one company's read models).</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadTenantAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string tenantId, long afterSequence, long upToSequence, int maxCount, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {SelectColumns} FROM event_store.events WHERE tenant_id = $1 AND seq_id > $2 AND seq_id <= $3 ORDER BY seq_id LIMIT $4",
+            connection, tx);
+        cmd.Parameters.AddWithValue(tenantId);
+        cmd.Parameters.AddWithValue(afterSequence);
+        cmd.Parameters.AddWithValue(upToSequence);
+        cmd.Parameters.AddWithValue(maxCount);
+        return await ReadEvents(cmd, ct);
+    }
+
+    /// <summary>Events by id (Marten's <c>Events.Load</c>), in global order; ids not stored are left out.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadEventsByIdAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {SelectColumns} FROM event_store.events WHERE id = ANY($1) ORDER BY seq_id", connection, tx);
+        cmd.Parameters.AddWithValue(ids.ToArray());
+        return await ReadEvents(cmd, ct);
+    }
+
     /// <summary>All events of the given streams, in global order (for folding several streams at once).</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamsAsync(
         NpgsqlConnection connection, IReadOnlyCollection<string> streamIds, CancellationToken ct)

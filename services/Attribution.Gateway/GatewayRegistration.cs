@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 using Attribution.Gateway.Admin.Companies;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Auth;
+using Attribution.Gateway.Dashboard;
+using Attribution.Gateway.DataQuality;
 using Attribution.Gateway.Explain;
+using Attribution.Gateway.Revenue;
 using Attribution.Gateway.Replay;
 using Attribution.Gateway.Ingestion;
 using Attribution.Gateway.Ingestion.Batch;
@@ -34,6 +37,7 @@ public static class GatewayRegistration
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<RejectionLog>();
         builder.Services.AddSingleton<IngestionRequest>();
+        builder.Services.AddSingleton<RevenueReads>();
         builder.Services.AddIngestionRateLimits(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -57,6 +61,9 @@ public static class GatewayRegistration
         app.MapVisitorCartEndpoint();
         app.MapExplainEndpoints();
         app.MapReplayEndpoints();
+        app.MapRevenueEndpoints();
+        app.MapDataQualityEndpoint();
+        app.MapDashboard();
         return app;
     }
 }

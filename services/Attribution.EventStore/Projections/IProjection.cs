@@ -31,6 +31,16 @@ public interface IProjection
     Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct);
 }
 
+/// <summary>
+/// A projection whose rows belong to one tenant each, so one company's read models can be rebuilt
+/// (a replay) while the others stay as they are.
+/// </summary>
+public interface ITenantProjection : IProjection
+{
+    /// <summary>Deletes everything this projection wrote for the tenant, before its rebuild.</summary>
+    Task ResetTenantAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, CancellationToken ct);
+}
+
 public sealed record ProjectionRegistration(IProjection Projection, ProjectionLifecycle Lifecycle);
 
 /// <summary>An asynchronous projection resolved from the container (see <c>AddAsyncProjection</c>).</summary>

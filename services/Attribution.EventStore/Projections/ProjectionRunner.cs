@@ -67,6 +67,31 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         return applied;
     }
 
+    /// <summary>
+    /// Rebuilds one tenant's part of a projection up to the projection's checkpoint, in one transaction
+    /// that holds the checkpoint: the live daemon waits, then goes on from where it was.
+    /// </summary>
+    public async Task<long> RebuildTenantAsync(ITenantProjection projection, string tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct);
+        await projection.ResetTenantAsync(connection, tx, tenantId, ct);
+
+        long position = 0, applied = 0;
+        while (true)
+        {
+            var events = await store.ReadTenantAsync(connection, tx, tenantId, position, checkpoint, options.DaemonBatchSize * 5, ct);
+            if (events.Count == 0) break;
+            await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
+            position = events[^1].Sequence;
+            applied += events.Count;
+        }
+
+        await tx.CommitAsync(ct);
+        return applied;
+    }
+
     public async Task<long> CheckpointOfAsync(string projectionName, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("SELECT last_seq_id FROM event_store.projection_checkpoints WHERE name = $1");

@@ -75,17 +75,25 @@ public sealed class RunningSystem : IAsyncDisposable
 
     /// <summary>Creates a company through the admin API and returns a client for its server and its storefront.</summary>
     public async Task<TestCompany> CreateCompanyAsync(string name = "Test store", string currency = "USD", int windowHours = 24,
-        string[]? allowedOrigins = null)
+        string[]? allowedOrigins = null, string timeZone = "UTC")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/admin/companies")
         {
-            Content = JsonContent.Create(new { name, reportingCurrency = currency, attributionWindowHours = windowHours, allowedOrigins }),
+            Content = JsonContent.Create(new { name, reportingCurrency = currency, attributionWindowHours = windowHours, allowedOrigins, timeZone }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         using var response = await Http.SendAsync(request);
         Assert.That((int)response.StatusCode, Is.EqualTo(201), await response.Content.ReadAsStringAsync());
         var created = (await response.Content.ReadFromJsonAsync<CreatedCompanyDto>())!;
         return new TestCompany(created.CompanyKey, created.ApiSecret, Http);
+    }
+
+    /// <summary>Sends an operator request (Bearer admin token) and returns the response.</summary>
+    public async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string path, object body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return await Http.SendAsync(request);
     }
 
     public async ValueTask DisposeAsync()

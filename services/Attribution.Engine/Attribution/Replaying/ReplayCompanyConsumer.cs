@@ -1,9 +1,32 @@
 using Attribution.Contracts.Attribution;
 using Attribution.Engine.Attribution.Deciding;
+using Attribution.Engine.RevenueProjector.DataQuality;
+using Attribution.Engine.RevenueProjector.Revenue;
+using Attribution.EventStore.Projections;
 using MassTransit;
 using Npgsql;
 
 namespace Attribution.Engine.Attribution.Replaying;
+
+/// <summary>
+/// The replay itself, shared by the consumer and the command-line verb: every visitor of the company
+/// is re-decided under the current settings, then the company's read models are rebuilt from the
+/// event store (so a new time zone or a changed projection shows too). The rebuild holds each
+/// projection's checkpoint while it runs; the live daemon then goes on from where it was.
+/// </summary>
+public sealed class CompanyReplay(
+    AttributionReactor reactor, NpgsqlDataSource db, ProjectionRunner runner, RevenueProjection revenue, DataQualityProjection dataQuality)
+{
+    public async Task<int> RunAsync(string companyKey, CancellationToken ct)
+    {
+        int revisions;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+            revisions = await reactor.ReplayCompanyAsync(connection, companyKey, ct);
+        await runner.RebuildTenantAsync(revenue, companyKey, ct);
+        await runner.RebuildTenantAsync(dataQuality, companyKey, ct);
+        return revisions;
+    }
+}
 
 /// <summary>
 /// Carries out a replay: every visitor of the company is re-decided under the current settings,
@@ -11,7 +34,7 @@ namespace Attribution.Engine.Attribution.Replaying;
 /// AttributionRevised for outcome changes). Live ingestion and deciding go on meanwhile: both
 /// append with expected versions, so a clash is retried, never doubled.
 /// </summary>
-public sealed class ReplayCompanyConsumer(AttributionReactor reactor, NpgsqlDataSource db, ILogger<ReplayCompanyConsumer> logger)
+public sealed class ReplayCompanyConsumer(CompanyReplay replay, NpgsqlDataSource db, ILogger<ReplayCompanyConsumer> logger)
     : IConsumer<ReplayCompany>
 {
     public async Task Consume(ConsumeContext<ReplayCompany> context)
@@ -20,7 +43,7 @@ public sealed class ReplayCompanyConsumer(AttributionReactor reactor, NpgsqlData
         await Mark(m.ReplayId, "running", null, null, context.CancellationToken);
         try
         {
-            var revisions = await RunAsync(reactor, db, m.CompanyKey, context.CancellationToken);
+            var revisions = await replay.RunAsync(m.CompanyKey, context.CancellationToken);
             await Mark(m.ReplayId, "completed", revisions, null, context.CancellationToken);
             logger.LogInformation("Replay {ReplayId} of {Company}: {Revisions} decisions changed", m.ReplayId, m.CompanyKey, revisions);
         }
@@ -29,13 +52,6 @@ public sealed class ReplayCompanyConsumer(AttributionReactor reactor, NpgsqlData
             await Mark(m.ReplayId, "failed", null, ex.Message, CancellationToken.None);
             throw;
         }
-    }
-
-    /// <summary>The replay itself, shared with the command-line verb.</summary>
-    public static async Task<int> RunAsync(AttributionReactor reactor, NpgsqlDataSource db, string companyKey, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        return await reactor.ReplayCompanyAsync(connection, companyKey, ct);
     }
 
     private async Task Mark(Guid replayId, string status, int? revisions, string? error, CancellationToken ct)

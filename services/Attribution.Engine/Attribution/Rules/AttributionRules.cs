@@ -18,11 +18,11 @@ public sealed record InteractionFact(
 /// <summary>The company settings that decide (contract §4); <see cref="RuleVersion"/> names them on every figure.</summary>
 public sealed record RuleSettings(int WindowHours)
 {
-    public const string RuleSet = "qualified-first.v1";
+    public const string RuleSet = ServiceDefaults.Companies.RuleVersions.RuleSet;
 
     public TimeSpan Window => TimeSpan.FromHours(WindowHours);
 
-    public string RuleVersion => $"{RuleSet};window={WindowHours}h";
+    public string RuleVersion => ServiceDefaults.Companies.RuleVersions.Of(WindowHours);
 }
 
 /// <summary>The interaction a cart or checkout event is credited to.</summary>

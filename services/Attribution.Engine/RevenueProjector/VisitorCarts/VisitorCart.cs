@@ -29,20 +29,7 @@ public static class VisitorCartFold
         var lines = cart.Lines.ToList();
         var index = lines.FindIndex(l => l.ProductId == productId);
         var current = index >= 0 ? lines[index].Quantity : 0;
-        var belowZero = false;
-
-        var next = type switch
-        {
-            CartEventType.ITEM_ADDED or CartEventType.QUANTITY_INCREASED => current + quantity,
-            CartEventType.QUANTITY_DECREASED => current - quantity,
-            CartEventType.ITEM_REMOVED => 0,
-            _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
-        };
-        if (next < 0)
-        {
-            belowZero = true;
-            next = 0;
-        }
+        var (next, belowZero) = CartQuantities.Apply(current, type, quantity);
 
         var line = new VisitorCartLine(productId, productName, next, value, currency);
         if (index < 0 && next > 0) lines.Add(line);
@@ -56,5 +43,21 @@ public static class VisitorCartFold
             DecreasesBelowZero = cart.DecreasesBelowZero + (belowZero ? 1 : 0),
             LastOccurredAt = cart.LastOccurredAt is { } last && last > occurredAt ? last : occurredAt,
         };
+    }
+}
+
+/// <summary>Pure: a cart line's units after one cart event (quantity as a change), never below zero.</summary>
+public static class CartQuantities
+{
+    public static (int Next, bool BelowZero) Apply(int current, CartEventType type, int quantity)
+    {
+        var next = type switch
+        {
+            CartEventType.ITEM_ADDED or CartEventType.QUANTITY_INCREASED => current + quantity,
+            CartEventType.QUANTITY_DECREASED => current - quantity,
+            CartEventType.ITEM_REMOVED => 0,
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+        };
+        return next < 0 ? (0, true) : (next, false);
     }
 }

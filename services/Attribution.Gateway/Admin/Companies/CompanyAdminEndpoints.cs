@@ -75,7 +75,7 @@ public static class CompanyAdminEndpoints
         var name = f.Text("name", 1, 200, required: false);
         var currency = f.Has("reportingCurrency") ? f.Currency("reportingCurrency", required: true) : null;
         var timeZone = f.Text("timeZone", 1, 64, required: false);
-        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+        if (timeZone is not null && CompanyCalendar.FindZone(timeZone) is null)
             errors.Add("timeZone", $"timeZone must be an IANA time zone id (e.g. Europe/Berlin); '{timeZone}' is not.");
         var window = f.WholeNumber("attributionWindowHours", 1, 720, required: false);
         var origins = f.Has("allowedOrigins") ? StringList(body, "allowedOrigins", errors) : null;
@@ -152,7 +152,7 @@ public static class CompanyAdminEndpoints
         var name = f.Text("name", 1, 200, required: true);
         var currency = f.Currency("reportingCurrency", required: true);
         var timeZone = f.Text("timeZone", 1, 64, required: false) ?? "UTC";
-        if (!errors.Has("timeZone") && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+        if (!errors.Has("timeZone") && CompanyCalendar.FindZone(timeZone) is null)
             errors.Add("timeZone", $"timeZone must be an IANA time zone id (e.g. Europe/Berlin); '{timeZone}' is not.");
         var window = f.WholeNumber("attributionWindowHours", 1, 720, required: false) ?? 24;
         var origins = StringList(body, "allowedOrigins", errors);

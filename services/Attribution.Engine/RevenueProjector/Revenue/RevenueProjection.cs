@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Attribution.Contracts.Attribution;
+using Attribution.Contracts.Ingestion;
+using Attribution.Engine.Attribution.Rules;
+using Attribution.EventStore;
+using Attribution.EventStore.Projections;
+using Attribution.ServiceDefaults.Companies;
+using Npgsql;
+using static Attribution.Engine.Attribution.DecisionEvents;
+using VisitorEvents = Attribution.Engine.Journeys.VisitorEvents;
+
+namespace Attribution.Engine.RevenueProjector.Revenue;
+
+/// <summary>
+/// The Revenue Impact read models (asynchronous): company summary and cart GMV by day, products of
+/// attributed orders, variants, per-conversation revenue and orders, and the conversations behind
+/// revenue per conversation. Each decision revision replaces what the source event contributed
+/// before (kept in <c>revenue.applied_contributions</c>), so a revised decision never counts twice.
+/// The arithmetic is <see cref="RevenueContributions"/>; this class only loads and stores.
+/// </summary>
+public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory companies) : ITenantProjection
+{
+    public string Name => "revenue";
+
+    public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
+    {
+        await RecordConversationsAsync(batch, ct);
+
+        var decisions = batch.Events.Where(e => e.Data is V1.AttributionDecided or V1.RefundDecided).ToList();
+        if (decisions.Count == 0) return;
+
+        var applied = await LoadAppliedAsync(batch, decisions.Select(SourceOf).Distinct().ToList(), ct);
+        var lineItems = await LoadLineItemsAsync(batch, decisions, ct);
+        var deltas = new Dictionary<string, List<RollupRow>>(StringComparer.Ordinal);
+        var changed = new HashSet<(string Company, Guid Source)>();
+
+        foreach (var e in decisions)
+        {
+            var key = SourceOf(e);
+            var company = await companies.FindByKeyAsync(key.Company, ct);
+            var zone = company is null ? NodaTime.DateTimeZone.Utc : CompanyCalendar.ZoneOf(company);
+            var next = e.Data switch
+            {
+                V1.AttributionDecided d => RevenueContributions.Of(d, CompanyCalendar.DayOf(d.OccurredAt, zone),
+                    lineItems.GetValueOrDefault(d.SourceEventId) ?? []),
+                V1.RefundDecided r => RevenueContributions.Of(r, CompanyCalendar.DayOf(r.OccurredAt, zone),
+                    new RuleSettings(company?.AttributionWindowHours ?? 24).RuleVersion),
+                _ => throw new InvalidOperationException(e.TypeName),
+            };
+            if (!deltas.TryGetValue(key.Company, out var rows)) deltas[key.Company] = rows = [];
+            rows.AddRange(RevenueContributions.Delta(applied.GetValueOrDefault(key), next));
+            applied[key] = next;
+            changed.Add(key);
+        }
+
+        await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
+        foreach (var (companyKey, rows) in deltas)
+            foreach (var row in RevenueContributions.Merge(rows))
+                RevenueTables.AddDelta(write, companyKey, row);
+        foreach (var key in changed)
+        {
+            RevenueTables.AddApplied(write, key.Company, key.Source, applied[key]);
+            RevenueTables.AddConversationOrder(write, key.Company, key.Source, applied[key].Order);
+        }
+        if (write.BatchCommands.Count > 0) await write.ExecuteNonQueryAsync(ct);
+    }
+
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) =>
+        RevenueTables.DeleteAsync(connection, transaction, null, ct);
+
+    public Task ResetTenantAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, CancellationToken ct) =>
+        RevenueTables.DeleteAsync(connection, transaction, tenantId, ct);
+
+    private static (string Company, Guid Source) SourceOf(StoredEvent e) => e.Data switch
+    {
+        V1.AttributionDecided d => (d.CompanyKey, d.SourceEventId),
+        V1.RefundDecided r => (r.CompanyKey, r.RefundEventId),
+        _ => throw new InvalidOperationException(e.TypeName),
+    };
+
+    /// <summary>Chat and FAQ conversations with their variant and start (the first interaction seen by occurredAt).</summary>
+    private static async Task RecordConversationsAsync(ProjectionBatch batch, CancellationToken ct)
+    {
+        var conversations = batch.Events.Select(e => e.Data).OfType<VisitorEvents.V1.InteractionRecorded>()
+            .Where(i => i.ConversationId is not null && i.Channel is InteractionChannel.CHAT or InteractionChannel.FAQ)
+            .ToList();
+        if (conversations.Count == 0) return;
+        await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
+        foreach (var i in conversations)
+            write.BatchCommands.Add(Command("""
+                INSERT INTO revenue.conversations AS c (company_key, conversation_id, channel, variant, started_at)
+                VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (company_key, conversation_id) DO UPDATE
+                SET started_at = LEAST(c.started_at, excluded.started_at), variant = COALESCE(c.variant, excluded.variant)
+                """, i.CompanyKey, i.ConversationId!, i.Channel.ToString(), (object?)i.Variant ?? DBNull.Value, i.OccurredAt));
+        await write.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<Dictionary<(string Company, Guid Source), RevenueContribution>> LoadAppliedAsync(
+        ProjectionBatch batch, IReadOnlyList<(string Company, Guid Source)> keys, CancellationToken ct)
+    {
+        var result = new Dictionary<(string, Guid), RevenueContribution>();
+        await using var cmd = new NpgsqlCommand("""
+            SELECT a.company_key, a.source_event_id, a.contribution::text
+            FROM revenue.applied_contributions a
+            JOIN unnest($1::text[], $2::uuid[]) AS k(company_key, source_event_id) USING (company_key, source_event_id)
+            """, batch.Connection, batch.Transaction);
+        cmd.Parameters.AddWithValue(keys.Select(k => k.Company).ToArray());
+        cmd.Parameters.AddWithValue(keys.Select(k => k.Source).ToArray());
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            result[(reader.GetString(0), reader.GetGuid(1))] =
+                JsonSerializer.Deserialize<RevenueContribution>(reader.GetString(2), EventTypeRegistry.SerializerOptions)!;
+        return result;
+    }
+
+    /// <summary>Line items of the attributed, counted checkouts in the batch, read from their recorded events.</summary>
+    private async Task<Dictionary<Guid, IReadOnlyList<CheckoutLineItem>>> LoadLineItemsAsync(
+        ProjectionBatch batch, IEnumerable<StoredEvent> decisions, CancellationToken ct)
+    {
+        var ids = decisions.Select(e => e.Data).OfType<V1.AttributionDecided>()
+            .Where(d => d is { Kind: RevenueKind.CHECKOUT, Attributed: true, Counted: true })
+            .Select(d => d.SourceEventId).Distinct().ToList();
+        var checkouts = await store.ReadEventsByIdAsync(batch.Connection, batch.Transaction, ids, ct);
+        return checkouts.Select(e => e.Data).OfType<VisitorEvents.V1.CheckoutRecorded>()
+            .ToDictionary(c => c.EventId, c => c.LineItems);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var v in values) command.Parameters.Add(new NpgsqlParameter { Value = v });
+        return command;
+    }
+}

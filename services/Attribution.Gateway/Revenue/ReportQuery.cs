@@ -1,0 +1,52 @@
+using System.Globalization;
+using Attribution.Gateway.Ingestion.Validation;
+using Attribution.ServiceDefaults.Companies;
+using NodaTime;
+
+namespace Attribution.Gateway.Revenue;
+
+/// <summary>
+/// What a read asks for (contract §6): a range of the company's days, inclusive, and the currency
+/// to show amounts in. Without <c>from</c>/<c>to</c> the range is the last 30 days up to today.
+/// </summary>
+public sealed record ReportQuery(Company Company, DateTimeZone Zone, DateOnly From, DateOnly To, string Currency)
+{
+    public const int MaxDays = 366;
+    public const int DefaultDays = 30;
+
+    public (DateTimeOffset Start, DateTimeOffset End) Bounds => CompanyCalendar.Bounds(From, To, Zone);
+
+    public IEnumerable<DateOnly> Days()
+    {
+        for (var day = From; day <= To; day = day.AddDays(1)) yield return day;
+    }
+
+    /// <summary>Parses the query string; every bad parameter is named in the errors.</summary>
+    public static (ReportQuery? Query, IReadOnlyDictionary<string, string[]>? Errors) Parse(IQueryCollection query, Company company, TimeProvider time)
+    {
+        var errors = new FieldErrors();
+        var zone = CompanyCalendar.ZoneOf(company);
+        var to = Date(query, "to", errors) ?? CompanyCalendar.Today(zone, time);
+        var from = Date(query, "from", errors) ?? to.AddDays(1 - DefaultDays);
+        if (errors.IsEmpty && from > to) errors.Add("from", $"from ({from:yyyy-MM-dd}) must not be after to ({to:yyyy-MM-dd}).");
+        if (errors.IsEmpty && to.DayNumber - from.DayNumber + 1 > MaxDays)
+            errors.Add("to", $"A range covers at most {MaxDays} days.");
+
+        var currency = company.ReportingCurrency;
+        if (query.TryGetValue("currency", out var requested) && requested.Count > 0)
+        {
+            var code = requested[0] ?? "";
+            if (!Currencies.IsActive(code)) errors.Add("currency", $"currency must be an active ISO 4217 code (e.g. EUR); '{code}' is not.", RejectionReasons.BadCurrency);
+            else currency = code;
+        }
+        return errors.IsEmpty ? (new ReportQuery(company, zone, from, to, currency), null) : (null, errors.ToDictionary());
+    }
+
+    private static DateOnly? Date(IQueryCollection query, string name, FieldErrors errors)
+    {
+        if (!query.TryGetValue(name, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0])) return null;
+        if (DateOnly.TryParseExact(values[0], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return date;
+        errors.Add(name, $"{name} must be a date as YYYY-MM-DD; '{values[0]}' is not.");
+        return null;
+    }
+}

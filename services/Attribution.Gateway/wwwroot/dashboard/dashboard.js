@@ -1,0 +1,956 @@
+// Revenue Impact dashboard (contract §6). Plain ES module, no build step: the gateway serves this
+// file as is. Every read goes to the same origin under /v1 with the company's API secret.
+// Chart.js is optional at run time: if vendor/chart.umd.js did not load, the daily figures are
+// shown as a table instead.
+
+const STORAGE_KEY = 'attribution.apiSecret';
+const NOT_ACCEPTED = 'That API secret was not accepted.';
+const EMPTY = '—';
+
+// ---------------------------------------------------------------------------------------------
+// Small DOM helpers (API text is only ever inserted as text, never as HTML).
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value == null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'text') el.textContent = value;
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+function show(el, visible) {
+  el.hidden = !visible;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const formatterCache = new Map();
+function formatter(key, make) {
+  let f = formatterCache.get(key);
+  if (!f) {
+    f = make();
+    formatterCache.set(key, f);
+  }
+  return f;
+}
+
+function isNumber(v) {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function money(value, currency) {
+  if (!isNumber(value)) return EMPTY;
+  const code = typeof currency === 'string' ? currency.toUpperCase() : '';
+  try {
+    return formatter(`money:${code}`, () =>
+      new Intl.NumberFormat(undefined, { style: 'currency', currency: code })).format(value);
+  } catch {
+    // Unknown or missing currency code: still show the number.
+    return `${formatter('plain2', () =>
+      new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 })).format(value)}${code ? ` ${code}` : ''}`;
+  }
+}
+
+function compactMoney(value, currency) {
+  try {
+    return formatter(`cmoney:${currency}`, () => new Intl.NumberFormat(undefined, {
+      style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1,
+    })).format(value);
+  } catch {
+    return formatter('compact', () => new Intl.NumberFormat(undefined, { notation: 'compact' })).format(value);
+  }
+}
+
+function integer(value) {
+  if (!isNumber(value)) return EMPTY;
+  return formatter('int', () => new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 })).format(value);
+}
+
+function quantity(value) {
+  if (!isNumber(value)) return EMPTY;
+  return formatter('qty', () => new Intl.NumberFormat(undefined, { maximumFractionDigits: 3 })).format(value);
+}
+
+function percent(value) {
+  if (!isNumber(value)) return EMPTY;
+  return formatter('pct', () => new Intl.NumberFormat(undefined, {
+    style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1,
+  })).format(value);
+}
+
+/** A calendar date "YYYY-MM-DD" (no time zone of its own), e.g. "Mon, 23 Nov 2026". */
+function calendarDate(iso, options = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }) {
+  const d = parseIsoDate(iso);
+  if (!d) return String(iso ?? EMPTY);
+  return formatter(`date:${JSON.stringify(options)}`, () =>
+    new Intl.DateTimeFormat(undefined, { ...options, timeZone: 'UTC' })).format(d);
+}
+
+/** An instant (RFC 3339), shown in the company's time zone when the browser knows it. */
+function instant(value) {
+  const d = new Date(value);
+  if (!value || Number.isNaN(d.getTime())) return String(value ?? EMPTY);
+  const tz = state.company?.timeZone;
+  try {
+    return formatter(`instant:${tz}`, () => new Intl.DateTimeFormat(undefined, {
+      dateStyle: 'medium', timeStyle: 'medium', timeZone: tz || undefined,
+    })).format(d);
+  } catch {
+    return formatter('instant:local', () =>
+      new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' })).format(d);
+  }
+}
+
+function parseIsoDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso ?? ''));
+  if (!m) return null;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function addDays(iso, days) {
+  const d = parseIsoDate(iso);
+  if (!d) return '';
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function localToday() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/** Sets a figure's text and its raw JSON number (data-value, empty when null). */
+function setFigure(el, value, text) {
+  el.dataset.value = isNumber(value) ? String(value) : '';
+  el.textContent = text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API
+
+class ApiError extends Error {
+  constructor(status, message, problem) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+const state = {
+  secret: null,
+  company: null,
+  generation: 0,
+  controller: null,
+  chart: null,
+  ruleVersions: new Set(),
+};
+
+function defaultMessage(status) {
+  switch (status) {
+    case 400: return 'The request was not valid.';
+    case 401: return NOT_ACCEPTED;
+    case 403: return 'This API secret may not read these figures.';
+    case 404: return 'Not found.';
+    case 429: return 'Too many requests. Wait a moment and try again.';
+    default:
+      return status >= 500
+        ? `The server had a problem (HTTP ${status}). Try again in a moment.`
+        : `The request failed (HTTP ${status}).`;
+  }
+}
+
+async function api(path, { signal, secret = state.secret } = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      headers: { Authorization: `Bearer ${secret}`, Accept: 'application/json' },
+      cache: 'no-store',
+      credentials: 'omit',
+      signal,
+    });
+  } catch (error) {
+    if (error?.name === 'AbortError') throw error;
+    throw new ApiError(0, 'Could not reach the Attribution API. Check the connection and try again.', null);
+  }
+
+  if (response.ok) {
+    try {
+      return await response.json();
+    } catch (error) {
+      if (error?.name === 'AbortError') throw error;
+      throw new ApiError(response.status, 'The API answered with something that is not JSON.', null);
+    }
+  }
+
+  let problem = null;
+  const type = response.headers.get('Content-Type') ?? '';
+  if (type.includes('json')) {
+    try {
+      problem = await response.json();
+    } catch (error) {
+      if (error?.name === 'AbortError') throw error;
+    }
+  }
+  const title = typeof problem?.title === 'string' && problem.title ? problem.title : defaultMessage(response.status);
+  throw new ApiError(response.status, title, problem);
+}
+
+/** An error as DOM: the problem's title, its detail and each field error (problem+json). */
+function errorView(error, prefix) {
+  const box = h('div', { class: 'error-box', role: 'alert' });
+  const message = error instanceof ApiError ? error.message : 'Something went wrong while showing this panel.';
+  box.append(h('p', { class: 'error-title' }, prefix ? `${prefix} ${message}` : message));
+  if (error instanceof ApiError && error.problem) {
+    const { detail, errors } = error.problem;
+    if (typeof detail === 'string' && detail && detail !== message) box.append(h('p', null, detail));
+    if (errors && typeof errors === 'object') {
+      const items = [];
+      for (const [field, messages] of Object.entries(errors)) {
+        for (const m of Array.isArray(messages) ? messages : [messages]) {
+          items.push(h('li', null, field ? h('code', null, field) : null, field ? ': ' : null, String(m)));
+        }
+      }
+      if (items.length) box.append(h('ul', null, items));
+    }
+  }
+  if (!(error instanceof ApiError)) console.error(error);
+  return box;
+}
+
+function rangeQuery({ withCurrency = true } = {}) {
+  const params = new URLSearchParams({ from: state.range.from, to: state.range.to });
+  if (withCurrency && state.range.currency) params.set('currency', state.range.currency);
+  return `?${params}`;
+}
+
+function noteRuleVersion(v) {
+  if (typeof v === 'string' && v) state.ruleVersions.add(v);
+}
+
+function renderRuleVersions() {
+  const versions = [...state.ruleVersions];
+  if (!versions.length && state.company?.ruleVersion) versions.push(state.company.ruleVersion);
+  $('#rule-version').textContent = versions.length ? versions.join(', ') : EMPTY;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in / sign-out
+
+const els = {};
+
+function readStoredSecret() {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function storeSecret(secret) {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, secret);
+  } catch {
+    // Storage unavailable (private mode); the session lasts until reload.
+  }
+}
+
+function clearStoredSecret() {
+  try {
+    sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // ignore
+  }
+}
+
+function setSigninBusy(busy, message = '') {
+  els.signinSubmit.disabled = busy;
+  els.secret.disabled = busy;
+  els.signinSubmit.textContent = busy ? 'Signing in…' : 'Sign in';
+  els.signinStatus.textContent = message;
+}
+
+function showSigninError(message) {
+  els.signinError.textContent = message;
+  show(els.signinError, Boolean(message));
+}
+
+async function signIn(secret, { fromStorage = false } = {}) {
+  showSigninError('');
+  setSigninBusy(true, fromStorage ? 'Checking the saved API secret…' : '');
+  try {
+    const company = await api('/v1/company', { secret });
+    state.secret = secret;
+    storeSecret(secret);
+    enterDashboard(company);
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      clearStoredSecret();
+      showSigninError(NOT_ACCEPTED);
+    } else {
+      const message = error instanceof ApiError ? error.message : 'Something went wrong while signing in.';
+      showSigninError(fromStorage ? `Could not check the saved API secret. ${message}` : message);
+      if (!(error instanceof ApiError)) console.error(error);
+    }
+    setSigninBusy(false);
+    els.secret.focus();
+  } finally {
+    setSigninBusy(false);
+  }
+}
+
+function signOut(message = '') {
+  state.generation += 1;
+  state.controller?.abort();
+  state.controller = null;
+  state.secret = null;
+  state.company = null;
+  clearStoredSecret();
+  resetDashboard();
+  show(els.dashboard, false);
+  show(els.signin, true);
+  els.secret.value = '';
+  showSigninError(message);
+  setSigninBusy(false);
+  els.secret.focus();
+}
+
+function enterDashboard(company) {
+  state.company = company ?? {};
+  const c = state.company;
+  $('#company-name').textContent = c.name || c.companyKey || 'Your company';
+  const meta = [];
+  if (c.reportingCurrency) meta.push(`Reporting currency ${c.reportingCurrency}`);
+  if (c.timeZone) meta.push(`Time zone ${c.timeZone}`);
+  if (isNumber(c.attributionWindowHours)) meta.push(`Window ${c.attributionWindowHours} h`);
+  if (c.ruleVersion) meta.push(`Rule version ${c.ruleVersion}`);
+  $('#company-meta').textContent = meta.join(' · ');
+  document.title = `${c.name ? `${c.name} · ` : ''}Revenue Impact · Attribution`;
+
+  const today = parseIsoDate(c.today) ? c.today : localToday();
+  els.to.value = today;
+  els.from.value = addDays(today, -6);
+  els.currency.value = '';
+  els.currency.placeholder = c.reportingCurrency ? `${c.reportingCurrency} (reporting)` : 'Reporting';
+  fillCurrencyOptions(c.reportingCurrency);
+  showRangeError('');
+
+  show(els.signin, false);
+  show(els.dashboard, true);
+  els.secret.value = '';
+  renderRuleVersions();
+  refresh();
+}
+
+const COMMON_CURRENCIES = ['USD', 'EUR', 'GBP', 'CHF', 'JPY', 'CAD', 'AUD', 'SEK', 'NOK', 'DKK', 'PLN'];
+
+function fillCurrencyOptions(reporting) {
+  const list = $('#currency-options');
+  list.replaceChildren();
+  const codes = [...new Set([reporting, ...COMMON_CURRENCIES].filter(Boolean))];
+  for (const code of codes) list.append(h('option', { value: code }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Range controls
+
+function showRangeError(message) {
+  els.rangeError.textContent = message;
+  show(els.rangeError, Boolean(message));
+}
+
+function readRange() {
+  const from = els.from.value;
+  const to = els.to.value;
+  const currency = els.currency.value.trim().toUpperCase();
+  if (!parseIsoDate(from) || !parseIsoDate(to)) return { error: 'Choose both a start and an end date.' };
+  if (from > to) return { error: 'The start date must not be after the end date.' };
+  if (currency && !/^[A-Z]{3}$/.test(currency)) return { error: 'Currency must be a three-letter code such as EUR, or empty.' };
+  return { from, to, currency };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Panels
+
+function panelStatus(panel) {
+  return $('[data-status]', panel);
+}
+
+function setPanelLoading(panel) {
+  panel.setAttribute('aria-busy', 'true');
+  panel.classList.add('is-loading');
+  panel.classList.remove('has-error');
+  const status = panelStatus(panel);
+  status.replaceChildren(h('span', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading…'));
+}
+
+function setPanelDone(panel, error) {
+  panel.removeAttribute('aria-busy');
+  panel.classList.remove('is-loading');
+  const status = panelStatus(panel);
+  if (error) {
+    panel.classList.add('has-error');
+    status.replaceChildren(errorView(error, 'Could not load this panel.'));
+  } else {
+    status.replaceChildren();
+  }
+}
+
+/** Runs one panel's read; hands a 401 and aborts back to refresh(), shows any other error in the panel. */
+async function loadPanel(panel, path, render, clear, isCurrent, signal) {
+  setPanelLoading(panel);
+  try {
+    const data = await api(path, { signal });
+    if (!isCurrent()) return;
+    render(data);
+    setPanelDone(panel, null);
+  } catch (error) {
+    if (error?.name === 'AbortError' || !isCurrent()) return;
+    if (error instanceof ApiError && error.status === 401) throw error;
+    try {
+      clear();
+    } catch (clearError) {
+      console.error(clearError);
+    }
+    setPanelDone(panel, error);
+  }
+}
+
+// Summary ---------------------------------------------------------------------------------------
+
+function clearSummary() {
+  for (const id of ['tile-checkout-revenue', 'tile-attributed-orders', 'tile-aov', 'tile-total-cart-gmv',
+    'tile-attributed-share', 'fig-net-cart-value', 'fig-total-checkout-revenue', 'fig-refunded',
+    'fig-fingerprint-coverage']) {
+    setFigure(document.getElementById(id), null, EMPTY);
+  }
+  $('#summary-range').textContent = '';
+  const note = $('#summary-unconverted');
+  note.replaceChildren();
+  show(note, false);
+}
+
+function renderSummary(s) {
+  const cur = s.currency || state.range.currency || state.company?.reportingCurrency;
+  setFigure($('#tile-checkout-revenue'), s.checkoutRevenue, money(s.checkoutRevenue, cur));
+  setFigure($('#tile-attributed-orders'), s.attributedOrders, integer(s.attributedOrders));
+  setFigure($('#tile-aov'), s.averageOrderValue, money(s.averageOrderValue, cur));
+  setFigure($('#tile-total-cart-gmv'), s.totalCartGmv, money(s.totalCartGmv, cur));
+  setFigure($('#tile-attributed-share'), s.attributedShare, percent(s.attributedShare));
+  setFigure($('#fig-net-cart-value'), s.netCartValue, money(s.netCartValue, cur));
+  setFigure($('#fig-total-checkout-revenue'), s.totalCheckoutRevenue, money(s.totalCheckoutRevenue, cur));
+  setFigure($('#fig-refunded'), s.refunded, money(s.refunded, cur));
+  setFigure($('#fig-fingerprint-coverage'), s.fingerprintCoverage, percent(s.fingerprintCoverage));
+
+  const from = s.from || state.range.from;
+  const to = s.to || state.range.to;
+  const tz = state.company?.timeZone ? ` (${state.company.timeZone})` : '';
+  $('#summary-range').textContent = `${calendarDate(from)} – ${calendarDate(to)}${tz} · in ${cur ?? EMPTY}`;
+
+  const note = $('#summary-unconverted');
+  const unconverted = Array.isArray(s.unconverted) ? s.unconverted : [];
+  if (unconverted.length) {
+    const items = unconverted.map((u) => {
+      const parts = [
+        ['checkout revenue', u.checkoutRevenue],
+        ['total cart GMV', u.totalCartGmv],
+        ['net cart value', u.netCartValue],
+        ['total checkout revenue', u.totalCheckoutRevenue],
+        ['refunded', u.refunded],
+      ].filter(([, v]) => isNumber(v)).map(([label, v]) => `${label} ${money(v, u.currency)}`);
+      return h('li', null, h('strong', null, `No rate for ${u.currency}`), parts.length ? `: ${parts.join(' · ')}` : '');
+    });
+    note.replaceChildren(
+      h('p', null, h('strong', null, 'Not converted'), ` — these amounts have no exchange rate to ${cur} and are not included in the figures above:`),
+      h('ul', null, items),
+    );
+    show(note, true);
+  } else {
+    note.replaceChildren();
+    show(note, false);
+  }
+  noteRuleVersion(s.ruleVersion);
+}
+
+// Daily cart GMV ---------------------------------------------------------------------------------
+
+function chartAvailable() {
+  return typeof window.Chart === 'function';
+}
+
+function destroyChart() {
+  if (state.chart) {
+    try {
+      state.chart.destroy();
+    } catch (error) {
+      console.error(error);
+    }
+    state.chart = null;
+  }
+}
+
+function clearDaily() {
+  destroyChart();
+  $('#cart-gmv-table tbody').replaceChildren();
+  $('#daily-currency').textContent = '';
+  const note = $('#daily-unconverted');
+  note.replaceChildren();
+  show(note, false);
+}
+
+function renderDaily(rows) {
+  const list = Array.isArray(rows) ? rows : [];
+  const cur = list.find((r) => r.currency)?.currency || state.range.currency || state.company?.reportingCurrency;
+  $('#daily-currency').textContent = cur ? `in ${cur}` : '';
+
+  // Table (always; the fallback and an accessible view of the chart)
+  const tbody = $('#cart-gmv-table tbody');
+  if (list.length) {
+    tbody.replaceChildren(...list.map((r) => {
+      const extra = (Array.isArray(r.unconverted) ? r.unconverted : []).filter((u) => isNumber(u.cartGmv))
+        .map((u) => `+ ${money(u.cartGmv, u.currency)} not converted`);
+      return h('tr', null,
+        h('th', { scope: 'row', class: 'nowrap' }, calendarDate(r.date)),
+        h('td', { class: 'num', 'data-value': isNumber(r.cartGmv) ? String(r.cartGmv) : '' },
+          money(r.cartGmv, r.currency || cur),
+          extra.map((text) => h('span', { class: 'sub' }, text))));
+    }));
+  } else {
+    tbody.replaceChildren(h('tr', null, h('td', { colspan: 2, class: 'empty' }, 'No days in this range.')));
+  }
+
+  // Unconverted amounts per day
+  const note = $('#daily-unconverted');
+  const withUnconverted = list.filter((r) => Array.isArray(r.unconverted) && r.unconverted.length);
+  if (withUnconverted.length) {
+    note.replaceChildren(
+      h('p', null, h('strong', null, 'Not converted'), ` — cart GMV with no exchange rate to ${cur}, not included in the bars:`),
+      h('ul', null, withUnconverted.map((r) => h('li', null,
+        `${calendarDate(r.date)}: `,
+        r.unconverted.map((u) => `${money(u.cartGmv, u.currency)} (no rate for ${u.currency})`).join(', ')))),
+    );
+    show(note, true);
+  } else {
+    note.replaceChildren();
+    show(note, false);
+  }
+
+  for (const r of list) noteRuleVersion(r.ruleVersion);
+
+  // Chart
+  const box = $('#cart-gmv-chart-box');
+  destroyChart();
+  if (!chartAvailable()) {
+    show(box, false);
+    show($('#cart-gmv-chart-fallback-note'), true);
+    $('#cart-gmv-details').open = true;
+    return;
+  }
+  show(box, true);
+  show($('#cart-gmv-chart-fallback-note'), false);
+  try {
+    state.chart = makeChart($('#cart-gmv-chart'), list, cur);
+  } catch (error) {
+    console.error(error);
+    show(box, false);
+    show($('#cart-gmv-chart-fallback-note'), true);
+    $('#cart-gmv-details').open = true;
+  }
+}
+
+function makeChart(canvas, rows, currency) {
+  const reduceMotion = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+  const styles = getComputedStyle(document.documentElement);
+  const accent = styles.getPropertyValue('--chart-bar').trim() || '#3d5afe';
+  const grid = styles.getPropertyValue('--chart-grid').trim() || '#e5e8ef';
+  const text = styles.getPropertyValue('--muted').trim() || '#5b6475';
+  const Chart = window.Chart;
+  Chart.defaults.font.family = styles.getPropertyValue('--font').trim() || undefined;
+  Chart.defaults.color = text;
+
+  return new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: rows.map((r) => calendarDate(r.date, { day: 'numeric', month: 'short' })),
+      datasets: [{
+        label: `Cart GMV${currency ? ` (${currency})` : ''}`,
+        data: rows.map((r) => (isNumber(r.cartGmv) ? r.cartGmv : 0)),
+        backgroundColor: accent,
+        hoverBackgroundColor: accent,
+        borderRadius: 4,
+        maxBarThickness: 48,
+      }],
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: reduceMotion ? false : { duration: 250 },
+      interaction: { mode: 'index', intersect: false },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            title: (items) => calendarDate(rows[items[0].dataIndex]?.date),
+            label: (ctx) => ` Cart GMV ${money(ctx.parsed.y, rows[ctx.dataIndex]?.currency || currency)}`,
+            footer: (items) => (rows[items[0].dataIndex]?.unconverted ?? [])
+              .map((u) => `+ ${money(u.cartGmv, u.currency)} not converted`),
+          },
+        },
+      },
+      scales: {
+        x: { grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } },
+        y: {
+          beginAtZero: true,
+          grid: { color: grid },
+          border: { display: false },
+          ticks: { callback: (v) => compactMoney(Number(v), currency) },
+        },
+      },
+    },
+  });
+}
+
+// Products ---------------------------------------------------------------------------------------
+
+function clearProducts() {
+  $('#products-table tbody').replaceChildren();
+}
+
+function renderProducts(rows) {
+  const list = Array.isArray(rows) ? rows : [];
+  const tbody = $('#products-table tbody');
+  if (!list.length) {
+    tbody.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 4, class: 'empty' }, 'No attributed orders in this range.')));
+    return;
+  }
+  tbody.replaceChildren(...list.map((p) => h('tr', null,
+    h('td', null, p.productName || h('span', { class: 'muted' }, '(unnamed)')),
+    h('td', null, h('code', null, p.productId ?? EMPTY)),
+    h('td', { class: 'num', 'data-value': isNumber(p.quantity) ? String(p.quantity) : '' }, quantity(p.quantity)),
+    h('td', { class: 'num', 'data-value': isNumber(p.revenue) ? String(p.revenue) : '' }, money(p.revenue, p.currency)),
+  )));
+  for (const p of list) noteRuleVersion(p.ruleVersion);
+}
+
+// Variants ---------------------------------------------------------------------------------------
+
+function clearVariants() {
+  $('#variants-table tbody').replaceChildren();
+}
+
+function renderVariants(rows) {
+  const list = Array.isArray(rows) ? rows : [];
+  const tbody = $('#variants-table tbody');
+  if (!list.length) {
+    tbody.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 6, class: 'empty' }, 'No conversations in this range.')));
+    return;
+  }
+  const rpcs = list.map((v) => v.revenuePerConversation).filter(isNumber);
+  const best = rpcs.length ? Math.max(...rpcs) : null;
+  const highlight = list.length > 1 && best !== null && best > 0;
+
+  tbody.replaceChildren(...list.map((v) => {
+    const isBest = highlight && v.revenuePerConversation === best;
+    const name = v.variant == null || v.variant === ''
+      ? h('span', { class: 'muted' }, '(no variant)')
+      : h('span', null, String(v.variant));
+    const cell = (value, text) => h('td', { class: 'num', 'data-value': isNumber(value) ? String(value) : '' }, text);
+    return h('tr', { class: isBest ? 'is-best' : null },
+      h('th', { scope: 'row' }, name, isBest ? h('span', { class: 'badge' }, 'Best') : null),
+      cell(v.conversations, integer(v.conversations)),
+      cell(v.attributedOrders, integer(v.attributedOrders)),
+      cell(v.checkoutRevenue, money(v.checkoutRevenue, v.currency)),
+      cell(v.averageOrderValue, money(v.averageOrderValue, v.currency)),
+      cell(v.revenuePerConversation, money(v.revenuePerConversation, v.currency)),
+    );
+  }));
+  for (const v of list) noteRuleVersion(v.ruleVersion);
+}
+
+// Data quality -----------------------------------------------------------------------------------
+
+function clearDataQuality() {
+  $('#data-quality-list').replaceChildren();
+  $('#data-quality-total').textContent = '';
+}
+
+function renderDataQuality(dq) {
+  const reasons = Array.isArray(dq?.reasons) ? dq.reasons : [];
+  const total = isNumber(dq?.total) ? dq.total : reasons.reduce((sum, r) => sum + (isNumber(r.count) ? r.count : 0), 0);
+  $('#data-quality-total').textContent = total === 0
+    ? 'Nothing rejected or suspicious in this range.'
+    : `${integer(total)} ${total === 1 ? 'problem' : 'problems'} in this range`;
+
+  const list = $('#data-quality-list');
+  if (!reasons.length) {
+    list.replaceChildren(h('li', { class: 'dq-item is-zero' }, h('span', { class: 'dq-label' }, 'No problems recorded.')));
+    return;
+  }
+  list.replaceChildren(...reasons.map((r) => {
+    const count = isNumber(r.count) ? r.count : 0;
+    const label = r.label || r.reason || 'Other';
+    const head = [
+      h('span', { class: 'dq-label' }, label, r.reason ? h('code', { class: 'dq-code' }, r.reason) : null),
+      h('span', { class: 'dq-count', 'data-value': String(count) }, integer(count)),
+    ];
+    const examples = Array.isArray(r.examples) ? r.examples : [];
+    const item = h('li', { class: `dq-item${count === 0 ? ' is-zero' : ''}`, 'data-reason': r.reason ?? '' });
+    if (examples.length) {
+      item.append(h('details', null,
+        h('summary', null, h('span', { class: 'dq-head' }, head)),
+        h('ul', { class: 'dq-examples' }, examples.map((e) => h('li', null,
+          h('div', { class: 'dq-example-meta' },
+            h('time', { datetime: e.at ?? '' }, instant(e.at)),
+            e.kind ? h('span', { class: 'chip' }, e.kind) : null,
+            e.eventId ? h('code', { title: 'Event ID' }, e.eventId) : null),
+          e.detail ? h('p', { class: 'dq-detail' }, e.detail) : null))),
+      ));
+    } else {
+      item.append(h('div', { class: 'dq-head' }, head));
+    }
+    return item;
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refresh: every panel in parallel; data-loaded="true" once all have finished (success or error).
+
+async function refresh() {
+  const range = readRange();
+  if (range.error) {
+    showRangeError(range.error);
+    return;
+  }
+  showRangeError('');
+  state.range = range;
+
+  state.controller?.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+  const generation = ++state.generation;
+  const isCurrent = () => generation === state.generation;
+  const { signal } = controller;
+
+  els.dashboard.dataset.loaded = 'false';
+  els.apply.disabled = true;
+  els.refreshStatus.textContent = 'Loading…';
+  state.ruleVersions = new Set();
+
+  const q = rangeQuery();
+  const qNoCurrency = rangeQuery({ withCurrency: false });
+  const results = await Promise.allSettled([
+    loadPanel($('#summary'), `/v1/revenue/summary${q}`, renderSummary, clearSummary, isCurrent, signal),
+    loadPanel($('#daily'), `/v1/revenue/cart-gmv/daily${q}`, renderDaily, clearDaily, isCurrent, signal),
+    loadPanel($('#products'), `/v1/revenue/products${q}`, renderProducts, clearProducts, isCurrent, signal),
+    loadPanel($('#variants'), `/v1/revenue/variants${q}`, renderVariants, clearVariants, isCurrent, signal),
+    loadPanel($('#data-quality'), `/v1/data-quality${qNoCurrency}`, renderDataQuality, clearDataQuality, isCurrent, signal),
+  ]);
+  if (!isCurrent()) return;
+
+  if (results.some((r) => r.status === 'rejected' && r.reason instanceof ApiError && r.reason.status === 401)) {
+    signOut(NOT_ACCEPTED);
+    return;
+  }
+  for (const r of results) {
+    if (r.status === 'rejected') console.error(r.reason);
+  }
+
+  renderRuleVersions();
+  els.apply.disabled = false;
+  const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(new Date());
+  const failed = [...els.dashboard.querySelectorAll('.panel.has-error')].length;
+  els.refreshStatus.textContent = failed
+    ? `Updated ${time} · ${failed} ${failed === 1 ? 'panel' : 'panels'} could not be loaded`
+    : `Updated ${time}`;
+  els.dashboard.dataset.loaded = 'true';
+}
+
+function resetDashboard() {
+  els.dashboard.dataset.loaded = 'false';
+  els.apply.disabled = false;
+  els.refreshStatus.textContent = '';
+  for (const panel of els.dashboard.querySelectorAll('.panel')) {
+    panel.removeAttribute('aria-busy');
+    panel.classList.remove('is-loading', 'has-error');
+    const status = panelStatus(panel);
+    if (status) status.replaceChildren();
+  }
+  clearSummary();
+  clearDaily();
+  clearProducts();
+  clearVariants();
+  clearDataQuality();
+  resetConversation();
+  state.ruleVersions = new Set();
+  $('#rule-version').textContent = EMPTY;
+  $('#company-name').textContent = EMPTY;
+  $('#company-meta').textContent = '';
+  document.title = 'Revenue Impact · Attribution';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversation lookup
+
+let conversationSeq = 0;
+
+function resetConversation() {
+  conversationSeq += 1;
+  $('#conversation-id').value = '';
+  $('#conversation-submit').disabled = false;
+  $('#conversation-result').replaceChildren(
+    h('p', { class: 'muted small' }, 'Enter a conversation ID to see the revenue it earned (all time).'));
+}
+
+async function lookUpConversation(id) {
+  const result = $('#conversation-result');
+  const button = $('#conversation-submit');
+  if (!id) {
+    result.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, 'Enter a conversation ID.'));
+    return;
+  }
+  const seq = ++conversationSeq;
+  button.disabled = true;
+  result.setAttribute('aria-busy', 'true');
+  result.replaceChildren(h('span', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Looking up…'));
+
+  const params = new URLSearchParams();
+  if (state.range?.currency) params.set('currency', state.range.currency);
+  const query = params.toString() ? `?${params}` : '';
+  try {
+    const data = await api(`/v1/conversations/${encodeURIComponent(id)}/revenue${query}`);
+    if (seq !== conversationSeq) return;
+    result.replaceChildren(conversationView(data, id));
+  } catch (error) {
+    if (seq !== conversationSeq) return;
+    if (error instanceof ApiError && error.status === 401) {
+      signOut(NOT_ACCEPTED);
+      return;
+    }
+    if (error instanceof ApiError && error.status === 404) {
+      result.replaceChildren(h('p', { class: 'note' }, 'No revenue recorded for that conversation.'));
+    } else {
+      result.replaceChildren(errorView(error, 'Could not look up that conversation.'));
+    }
+  } finally {
+    if (seq === conversationSeq) {
+      button.disabled = false;
+      result.removeAttribute('aria-busy');
+    }
+  }
+}
+
+function conversationView(c, requestedId) {
+  const cur = c.currency || state.range?.currency || state.company?.reportingCurrency;
+  const figure = (label, value, id) => h('div', { class: 'figure' },
+    h('dt', null, label),
+    h('dd', { id, 'data-value': isNumber(value) ? String(value) : '' }, money(value, cur)));
+
+  const orders = Array.isArray(c.orders) ? c.orders : [];
+  const unconverted = Array.isArray(c.unconverted) ? c.unconverted : [];
+  const wrap = h('div', null,
+    h('p', { class: 'small muted' }, 'Conversation ', h('code', null, c.conversationId ?? requestedId)),
+    h('dl', { class: 'figures figures-3' },
+      figure('Checkout revenue', c.checkoutRevenue, 'conversation-checkout-revenue'),
+      figure('Cart GMV', c.cartGmv, 'conversation-cart-gmv'),
+      isNumber(c.netCartValue) ? figure('Net cart value', c.netCartValue, 'conversation-net-cart-value') : null),
+  );
+
+  if (unconverted.length) {
+    wrap.append(h('div', { class: 'note note-warn' },
+      h('p', null, h('strong', null, 'Not converted'), ` — no exchange rate to ${cur}:`),
+      h('ul', null, unconverted.map((u) => {
+        const parts = Object.entries(u)
+          .filter(([k, v]) => k !== 'currency' && isNumber(v))
+          .map(([k, v]) => `${k.replace(/([A-Z])/g, ' $1').toLowerCase()} ${money(v, u.currency)}`);
+        return h('li', null, h('strong', null, u.currency ?? '?'), parts.length ? `: ${parts.join(' · ')}` : '');
+      }))));
+  }
+
+  if (orders.length) {
+    wrap.append(
+      h('h3', { class: 'subhead' }, `Attributed orders (${orders.length})`),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'data-table', id: 'conversation-orders' },
+        h('caption', { class: 'visually-hidden' }, 'Orders credited to this conversation'),
+        h('thead', null, h('tr', null,
+          h('th', { scope: 'col' }, 'Order'),
+          h('th', { scope: 'col' }, 'When'),
+          h('th', { scope: 'col', class: 'num' }, 'Value'))),
+        h('tbody', null, orders.map((o) => h('tr', null,
+          h('td', null, h('code', null, o.orderId ?? EMPTY)),
+          h('td', null, h('time', { datetime: o.occurredAt ?? '' }, instant(o.occurredAt))),
+          h('td', { class: 'num', 'data-value': isNumber(o.value) ? String(o.value) : '' }, money(o.value, o.currency || cur))))))),
+    );
+  } else {
+    wrap.append(h('p', { class: 'muted small' }, 'No attributed orders for this conversation yet.'));
+  }
+  noteRuleVersion(c.ruleVersion);
+  renderRuleVersions();
+  return wrap;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function init() {
+  els.signin = $('#signin');
+  els.dashboard = $('#dashboard');
+  els.signinForm = $('#signin-form');
+  els.secret = $('#api-secret');
+  els.signinSubmit = $('#signin-submit');
+  els.signinError = $('#signin-error');
+  els.signinStatus = $('#signin-status');
+  els.from = $('#from');
+  els.to = $('#to');
+  els.currency = $('#currency');
+  els.apply = $('#apply');
+  els.rangeError = $('#range-error');
+  els.refreshStatus = $('#refresh-status');
+
+  els.signinForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const secret = els.secret.value.trim();
+    if (!secret) {
+      showSigninError('Enter your API secret.');
+      els.secret.focus();
+      return;
+    }
+    signIn(secret);
+  });
+
+  $('#signout').addEventListener('click', () => signOut(''));
+
+  $('#range-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    refresh();
+  });
+
+  $('#conversation-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    lookUpConversation($('#conversation-id').value.trim());
+  });
+
+  const stored = readStoredSecret();
+  if (stored) {
+    signIn(stored, { fromStorage: true });
+  } else {
+    els.secret.focus();
+  }
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', init);
+} else {
+  init();
+}
