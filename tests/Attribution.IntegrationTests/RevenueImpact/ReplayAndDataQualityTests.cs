@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Attribution.IntegrationTests.Infrastructure;
+
+namespace Attribution.IntegrationTests.RevenueImpact;
+
+/// <summary>
+/// A replay rebuilds a company's read models under its current settings (a new window and a new time
+/// zone), so no figure mixes rule versions; and the data-quality read counts every mistake the seeds name.
+/// </summary>
+[NonParallelizable]
+public sealed class ReplayAndDataQualityTests
+{
+    private static readonly DateTimeOffset D0 = new(DateTime.UtcNow.Date.AddDays(-4), TimeSpan.Zero);
+    private RunningSystem _system = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _system = await RunningSystem.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _system.DisposeAsync();
+
+    private static string Day(int n) => D0.AddDays(n).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string At(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    [Test]
+    public async Task Replay_after_a_new_window_and_time_zone_rebuilds_the_figures_under_one_rule_version()
+    {
+        var company = await _system.CreateCompanyAsync("Replay store");
+        // A helpful chat at D0 23:00 UTC, an order 30 hours later (D2 05:00 UTC): outside 24 h, inside 48 h.
+        await PostAsync(company, "/v1/events/interactions", new { userFingerprint = "fp_r", channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = "cr", text = "Trail shoes for wet rocks?", occurredAt = At(D0.AddHours(23)) });
+        await PostAsync(company, "/v1/events/interactions", new { userFingerprint = "fp_r", channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = "cr", helpful = true, occurredAt = At(D0.AddHours(23).AddMinutes(1)) });
+        await Projections.WaitForNonStaleAsync();
+        await PostAsync(company, "/v1/events/checkout", new { userFingerprint = "fp_r", orderId = "or1", value = 120.00m, currency = "USD", occurredAt = At(D0.AddDays(1).AddHours(29)) });
+        await Projections.WaitForNonStaleAsync();
+
+        var before = await GetAsync(company, $"/v1/revenue/summary?from={Day(0)}&to={Day(3)}");
+        Assert.That(before.GetProperty("checkoutRevenue").GetDecimal(), Is.Zero);
+        Assert.That(before.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(120.00m));
+        Assert.That(before.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=24h"));
+        var utcDays = await GetAsync(company, $"/v1/revenue/summary?from={Day(2)}&to={Day(2)}");
+        Assert.That(utcDays.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(120.00m), "05:00 UTC is day 2 in UTC");
+
+        using (var patch = await _system.AdminAsync(HttpMethod.Patch, $"/v1/admin/companies/{company.CompanyKey}",
+                   new { attributionWindowHours = 48, timeZone = "America/Bogota" }))
+            Assert.That(patch.StatusCode, Is.EqualTo(HttpStatusCode.OK), await patch.Content.ReadAsStringAsync());
+
+        using var replay = await company.PostAsServerAsync("/v1/replay", new { });
+        Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var replayId = (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayId").GetString();
+        await Poll.UntilAsync(async () => (await GetAsync(company, $"/v1/replay/{replayId}")).GetProperty("status").GetString(),
+            s => s == "completed", TimeSpan.FromSeconds(30), "the replay to complete");
+        await Projections.WaitForNonStaleAsync("the replay's revisions to be projected");
+
+        // In Bogota (UTC−5) the order fell on day 2 at 00:00 local; the chat on day 0 at 18:00.
+        var day2 = await GetAsync(company, $"/v1/revenue/summary?from={Day(2)}&to={Day(2)}");
+        Assert.That(day2.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(120.00m));
+        Assert.That(day2.GetProperty("attributedOrders").GetInt32(), Is.EqualTo(1));
+        Assert.That(day2.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"),
+            "the 24 h figures were taken back, not mixed in");
+        var conversation = await GetAsync(company, "/v1/conversations/cr/revenue");
+        Assert.That(conversation.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(120.00m));
+        var variants = (await GetAsync(company, $"/v1/revenue/variants?from={Day(0)}&to={Day(3)}")).EnumerateArray().ToList();
+        Assert.That(variants.Single().GetProperty("conversations").GetInt32(), Is.EqualTo(1));
+        Assert.That(variants.Single().GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(120.00m));
+    }
+
+    [Test]
+    public async Task Data_quality_counts_and_shows_every_mistake_the_seeds_name()
+    {
+        var company = await _system.CreateCompanyAsync("Careless store");
+        var at = At(D0.AddHours(12));
+        object Cart(string type, string productId, int quantity, decimal value = 10.00m, string currency = "USD") =>
+            new { userFingerprint = "fp_dq", type, productId, productName = "Shoe", value, currency, quantity, occurredAt = at };
+
+        // Rejected by the gateway.
+        await RejectedAsync(company, "/v1/events/cart", Cart("ITEMS_ADD", "s1", 1));
+        await RejectedAsync(company, "/v1/events/cart", new { userFingerprint = "fp_dq", type = "ITEM_ADDED", productName = "Shoe", value = 10.00m, currency = "USD", quantity = 1 });
+        await RejectedAsync(company, "/v1/events/cart", Cart("ITEM_ADDED", "s1", 1, currency: "USX"));
+        await RejectedAsync(company, "/v1/events/cart", Cart("ITEM_ADDED", "s1", 1, value: 10.999m));
+        await RejectedAsync(company, "/v1/events/checkout", new
+        {
+            userFingerprint = "fp_dq", orderId = "dq-2", value = 20.00m, currency = "USD",
+            lineItems = new[] { new { productId = "s1", productName = "Shoe", quantity = 1, value = 20.00m, currency = "EUR" } },
+        });
+
+        // Accepted, but wrong.
+        await PostAsync(company, "/v1/events/checkout", new { userFingerprint = "fp_dq", value = 30.00m, currency = "USD", occurredAt = at });
+        await PostAsync(company, "/v1/events/checkout", new { userFingerprint = "fp_dq", orderId = "dq-1", value = 40.00m, currency = "USD", occurredAt = at });
+        await PostAsync(company, "/v1/events/checkout", new { userFingerprint = "fp_dq", orderId = "dq-1", value = 40.00m, currency = "USD", occurredAt = At(D0.AddHours(12).AddMinutes(1)) });
+        await PostAsync(company, "/v1/events/cart", Cart("ITEM_ADDED", "s2", 1));
+        await PostAsync(company, "/v1/events/cart", new { userFingerprint = "fp_dq", type = "QUANTITY_DECREASED", productId = "s2", productName = "Shoe", value = 10.00m, currency = "USD", quantity = 2, occurredAt = At(D0.AddHours(12).AddMinutes(2)) });
+        await Projections.WaitForNonStaleAsync();
+
+        var report = await GetAsync(company, $"/v1/data-quality?from={Day(0)}&to={Day(6)}");
+        var reasons = report.GetProperty("reasons").EnumerateArray().ToDictionary(r => r.GetProperty("reason").GetString()!, r => r);
+        var expected = new[]
+        {
+            "unknown_cart_type", "missing_field", "bad_currency", "bad_decimals", "checkout_without_order_id", "duplicate_order",
+            "decrease_below_zero", "line_item_currency_mismatch",
+        };
+        Assert.That(report.GetProperty("reasons").EnumerateArray().Take(8).Select(r => r.GetProperty("reason").GetString()), Is.EqualTo(expected),
+            "the named mistakes come first, in the seeds' order");
+        Assert.Multiple(() =>
+        {
+            foreach (var reason in expected)
+            {
+                Assert.That(reasons[reason].GetProperty("count").GetInt32(), Is.EqualTo(1), reason);
+                Assert.That(reasons[reason].GetProperty("examples").GetArrayLength(), Is.EqualTo(1), reason);
+                Assert.That(reasons[reason].GetProperty("label").GetString(), Is.Not.Empty, reason);
+            }
+            Assert.That(reasons["unknown_cart_type"].GetProperty("examples")[0].GetProperty("detail").GetString(), Does.Contain("type"));
+            Assert.That(reasons["duplicate_order"].GetProperty("examples")[0].GetProperty("detail").GetString(), Does.Contain("dq-1"));
+            Assert.That(report.GetProperty("total").GetInt32(), Is.EqualTo(8));
+        });
+
+        var lastWeek = await GetAsync(company, $"/v1/data-quality?from={D0.AddDays(-7):yyyy-MM-dd}&to={D0.AddDays(-1):yyyy-MM-dd}");
+        Assert.That(lastWeek.GetProperty("total").GetInt32(), Is.Zero, "the range filters by day");
+    }
+
+    private static async Task PostAsync(TestCompany company, string path, object body)
+    {
+        using var response = await company.PostAsServerAsync(path, body);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid();
+        await StoredEvents.WaitForAsync([id], $"{path} stored");
+    }
+
+    private static async Task RejectedAsync(TestCompany company, string path, object body)
+    {
+        using var response = await company.PostAsServerAsync(path, body);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<JsonElement> GetAsync(TestCompany company, string path)
+    {
+        using var response = await company.GetAsServerAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+}
