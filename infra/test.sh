@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: starts RabbitMQ and PostgreSQL (infra/services.sh), runs the whole solution's
+# Runs every test: starts RabbitMQ and PostgreSQL (infra/services.sh), installs Chromium for the
+# dashboard's browser test, runs the whole solution's
 # NUnit tests against them, writes TRX under TestResults/, prints "N passed, N failed, N skipped",
 # and exits non-zero on any failure.
 #
@@ -12,6 +13,13 @@ export POSTGRES_CONNECTION="${POSTGRES_CONNECTION:-Host=127.0.0.1;Port=5432;User
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 bash infra/services.sh start
+
+# The dashboard's browser test drives Debian's Chromium through chromedriver (tests/…/Dashboard).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "test: installing chromium and chromium-driver for the dashboard's browser test" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
 
 rm -rf TestResults
 status=0

@@ -16,8 +16,8 @@ public static class DashboardEndpoints
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
-        app.MapGet("/dashboard", () => Results.Redirect("/dashboard/")).ExcludeFromDescription();
-        // Served from the build output (wwwroot is copied there), whatever directory the gateway was started from.
+        // Served from the build output (wwwroot is copied there), whatever directory the gateway was started from;
+        // /dashboard redirects to /dashboard/ (DefaultFiles), which serves index.html.
         var files = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Attribution.IntegrationTests.Infrastructure;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+
+namespace Attribution.IntegrationTests.Dashboard;
+
+/// <summary>
+/// The Revenue Impact page in headless Chromium (Debian's chromium and chromedriver, installed by
+/// infra/test.sh), on the running system: sign in with the apiSecret, wait for every panel, compare
+/// the tiles with the API, and keep a screenshot with the test results.
+/// </summary>
+[NonParallelizable]
+public sealed class DashboardPageTests
+{
+    private static readonly string Chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+    private static readonly string ChromeDriver = Environment.GetEnvironmentVariable("CHROMEDRIVER_PATH") ?? "/usr/bin/chromedriver";
+
+    private RunningSystem _system = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _system = await RunningSystem.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _system.DisposeAsync();
+
+    [Test]
+    public async Task Signing_in_shows_tiles_that_match_the_api_and_every_panel()
+    {
+        Assert.That(File.Exists(Chromium) && File.Exists(ChromeDriver), Is.True,
+            $"Chromium ({Chromium}) and chromedriver ({ChromeDriver}) are needed: infra/test.sh installs them (apt: chromium chromium-driver).");
+
+        var company = await _system.CreateCompanyAsync("Dashboard store");
+        var now = DateTimeOffset.UtcNow;
+        string At(TimeSpan ago) => (now - ago).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        using (var batch = await company.PostAsServerAsync("/v1/events/batch", new
+        {
+            events = new object[]
+            {
+                new { kind = "interaction", interactionKind = "SHOPPER_MESSAGE", userFingerprint = "fp_d", channel = "CHAT", conversationId = "dash-1", variant = "A", text = "Shoes for a marathon?", occurredAt = At(TimeSpan.FromHours(3)) },
+                new { kind = "interaction", interactionKind = "ASSISTANT_ANSWER", userFingerprint = "fp_d", channel = "CHAT", conversationId = "dash-1", variant = "A", helpful = true, occurredAt = At(TimeSpan.FromHours(2.9)) },
+                new { kind = "cart", userFingerprint = "fp_d", type = "ITEM_ADDED", productId = "SKU-1", productName = "Black Running Shoes", value = 79.99m, currency = "USD", quantity = 2, occurredAt = At(TimeSpan.FromHours(2.5)) },
+                new { kind = "checkout", userFingerprint = "fp_d", orderId = "dash-o1", value = 159.98m, currency = "USD", occurredAt = At(TimeSpan.FromHours(2)),
+                      lineItems = new[] { new { productId = "SKU-1", productName = "Black Running Shoes", quantity = 2, value = 79.99m, currency = "USD" } } },
+                new { kind = "checkout", userFingerprint = "fp_e", orderId = "dash-o2", value = 40.00m, currency = "USD", occurredAt = At(TimeSpan.FromHours(1)) },
+            },
+        }))
+        {
+            var body = await batch.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.That(body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString()), Is.All.EqualTo("accepted"));
+            await StoredEvents.WaitForAsync(body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("eventId").GetGuid()).ToList(), "the events stored");
+        }
+        await Projections.WaitForNonStaleAsync();
+
+        // The page's default range: the last seven days up to today in the company's zone (UTC here).
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        using var summaryResponse = await company.GetAsServerAsync($"/v1/revenue/summary?from={today.AddDays(-6):yyyy-MM-dd}&to={today:yyyy-MM-dd}");
+        Assert.That(summaryResponse.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var summary = await summaryResponse.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(summary.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(159.98m), "the data set itself");
+
+        using (var page = await _system.Http.GetAsync("/dashboard/"))
+        {
+            Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the page is served as a static file");
+            Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("api-secret"));
+        }
+
+        using var driver = StartChromium();
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+
+        // A wrong secret is refused on the page.
+        driver.FindElement(By.Id("api-secret")).SendKeys("not-the-secret");
+        driver.FindElement(By.Id("signin-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElement(By.Id("signin-error")).Text), t => t.Contains("not accepted", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15), "the sign-in error");
+
+        driver.FindElement(By.Id("api-secret")).Clear();
+        driver.FindElement(By.Id("api-secret")).SendKeys(company.ApiSecret);
+        driver.FindElement(By.Id("signin-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElement(By.Id("dashboard")).GetAttribute("data-loaded")), v => v == "true",
+            TimeSpan.FromSeconds(30), "every panel of the dashboard to load");
+
+        string Value(string id) => driver.FindElement(By.Id(id)).GetAttribute("data-value") ?? "";
+        decimal Number(string id) => decimal.Parse(Value(id), NumberStyles.Float, CultureInfo.InvariantCulture);
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.FindElement(By.Id("company-name")).Text, Is.EqualTo("Dashboard store"));
+            Assert.That(Number("tile-checkout-revenue"), Is.EqualTo(summary.GetProperty("checkoutRevenue").GetDecimal()));
+            Assert.That(Number("tile-attributed-orders"), Is.EqualTo(summary.GetProperty("attributedOrders").GetInt32()));
+            Assert.That(Number("tile-aov"), Is.EqualTo(summary.GetProperty("averageOrderValue").GetDecimal()));
+            Assert.That(Number("tile-total-cart-gmv"), Is.EqualTo(summary.GetProperty("totalCartGmv").GetDecimal()));
+            Assert.That(Number("tile-attributed-share"), Is.EqualTo(summary.GetProperty("attributedShare").GetDecimal()));
+            Assert.That(driver.FindElement(By.Id("tile-checkout-revenue")).Text, Does.Contain("159.98"));
+            Assert.That(driver.FindElement(By.Id("products-table")).Text, Does.Contain("Black Running Shoes"));
+            Assert.That(driver.FindElement(By.Id("variants-table")).Text, Does.Contain("A"));
+            Assert.That(driver.FindElement(By.Id("data-quality")).Text, Does.Contain("Duplicate order"));
+            Assert.That(driver.FindElement(By.Id("cart-gmv-chart")).Displayed, Is.True, "the vendored Chart.js drew the daily chart");
+        });
+
+        // The conversation lookup.
+        driver.FindElement(By.Id("conversation-id")).SendKeys("dash-1");
+        driver.FindElement(By.Id("conversation-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElement(By.Id("conversation-result")).Text), t => t.Contains("dash-o1", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15), "the conversation's orders");
+
+        var screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "revenue-impact-dashboard.png");
+        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
+        TestContext.AddTestAttachment(screenshot, "The Revenue Impact page after sign-in");
+    }
+
+    private static ChromeDriver StartChromium()
+    {
+        var options = new ChromeOptions { BinaryLocation = Chromium };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1366,2200");
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
+        service.SuppressInitialDiagnosticInformation = true;
+        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+}
