@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings the whole system up on this machine, without Docker:
 #   RabbitMQ + PostgreSQL (infra/services.sh), the gateway, the engine (attribution consumer,
-#   decisions, revenue projector), the sample downstream subscriber, and a demo company. Prints the gateway URL, the operator token and the
+#   decisions, revenue projector), the sample downstream subscriber, and a demo company with a week of demo traffic
+#   (services/Attribution.DemoTraffic, sent once per demo company). Prints the gateway URL, the operator token and the
 #   demo company's keys.
 #
 #   bash infra/up.sh          start (or restart) everything
@@ -65,6 +66,7 @@ log "building (Release)…"
 dotnet publish services/Attribution.Gateway -c Release -o "$RUN/bin/gateway" --nologo -v quiet
 dotnet publish services/Attribution.Engine -c Release -o "$RUN/bin/engine" --nologo -v quiet
 dotnet publish services/Attribution.SampleSubscriber -c Release -o "$RUN/bin/subscriber" --nologo -v quiet
+dotnet publish services/Attribution.DemoTraffic -c Release -o "$RUN/bin/demo-traffic" --nologo -v quiet
 
 stop_app gateway
 stop_app engine
@@ -96,12 +98,26 @@ if [[ ! -s "$demo" ]]; then
     || die "could not create the demo company"
 fi
 
+# A week of demo traffic (deterministic, so a repeat changes nothing), sent once per demo company;
+# .run/demo-traffic.done holds the companyKey it was sent to. A failure leaves the system up.
+demo_key="$(json_field companyKey)"
+if [[ "$(cat "$RUN/demo-traffic.done" 2>/dev/null)" != "$demo_key" ]]; then
+  log "sending a week of demo traffic to $demo_key…"
+  if dotnet "$RUN/bin/demo-traffic/Attribution.DemoTraffic.dll" --gateway "$GATEWAY_URL" --company-key "$demo_key" \
+      --api-secret "$(json_field apiSecret)" --admin-token "$ATTRIBUTION_ADMIN_TOKEN" >&2; then
+    echo "$demo_key" >"$RUN/demo-traffic.done"
+  else
+    log "warning: the demo traffic was not (fully) sent; the next run of infra/up.sh tries again"
+  fi
+fi
+
 cat <<EOF2
 
 Attribution is up.
   Gateway (base URL):   $GATEWAY_URL
   OpenAPI:              $GATEWAY_URL/openapi/v1.json
   Health:               $GATEWAY_URL/healthz
+  Dashboard:            $GATEWAY_URL/dashboard/ (sign in with the demo API secret)
   Operator token:       $ATTRIBUTION_ADMIN_TOKEN
   Demo company key:     $(json_field companyKey)
   Demo API secret:      $(json_field apiSecret)
