@@ -6,6 +6,7 @@ using Attribution.Gateway.Dashboard;
 using Attribution.Gateway.DataQuality;
 using Attribution.Gateway.Explain;
 using Attribution.Gateway.Revenue;
+using Attribution.Gateway.Shopify;
 using Attribution.Gateway.Replay;
 using Attribution.Gateway.Ingestion;
 using Attribution.Gateway.Ingestion.Batch;
@@ -63,6 +64,7 @@ public static class GatewayRegistration
         app.MapReplayEndpoints();
         app.MapRevenueEndpoints();
         app.MapDataQualityEndpoint();
+        app.MapShopifyWebhooks();
         app.MapDashboard();
         return app;
     }

@@ -1,3 +1,4 @@
+using Attribution.ServiceDefaults;
 using Attribution.Engine.Attribution.Rules;
 using static Attribution.Engine.Attribution.DecisionEvents;
 

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Attribution.IntegrationTests.Infrastructure;
+
+namespace Attribution.IntegrationTests.Shopify;
+
+/// <summary>
+/// Shopify's orders/create and refunds-create webhooks (contract §7) with Shopify-shaped payloads
+/// (Shopify/*.json): signatures checked, fingerprints read from note_attributes so the order joins
+/// the chat before it, retried deliveries and the thank-you page's copy counted once, test orders
+/// never counted, refunds subtracted.
+/// </summary>
+[NonParallelizable]
+public sealed class ShopifyWebhookTests
+{
+    private const string Secret = "shpss_test_webhook_secret";
+    private const string OrderId = "820982911946154508";
+    private RunningSystem _system = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _system = await RunningSystem.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _system.DisposeAsync();
+
+    [Test]
+    public async Task A_signed_order_joins_the_chat_in_its_note_attributes_and_counts_once_across_retries_and_the_thank_you_page()
+    {
+        var company = await CreateShopAsync();
+        var at = DateTimeOffset.UtcNow.AddHours(-1);
+        await ChatAsync(company, "fp_shop", at.AddMinutes(-20));
+
+        var order = Payload("orders-create.json", at, "fp_shop");
+        var first = await DeliverAsync(company, "orders-create", order);
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK), await first.Content.ReadAsStringAsync());
+        var eventId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid();
+
+        // Shopify retries a delivery it did not see answered; the thank-you page sends the same order too.
+        using (var retry = await DeliverAsync(company, "orders-create", order))
+            Assert.That((await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid(), Is.EqualTo(eventId), "same order, same event");
+        using (var browser = await company.PostAsBrowserAsync("/v1/events/checkout", new
+               {
+                   userFingerprint = "fp_shop", orderId = OrderId, value = 199.97m, currency = "USD",
+                   occurredAt = at.AddSeconds(5).UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+               }))
+        {
+            Assert.That(browser.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+            await StoredEvents.WaitForAsync([eventId, (await browser.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid()],
+                "the webhook's and the thank-you page's copies stored");
+        }
+        await Projections.WaitForNonStaleAsync();
+        var explain = await GetAsync(company, $"/v1/attribution/orders/{OrderId}");
+        Assert.That(explain.GetProperty("attributed").GetBoolean(), Is.True, explain.ToString());
+        Assert.That(explain.GetProperty("creditedInteraction").GetProperty("conversationId").GetString(), Is.EqualTo("shop-chat"));
+
+        var summary = await GetAsync(company, "/v1/revenue/summary");
+        Assert.That(summary.GetProperty("attributedOrders").GetInt32(), Is.EqualTo(1), "webhook, retry and thank-you page: one order");
+        Assert.That(summary.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(199.97m));
+        Assert.That(summary.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(199.97m));
+
+        var products = (await GetAsync(company, "/v1/revenue/products")).EnumerateArray().ToList();
+        Assert.That(products.Select(p => (p.GetProperty("productId").GetString(), p.GetProperty("quantity").GetInt32(), p.GetProperty("revenue").GetDecimal())),
+            Is.EqualTo(new[] { ("632910392", 2, 159.98m), ("632910393", 1, 29.99m) }), "Shopify line items, product_id as the product");
+
+        // refunds/create: only the successful refund transaction counts.
+        using (var refund = await DeliverAsync(company, "refunds-create", Payload("refunds-create.json", at.AddMinutes(30), "fp_shop")))
+        {
+            Assert.That(refund.StatusCode, Is.EqualTo(HttpStatusCode.OK), await refund.Content.ReadAsStringAsync());
+            await StoredEvents.WaitForAsync([(await refund.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid()], "the refund stored");
+        }
+        await Projections.WaitForNonStaleAsync();
+        var after = await GetAsync(company, "/v1/revenue/summary");
+        Assert.That(after.GetProperty("refunded").GetDecimal(), Is.EqualTo(29.99m), "the failed transaction is not refunded");
+        Assert.That(after.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(169.98m));
+    }
+
+    [Test]
+    public async Task A_test_order_is_recorded_and_never_counted_and_an_order_without_attributes_counts_unattributed()
+    {
+        var company = await CreateShopAsync();
+        var at = DateTimeOffset.UtcNow.AddHours(-2);
+        var test = Payload("orders-create.json", at, "fp_test").Replace("\"test\": false", "\"test\": true", StringComparison.Ordinal);
+        var ids = new List<Guid>();
+        using (var r = await DeliverAsync(company, "orders-create", test))
+            ids.Add((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid());
+
+        var plain = Payload("orders-create.json", at, "fp_x")
+            .Replace(OrderId, "820982911946154999", StringComparison.Ordinal)
+            .Replace("_attribution_fingerprint", "something_else", StringComparison.Ordinal)
+            .Replace("_attribution_faq_fingerprint", "other", StringComparison.Ordinal);
+        using (var r = await DeliverAsync(company, "orders-create", plain))
+            ids.Add((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid());
+        await StoredEvents.WaitForAsync(ids, "both orders stored");
+        await Projections.WaitForNonStaleAsync();
+
+        var testOrder = await GetAsync(company, $"/v1/attribution/orders/{OrderId}");
+        Assert.That(testOrder.GetProperty("counted").GetBoolean(), Is.False);
+        var summary = await GetAsync(company, "/v1/revenue/summary");
+        Assert.That(summary.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(199.97m), "only the real order");
+        Assert.That(summary.GetProperty("attributedOrders").GetInt32(), Is.Zero);
+        Assert.That(summary.GetProperty("fingerprintCoverage").GetDecimal(), Is.Zero, "no fingerprint reached that order");
+    }
+
+    [Test]
+    public async Task Bad_or_missing_signatures_and_unknown_shops_get_401_and_nothing_is_recorded()
+    {
+        var company = await CreateShopAsync();
+        var order = Payload("orders-create.json", DateTimeOffset.UtcNow.AddHours(-1), "fp_bad");
+
+        using (var wrongSecret = await DeliverAsync(company, "orders-create", order, secret: "not-the-secret"))
+            Assert.That(wrongSecret.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        using (var tampered = await DeliverAsync(company, "orders-create", order, signature: Sign(order, Secret), body: order.Replace("199.97", "1.00", StringComparison.Ordinal)))
+            Assert.That(tampered.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "the signature covers the raw body");
+        using (var unsigned = await DeliverAsync(company, "orders-create", order, signature: ""))
+            Assert.That(unsigned.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        using (var unknownShop = await DeliverAsync(company with { CompanyKey = "ck_nobody" }, "orders-create", order))
+            Assert.That(unknownShop.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+
+        var invalid = order.Replace("\"total_price\": \"199.97\"", "\"total_price\": \"199.999\"", StringComparison.Ordinal);
+        using (var bad = await DeliverAsync(company, "orders-create", invalid))
+        {
+            Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("value", out _), Is.True,
+                "a signed but invalid order names the field, like POST /v1/events/checkout");
+        }
+        Assert.That(await StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey), Is.Zero);
+    }
+
+    private async Task<TestCompany> CreateShopAsync()
+    {
+        using var response = await _system.AdminAsync(HttpMethod.Post, "/v1/admin/companies",
+            new { name = "Shopify store", reportingCurrency = "USD", shopifyWebhookSecret = Secret });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return new TestCompany(created.GetProperty("companyKey").GetString()!, created.GetProperty("apiSecret").GetString()!, _system.Http);
+    }
+
+    private static string Payload(string file, DateTimeOffset createdAt, string fingerprint) =>
+        File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Shopify", file))
+            .Replace("__CREATED_AT__", createdAt.ToOffset(TimeSpan.FromHours(-5)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("__FINGERPRINT__", fingerprint, StringComparison.Ordinal);
+
+    private static string Sign(string body, string secret) =>
+        Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+
+    private static async Task<HttpResponseMessage> DeliverAsync(TestCompany company, string topic, string payload,
+        string secret = Secret, string? signature = null, string? body = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/webhooks/shopify/{company.CompanyKey}/{topic}")
+        {
+            Content = new StringContent(body ?? payload, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Shopify-Topic", topic.Replace('-', '/'));
+        request.Headers.Add("X-Shopify-Hmac-Sha256", signature ?? Sign(payload, secret));
+        return await company.Http.SendAsync(request);
+    }
+
+    private static async Task ChatAsync(TestCompany company, string fp, DateTimeOffset at)
+    {
+        var ids = new List<Guid>();
+        foreach (var body in new object[]
+        {
+            new { userFingerprint = fp, channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = "shop-chat", text = "Black running shoes in 42?", occurredAt = at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) },
+            new { userFingerprint = fp, channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = "shop-chat", helpful = true, occurredAt = at.AddMinutes(1).UtcDateTime.ToString("O", CultureInfo.InvariantCulture) },
+        })
+        {
+            using var r = await company.PostAsServerAsync("/v1/events/interactions", body);
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+            ids.Add((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid());
+        }
+        await StoredEvents.WaitForAsync(ids, "the chat stored");
+    }
+
+    private static async Task<JsonElement> GetAsync(TestCompany company, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", company.ApiSecret);
+        using var response = await company.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+}
