@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Attribution.Gateway.Ingestion.Validation;
 using Attribution.ServiceDefaults;
 
 namespace Attribution.Gateway.Shopify;
@@ -11,14 +11,11 @@ namespace Attribution.Gateway.Shopify;
 /// which then go through the very same validators. Event ids are named after the Shopify ids, so a
 /// retried delivery is the same event and is recorded once.
 /// </summary>
-public static partial class ShopifyPayloads
+public static class ShopifyPayloads
 {
     /// <summary>The cart attributes the SDK writes; Shopify copies them into the order's note_attributes.</summary>
     public const string ChatFingerprintAttribute = "_attribution_fingerprint";
     public const string FaqFingerprintAttribute = "_attribution_faq_fingerprint";
-
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
-    private static partial Regex Fingerprint();
 
     /// <summary>orders/create → a checkout body: id, total_price, currency, line_items, test, created_at, fingerprints.</summary>
     public static JsonObject CheckoutOf(JsonElement order, string companyKey)
@@ -34,7 +31,7 @@ public static partial class ShopifyPayloads
             ["occurredAt"] = Text(order, "created_at"),
         };
         foreach (var (attribute, field) in new[] { (ChatFingerprintAttribute, "userFingerprint"), (FaqFingerprintAttribute, "userFaqFingerprint") })
-            if (NoteAttribute(order, attribute) is { } fp && Fingerprint().IsMatch(fp))
+            if (NoteAttribute(order, attribute) is { } fp && IngestionLimits.Fingerprint.IsMatch(fp))
                 body[field] = fp; // an edited or garbled attribute is left out: the order still counts, unjoined
 
         var lines = new JsonArray();

@@ -21,7 +21,7 @@ namespace Attribution.Gateway.Ingestion.Batch;
 /// </summary>
 public static class BatchEndpoint
 {
-    public const int MaxEvents = 500;
+    public static readonly int MaxEvents = IngestionLimits.MaxBatchEvents;
 
     public sealed record BatchResult(
         int Index,
@@ -57,7 +57,7 @@ public static class BatchEndpoint
             f.Errors.Add("events", "events must be an array of events.", RejectionReasons.MissingField);
             return (null, f.Errors);
         }
-        if (events.GetArrayLength() is 0 or > MaxEvents)
+        if (events.GetArrayLength() == 0 || events.GetArrayLength() > MaxEvents)
         {
             f.Errors.Add("events", $"events must hold 1–{MaxEvents} events.");
             return (null, f.Errors);

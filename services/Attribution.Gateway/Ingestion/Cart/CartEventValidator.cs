@@ -19,13 +19,13 @@ public static class CartEventValidator
         var (userFingerprint, faqFingerprint) = f.Fingerprints(required: true);
 
         var type = f.Enum<CartEventType>("type", required: true, RejectionReasons.UnknownCartType);
-        var productId = f.Text("productId", 1, 256, required: true);
-        var productName = f.Text("productName", 1, 512, required: true);
+        var productId = f.Text("productId", 1, IngestionLimits.MaxLength("productId"), required: true);
+        var productName = f.Text("productName", 1, IngestionLimits.MaxLength("productName"), required: true);
         var value = f.Number("value", 0m, IngestionLimits.MaxValue, required: true);
         var currency = f.Currency("currency", required: true);
         f.CheckMinorUnits("value", value, currency);
         // In TOTAL mode the storefront sends the line's new total, which may be 0.
-        var quantity = f.WholeNumber("quantity", quantityIsTotal ? 0 : 1, IngestionLimits.MaxQuantity, required: true);
+        var quantity = f.WholeNumber("quantity", quantityIsTotal ? 0 : IngestionLimits.MinQuantity, IngestionLimits.MaxQuantity, required: true);
         var occurredAt = f.OccurredAt("occurredAt", now);
 
         if (!errors.IsEmpty) return (null, errors);

@@ -7,7 +7,7 @@ namespace Attribution.Gateway.Ingestion.Checkout;
 /// <summary>POST /v1/events/checkout body → <see cref="CheckoutCompleted"/>, or every field that is wrong (contract §3).</summary>
 public static class CheckoutValidator
 {
-    public const int MaxLineItems = 1_000;
+    public static readonly int MaxLineItems = IngestionLimits.MaxLineItems;
 
     public static (CheckoutCompleted? Message, FieldErrors Errors) Validate(
         JsonElement body, string companyKey, DateTimeOffset now, string prefix = "")
@@ -18,7 +18,7 @@ public static class CheckoutValidator
         var eventId = f.EventId("eventId") ?? Guid.CreateVersion7(now);
         // Fingerprints are optional on a checkout: an order without one is recorded (and lowers fingerprint coverage).
         var (userFingerprint, faqFingerprint) = f.Fingerprints(required: false);
-        var orderId = f.Text("orderId", 1, 256, required: false);
+        var orderId = f.Text("orderId", 1, IngestionLimits.MaxLength("orderId"), required: false);
         var value = f.Number("value", 0m, IngestionLimits.MaxValue, required: true);
         var currency = f.Currency("currency", required: true);
         f.CheckMinorUnits("value", value, currency);
@@ -69,9 +69,9 @@ public static class CheckoutValidator
                 f.Errors.Add(itemPrefix.TrimEnd('.'), "Each line item must be an object.");
                 continue;
             }
-            var productId = item.Text("productId", 1, 256, required: true);
-            var productName = item.Text("productName", 1, 512, required: true);
-            var quantity = item.WholeNumber("quantity", 1, IngestionLimits.MaxQuantity, required: true);
+            var productId = item.Text("productId", 1, IngestionLimits.MaxLength("productId"), required: true);
+            var productName = item.Text("productName", 1, IngestionLimits.MaxLength("productName"), required: true);
+            var quantity = item.WholeNumber("quantity", IngestionLimits.MinQuantity, IngestionLimits.MaxQuantity, required: true);
             var value = item.Number("value", 0m, IngestionLimits.MaxValue, required: true);
             var currency = item.Currency("currency", required: true);
             item.CheckMinorUnits("value", value, currency);

@@ -28,10 +28,10 @@ public static class InteractionValidator
             errors.Add(f.Name(keyField), $"{keyField} is required for {channel} interactions.", RejectionReasons.MissingField);
 
         var needsConversation = kind is InteractionKind.SHOPPER_MESSAGE or InteractionKind.ASSISTANT_ANSWER;
-        var conversationId = f.Text("conversationId", 1, 256, required: needsConversation);
+        var conversationId = f.Text("conversationId", 1, IngestionLimits.MaxLength("conversationId"), required: needsConversation);
         var text = f.Text("text", 1, MaxTextLength, required: kind == InteractionKind.SHOPPER_MESSAGE, allowBlank: true);
         var helpful = f.Boolean("helpful", required: kind == InteractionKind.ASSISTANT_ANSWER);
-        var nudgeId = f.Text("nudgeId", 1, 256, required: kind == InteractionKind.NUDGE_CLICKED);
+        var nudgeId = f.Text("nudgeId", 1, IngestionLimits.MaxLength("nudgeId"), required: kind == InteractionKind.NUDGE_CLICKED);
         var variant = f.Text("variant", 1, 64, required: false);
         var occurredAt = f.OccurredAt("occurredAt", now);
 

@@ -14,8 +14,8 @@ public static class RefundValidator
         var errors = f.Errors;
 
         var eventId = f.EventId("eventId") ?? Guid.CreateVersion7(now);
-        var refundId = f.Text("refundId", 1, 256, required: true);
-        var orderId = f.Text("orderId", 1, 256, required: true);
+        var refundId = f.Text("refundId", 1, IngestionLimits.MaxLength("refundId"), required: true);
+        var orderId = f.Text("orderId", 1, IngestionLimits.MaxLength("orderId"), required: true);
         var amount = f.Number("amount", 0m, IngestionLimits.MaxValue, required: true);
         if (amount == 0m) errors.Add(f.Name("amount"), "amount must be positive.");
         var currency = f.Currency("currency", required: true);

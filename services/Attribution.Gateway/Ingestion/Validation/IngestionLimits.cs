@@ -1,10 +1,40 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
 namespace Attribution.Gateway.Ingestion.Validation;
 
-/// <summary>Bounds from contract §3 shared by cart events, checkouts and refunds.</summary>
+/// <summary>
+/// The bounds of contract §3, read from the one rule table both the gateway and the browser SDK
+/// enforce: contracts/Attribution.Contracts/Reference/ingestion-rules.json (embedded here, and
+/// inlined into /sdk/v1/attribution.js). Change a rule there, and both sides change together.
+/// </summary>
 public static class IngestionLimits
 {
-    /// <summary>Largest amount accepted (value, order total, refund).</summary>
-    public const decimal MaxValue = 1_000_000_000m;
+    private static readonly JsonElement Rules = Load();
 
-    public const int MaxQuantity = 1_000_000;
+    /// <summary>Largest amount accepted (value, order total, refund).</summary>
+    public static readonly decimal MaxValue = Rules.GetProperty("maxValue").GetDecimal();
+
+    public static readonly int MinQuantity = Rules.GetProperty("quantity").GetProperty("min").GetInt32();
+    public static readonly int MaxQuantity = Rules.GetProperty("quantity").GetProperty("max").GetInt32();
+    public static readonly int MaxLineItems = Rules.GetProperty("maxLineItems").GetInt32();
+    public static readonly int MaxBatchEvents = Rules.GetProperty("batch").GetProperty("maxEvents").GetInt32();
+    public static readonly TimeSpan MaxPast = TimeSpan.FromDays(Rules.GetProperty("occurredAt").GetProperty("maxPastDays").GetInt32());
+    public static readonly TimeSpan MaxFuture = TimeSpan.FromMinutes(Rules.GetProperty("occurredAt").GetProperty("maxFutureMinutes").GetInt32());
+    public static readonly Regex Fingerprint = new(Rules.GetProperty("fingerprintPattern").GetString()!, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    public static readonly IReadOnlyList<string> CartTypes = [.. Rules.GetProperty("cartTypes").EnumerateArray().Select(t => t.GetString()!)];
+
+    /// <summary>The longest text accepted for an id or name field.</summary>
+    public static int MaxLength(string field) => Rules.GetProperty("text").GetProperty(field).GetInt32();
+
+    /// <summary>The table as served to the SDK (its raw JSON).</summary>
+    public static string RulesJson { get; } = Rules.GetRawText();
+
+    private static JsonElement Load()
+    {
+        using var stream = typeof(IngestionLimits).Assembly.GetManifestResourceStream("ingestion-rules.json")
+            ?? throw new InvalidOperationException("The ingestion rule table is not embedded.");
+        using var doc = JsonDocument.Parse(stream);
+        return doc.RootElement.Clone();
+    }
 }

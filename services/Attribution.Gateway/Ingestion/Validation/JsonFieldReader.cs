@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Attribution.Gateway.Ingestion.Validation;
 
@@ -9,15 +8,13 @@ namespace Attribution.Gateway.Ingestion.Validation;
 /// bad field. Unknown fields are ignored. Numbers are read as <see cref="decimal"/> from their
 /// JSON text, so money never passes through a binary float.
 /// </summary>
-public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors, string prefix = "")
+public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string prefix = "")
 {
     public FieldErrors Errors => errors;
 
-    public static readonly TimeSpan MaxFuture = TimeSpan.FromMinutes(5);
-    public static readonly TimeSpan MaxPast = TimeSpan.FromDays(30);
+    public static readonly TimeSpan MaxFuture = IngestionLimits.MaxFuture;
+    public static readonly TimeSpan MaxPast = IngestionLimits.MaxPast;
 
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
-    private static partial Regex FingerprintPattern();
 
     public string Name(string field) => prefix + field;
 
@@ -70,7 +67,7 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
     public string? Fingerprint(string field)
     {
         var s = Text(field, 1, 128, required: false);
-        if (s is not null && !FingerprintPattern().IsMatch(s))
+        if (s is not null && !IngestionLimits.Fingerprint.IsMatch(s))
         {
             errors.Add(Name(field), $"{field} must be 1–128 characters of [A-Za-z0-9._:-].");
             return null;
@@ -192,8 +189,8 @@ public sealed partial class JsonFieldReader(JsonElement body, FieldErrors errors
             errors.Add(Name(field), $"{field} must be an RFC 3339 timestamp with a time zone, e.g. 2026-11-21T10:00:00Z.");
             return now;
         }
-        if (at > now + MaxFuture) errors.Add(Name(field), $"{field} must not be more than 5 minutes in the future.");
-        else if (at < now - MaxPast) errors.Add(Name(field), $"{field} must not be more than 30 days in the past.");
+        if (at > now + MaxFuture) errors.Add(Name(field), $"{field} must not be more than {MaxFuture.TotalMinutes:0} minutes in the future.");
+        else if (at < now - MaxPast) errors.Add(Name(field), $"{field} must not be more than {MaxPast.TotalDays:0} days in the past.");
         return at.ToUniversalTime();
     }
 }

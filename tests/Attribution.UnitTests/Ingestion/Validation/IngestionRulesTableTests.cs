@@ -1,0 +1,23 @@
+using Attribution.Contracts.Ingestion;
+using Attribution.Gateway.Ingestion.Validation;
+
+namespace Attribution.UnitTests.Ingestion.Validation;
+
+/// <summary>The one rule table (ingestion-rules.json) agrees with the contract types the gateway publishes.</summary>
+public sealed class IngestionRulesTableTests
+{
+    [Test]
+    public void The_cart_types_are_exactly_the_contract_enum() =>
+        Assert.That(IngestionLimits.CartTypes, Is.EqualTo(Enum.GetNames<CartEventType>()));
+
+    [Test]
+    public void The_table_holds_the_contract_bounds()
+    {
+        Assert.That(IngestionLimits.MaxPast, Is.EqualTo(TimeSpan.FromDays(30)));
+        Assert.That(IngestionLimits.MaxFuture, Is.EqualTo(TimeSpan.FromMinutes(5)));
+        Assert.That(IngestionLimits.MaxBatchEvents, Is.EqualTo(500));
+        Assert.That(IngestionLimits.Fingerprint.IsMatch(new string('a', 128)), Is.True);
+        Assert.That(IngestionLimits.Fingerprint.IsMatch(new string('a', 129)), Is.False);
+        Assert.That(IngestionLimits.Fingerprint.IsMatch("fp 1"), Is.False);
+    }
+}
