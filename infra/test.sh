@@ -14,7 +14,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 bash infra/services.sh start
 
-# The dashboard's browser test drives Debian's Chromium through chromedriver (tests/…/Dashboard).
+# The dashboard's browser test drives Debian's Chromium through chromedriver (tests/…/Dashboard);
+# the SDK's tests run on Node.js (usually already on the machine; Debian's nodejs otherwise).
+if ! command -v node >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null
+fi
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   echo "test: installing chromium and chromium-driver for the dashboard's browser test" >&2
   apt-get update -qq
@@ -25,8 +30,20 @@ rm -rf TestResults
 status=0
 dotnet test Attribution.sln -c Release --logger "trx" --results-directory TestResults "$@" || status=$?
 
+# The browser SDK's own tests (plain node:test, no npm packages), counted in the same closing line.
+node_passed=0 node_failed=0
+if command -v node >/dev/null; then
+  node --test tests/sdk/ >TestResults/sdk-tests.txt 2>&1 || status=$?
+  node_passed="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' TestResults/sdk-tests.txt)"
+  node_failed="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' TestResults/sdk-tests.txt)"
+  echo "test: SDK (node --test tests/sdk/): ${node_passed:-0} passed, ${node_failed:-?} failed (TestResults/sdk-tests.txt)" >&2
+  [[ -n "$node_failed" ]] || { node_failed=1; status=1; }
+else
+  echo "test: node is missing (apt-get install nodejs): the SDK tests did not run" >&2; node_failed=1; status=1
+fi
+
 # dotnet test prints no single closing line; add them up from the TRX <Counters> of each assembly.
-passed=0 failed=0 skipped=0 files=0
+passed=$((node_passed + 0)) failed=$((node_failed + 0)) skipped=0 files=0
 for trx in TestResults/*.trx; do
   [[ -f "$trx" ]] || continue
   files=$((files + 1))

@@ -118,6 +118,8 @@ Attribution is up.
   OpenAPI:              $GATEWAY_URL/openapi/v1.json
   Health:               $GATEWAY_URL/healthz
   Dashboard:            $GATEWAY_URL/dashboard/ (sign in with the demo API secret)
+  Demo storefront:      $GATEWAY_URL/demo-store/?companyKey=$(json_field companyKey)
+                        (add &apiSecret=… to let its pretend assistant report chats: demo only)
   Operator token:       $ATTRIBUTION_ADMIN_TOKEN
   Demo company key:     $(json_field companyKey)
   Demo API secret:      $(json_field apiSecret)

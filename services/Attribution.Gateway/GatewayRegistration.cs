@@ -6,6 +6,7 @@ using Attribution.Gateway.Dashboard;
 using Attribution.Gateway.DataQuality;
 using Attribution.Gateway.Explain;
 using Attribution.Gateway.Revenue;
+using Attribution.Gateway.Sdk;
 using Attribution.Gateway.Shopify;
 using Attribution.Gateway.Replay;
 using Attribution.Gateway.Ingestion;
@@ -65,6 +66,7 @@ public static class GatewayRegistration
         app.MapRevenueEndpoints();
         app.MapDataQualityEndpoint();
         app.MapShopifyWebhooks();
+        app.MapSdk();
         app.MapDashboard();
         return app;
     }

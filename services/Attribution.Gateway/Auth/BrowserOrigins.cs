@@ -19,7 +19,7 @@ public static class BrowserOrigins
     public static void Allow(HttpResponse response, string origin)
     {
         response.Headers.AccessControlAllowOrigin = origin;
-        response.Headers.AccessControlExposeHeaders = "Retry-After";
+        response.Headers.AccessControlExposeHeaders = "Retry-After, Date"; // Date: the SDK corrects a browser clock that is off
         response.Headers.Append("Vary", "Origin");
     }
 

@@ -31,7 +31,7 @@ public static class ShopifyPayloads
             ["occurredAt"] = Text(order, "created_at"),
         };
         foreach (var (attribute, field) in new[] { (ChatFingerprintAttribute, "userFingerprint"), (FaqFingerprintAttribute, "userFaqFingerprint") })
-            if (NoteAttribute(order, attribute) is { } fp && IngestionLimits.Fingerprint.IsMatch(fp))
+            if (NoteAttribute(order, attribute) is { } fp && IngestionLimits.IsFingerprint(fp))
                 body[field] = fp; // an edited or garbled attribute is left out: the order still counts, unjoined
 
         var lines = new JsonArray();

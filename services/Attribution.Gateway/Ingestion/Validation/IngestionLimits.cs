@@ -21,8 +21,11 @@ public static class IngestionLimits
     public static readonly int MaxBatchEvents = Rules.GetProperty("batch").GetProperty("maxEvents").GetInt32();
     public static readonly TimeSpan MaxPast = TimeSpan.FromDays(Rules.GetProperty("occurredAt").GetProperty("maxPastDays").GetInt32());
     public static readonly TimeSpan MaxFuture = TimeSpan.FromMinutes(Rules.GetProperty("occurredAt").GetProperty("maxFutureMinutes").GetInt32());
-    public static readonly Regex Fingerprint = new(Rules.GetProperty("fingerprintPattern").GetString()!, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    private static readonly Regex FingerprintPattern = new(Rules.GetProperty("fingerprintPattern").GetString()!, RegexOptions.Compiled | RegexOptions.CultureInvariant);
     public static readonly IReadOnlyList<string> CartTypes = [.. Rules.GetProperty("cartTypes").EnumerateArray().Select(t => t.GetString()!)];
+
+    /// <summary>A fingerprint matches the table's pattern over the whole text (.NET's <c>$</c> would also allow a final newline; JavaScript's does not).</summary>
+    public static bool IsFingerprint(string value) => FingerprintPattern.Match(value) is { Success: true } m && m.Length == value.Length;
 
     /// <summary>The longest text accepted for an id or name field.</summary>
     public static int MaxLength(string field) => Rules.GetProperty("text").GetProperty(field).GetInt32();

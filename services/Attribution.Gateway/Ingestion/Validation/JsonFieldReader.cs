@@ -67,7 +67,7 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
     public string? Fingerprint(string field)
     {
         var s = Text(field, 1, 128, required: false);
-        if (s is not null && !IngestionLimits.Fingerprint.IsMatch(s))
+        if (s is not null && !IngestionLimits.IsFingerprint(s))
         {
             errors.Add(Name(field), $"{field} must be 1–128 characters of [A-Za-z0-9._:-].");
             return null;

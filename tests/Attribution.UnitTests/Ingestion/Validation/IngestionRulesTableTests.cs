@@ -16,8 +16,9 @@ public sealed class IngestionRulesTableTests
         Assert.That(IngestionLimits.MaxPast, Is.EqualTo(TimeSpan.FromDays(30)));
         Assert.That(IngestionLimits.MaxFuture, Is.EqualTo(TimeSpan.FromMinutes(5)));
         Assert.That(IngestionLimits.MaxBatchEvents, Is.EqualTo(500));
-        Assert.That(IngestionLimits.Fingerprint.IsMatch(new string('a', 128)), Is.True);
-        Assert.That(IngestionLimits.Fingerprint.IsMatch(new string('a', 129)), Is.False);
-        Assert.That(IngestionLimits.Fingerprint.IsMatch("fp 1"), Is.False);
+        Assert.That(IngestionLimits.IsFingerprint(new string('a', 128)), Is.True);
+        Assert.That(IngestionLimits.IsFingerprint(new string('a', 129)), Is.False);
+        Assert.That(IngestionLimits.IsFingerprint("fp 1"), Is.False);
+        Assert.That(IngestionLimits.IsFingerprint("fp_1\n"), Is.False, "the whole text, as the SDK checks it");
     }
 }
