@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Attribution.Gateway.Auth;
-using Attribution.Gateway.Http;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.Gateway.Revenue;
 using Attribution.ServiceDefaults.Companies;
@@ -46,14 +44,8 @@ public static class DataQualityEndpoint
 
     public static IEndpointRouteBuilder MapDataQualityEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/data-quality", async (HttpContext http, CompanyDirectory companies, NpgsqlDataSource db, TimeProvider time) =>
-            {
-                var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
-                if (caller is null) return denied!;
-                var (query, errors) = ReportQuery.Parse(http.Request.Query, caller.Company, time);
-                if (query is null) return Problems.Validation(errors!);
-                return TypedResults.Ok(await ReportAsync(db, query, http.RequestAborted));
-            })
+        app.MapGet("/v1/data-quality", (HttpContext http, CompanyDirectory companies, NpgsqlDataSource db, TimeProvider time) =>
+                ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await ReportAsync(db, q, http.RequestAborted))))
             .WithTags("Data quality")
             .WithSummary("Counts and recent examples of rejected or suspicious events, by reason.")
             .Produces<Report>().ProducesValidationProblem();

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Attribution.Gateway.Auth;
+using Attribution.Gateway.Http;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.ServiceDefaults.Companies;
 using NodaTime;
@@ -19,6 +21,18 @@ public sealed record ReportQuery(Company Company, DateTimeZone Zone, DateOnly Fr
     public IEnumerable<DateOnly> Days()
     {
         for (var day = From; day <= To; day = day.AddDays(1)) yield return day;
+    }
+
+    /// <summary>
+    /// The common shape of every report read: the caller's apiSecret, then the query string (a 400
+    /// naming every bad parameter), then the answer for that company and range.
+    /// </summary>
+    public static async Task<IResult> HandleAsync(HttpContext http, CompanyDirectory companies, TimeProvider time, Func<ReportQuery, Task<IResult>> answer)
+    {
+        var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
+        if (caller is null) return denied!;
+        var (query, errors) = Parse(http.Request.Query, caller.Company, time);
+        return query is null ? Problems.Validation(errors!) : await answer(query);
     }
 
     /// <summary>Parses the query string; every bad parameter is named in the errors.</summary>

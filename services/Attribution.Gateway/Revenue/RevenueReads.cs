@@ -67,16 +67,12 @@ public sealed class RevenueReads(NpgsqlDataSource db)
                 refunded.Add(r.GetDecimal(10), currency, day);
             }
 
-        var unconverted = new[] { checkout, cartGmv, net, total, refunded }.SelectMany(m => m.Unconverted.Keys).Distinct().Order(StringComparer.Ordinal)
-            .Select(c => new UnconvertedAmounts(c, checkout.Unconverted.GetValueOrDefault(c), cartGmv.Unconverted.GetValueOrDefault(c),
-                net.Unconverted.GetValueOrDefault(c), total.Unconverted.GetValueOrDefault(c), refunded.Unconverted.GetValueOrDefault(c)))
-            .ToList();
         return new Summary(q.From, q.To, q.Currency, checkout.Value, attributedOrders,
             convertedOrders == 0 ? null : CurrencyConverter.Round(checkout.Converted / convertedOrders, q.Currency),
             cartGmv.Value, net.Value, total.Value,
             total.Converted == 0 ? null : Math.Round(checkout.Converted / total.Converted, 4, MidpointRounding.AwayFromZero),
             countedOrders == 0 ? null : Math.Round((decimal)withFingerprint / countedOrders, 4, MidpointRounding.AwayFromZero),
-            refunded.Value, unconverted, VersionOf(versions, q.Company));
+            refunded.Value, UnconvertedOf(checkout, cartGmv, net, total, refunded), VersionOf(versions, q.Company));
     }
 
     public async Task<IReadOnlyList<DailyCartGmv>> DailyCartGmvAsync(ReportQuery q, CancellationToken ct)
@@ -225,11 +221,8 @@ public sealed class RevenueReads(NpgsqlDataSource db)
         }
 
         if (rows == 0 && !await ConversationExistsAsync(company.CompanyKey, conversationId, ct)) return null;
-        var unconverted = new[] { checkout, cartGmv, net, refunded }.SelectMany(m => m.Unconverted.Keys).Distinct().Order(StringComparer.Ordinal)
-            .Select(c => new UnconvertedAmounts(c, checkout.Unconverted.GetValueOrDefault(c), cartGmv.Unconverted.GetValueOrDefault(c),
-                net.Unconverted.GetValueOrDefault(c), 0, refunded.Unconverted.GetValueOrDefault(c)))
-            .ToList();
-        return new ConversationRevenue(conversationId, checkout.Value, cartGmv.Value, net.Value, refunded.Value, currency, unconverted, orders,
+        return new ConversationRevenue(conversationId, checkout.Value, cartGmv.Value, net.Value, refunded.Value, currency,
+            UnconvertedOf(checkout, cartGmv, net, total: null, refunded), orders,
             VersionOf(versions, company));
     }
 
@@ -251,6 +244,13 @@ public sealed class RevenueReads(NpgsqlDataSource db)
     /// <summary>The rule versions behind a figure; the company's current one when no decision is in it.</summary>
     private static string VersionOf(SortedSet<string> versions, Company company) =>
         versions.Count == 0 ? RuleVersions.Of(company) : string.Join(", ", versions);
+
+    /// <summary>Per currency, what each figure could not convert (a conversation has no total checkout revenue).</summary>
+    private static List<UnconvertedAmounts> UnconvertedOf(MoneySum checkout, MoneySum cartGmv, MoneySum net, MoneySum? total, MoneySum refunded) =>
+        new[] { checkout, cartGmv, net, total, refunded }.OfType<MoneySum>().SelectMany(m => m.Unconverted.Keys).Distinct().Order(StringComparer.Ordinal)
+            .Select(c => new UnconvertedAmounts(c, checkout.Unconverted.GetValueOrDefault(c), cartGmv.Unconverted.GetValueOrDefault(c),
+                net.Unconverted.GetValueOrDefault(c), total?.Unconverted.GetValueOrDefault(c) ?? 0, refunded.Unconverted.GetValueOrDefault(c)))
+            .ToList();
 
     private static List<UnconvertedAmount>? UnconvertedOf(MoneySum sum) =>
         sum.Unconverted.Count == 0 ? null : sum.Unconverted.Select(u => new UnconvertedAmount(u.Key, u.Value)).ToList();
