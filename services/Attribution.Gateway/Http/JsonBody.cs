@@ -19,6 +19,13 @@ public static class JsonBody
             return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType,
                 "Content-Type must be application/json (or text/plain for sendBeacon)."));
 
+        var (bytes, tooLarge) = await ReadBytesAsync(request, limit, ct);
+        return bytes is null ? (null, tooLarge) : Parse(bytes.Value);
+    }
+
+    /// <summary>The raw body, at most <paramref name="limit"/> bytes (413 beyond); for callers that must see the exact bytes (signatures).</summary>
+    public static async Task<(ReadOnlyMemory<byte>? Bytes, IResult? Failure)> ReadBytesAsync(HttpRequest request, int limit, CancellationToken ct)
+    {
         if (request.ContentLength > limit)
             return (null, TooLarge(limit));
 
@@ -37,10 +44,15 @@ public static class JsonBody
         {
             return (null, TooLarge(limit)); // Kestrel's own ceiling, hit by a chunked body without Content-Length
         }
+        return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
+    }
 
+    /// <summary>Parses JSON; malformed JSON is a 400 naming the body.</summary>
+    public static (JsonDocument? Document, IResult? Failure) Parse(ReadOnlyMemory<byte> bytes)
+    {
         try
         {
-            return (JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 32 }), null);
+            return (JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 }), null);
         }
         catch (JsonException ex)
         {

@@ -43,9 +43,13 @@ public sealed class IngestionRequest(CompanyDirectory companies, RejectionLog re
         return (new Opened(caller, body, now), null);
     }
 
-    public async Task<IResult> RejectAsync(Opened request, string kind, FieldErrors errors, CancellationToken ct)
+    public Task<IResult> RejectAsync(Opened request, string kind, FieldErrors errors, CancellationToken ct) =>
+        RejectAsync(request.Caller.Company.CompanyKey, kind, errors, request.ReceivedAt, ct);
+
+    /// <summary>Keeps the rejection for the data-quality report and answers 400 naming every bad field.</summary>
+    public async Task<IResult> RejectAsync(string companyKey, string kind, FieldErrors errors, DateTimeOffset receivedAt, CancellationToken ct)
     {
-        await rejections.RecordAsync(request.Caller.Company.CompanyKey, [new RejectionLog.Rejection(kind, errors)], request.ReceivedAt, ct);
+        await rejections.RecordAsync(companyKey, [new RejectionLog.Rejection(kind, errors)], receivedAt, ct);
         return Problems.Validation(errors.ToDictionary());
     }
 }

@@ -7,7 +7,6 @@ using Attribution.Gateway.Ingestion;
 using Attribution.Gateway.Ingestion.Checkout;
 using Attribution.Gateway.Ingestion.Publishing;
 using Attribution.Gateway.Ingestion.Refunds;
-using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.ServiceDefaults.Companies;
 
 namespace Attribution.Gateway.Shopify;
@@ -27,16 +26,16 @@ public static class ShopifyWebhookEndpoints
     {
         var hooks = app.MapGroup("/v1/webhooks/shopify/{companyKey}").WithTags("Shopify").RequireRateLimiting(IngestionRateLimits.Policy);
         hooks.MapPost("/orders-create", (string companyKey, HttpContext http, CompanyDirectory companies, EventPublisher publisher,
-                RejectionLog rejections, TimeProvider time) =>
-                ReceiveAsync(http, companyKey, "checkout", companies, publisher, rejections, time, (payload, company, now) =>
+                IngestionRequest ingestion, TimeProvider time) =>
+                ReceiveAsync(http, companyKey, "checkout", companies, publisher, ingestion, time, (payload, company, now) =>
                 {
                     var (message, errors) = CheckoutValidator.Validate(ToElement(ShopifyPayloads.CheckoutOf(payload, company.CompanyKey)), company.CompanyKey, now);
                     return (message is null ? null : message with { Source = "shopify" }, errors, message?.EventId);
                 }))
             .WithSummary("Shopify orders/create webhook: the order as a checkout (test orders recorded, never counted).");
         hooks.MapPost("/refunds-create", (string companyKey, HttpContext http, CompanyDirectory companies, EventPublisher publisher,
-                RejectionLog rejections, TimeProvider time) =>
-                ReceiveAsync(http, companyKey, "refund", companies, publisher, rejections, time, (payload, company, now) =>
+                IngestionRequest ingestion, TimeProvider time) =>
+                ReceiveAsync(http, companyKey, "refund", companies, publisher, ingestion, time, (payload, company, now) =>
                 {
                     if (ShopifyPayloads.RefundOf(payload, company.CompanyKey) is not { } body) return (null, null, null);
                     var (message, errors) = RefundValidator.Validate(ToElement(body), company.CompanyKey, now);
@@ -60,29 +59,24 @@ public static class ShopifyWebhookEndpoints
     private delegate (object? Message, Ingestion.Validation.FieldErrors? Errors, Guid? EventId) Mapper(JsonElement payload, Company company, DateTimeOffset now);
 
     private static async Task<IResult> ReceiveAsync(HttpContext http, string companyKey, string kind, CompanyDirectory companies,
-        EventPublisher publisher, RejectionLog rejections, TimeProvider time, Mapper map)
+        EventPublisher publisher, IngestionRequest ingestion, TimeProvider time, Mapper map)
     {
-        var body = await ReadRawAsync(http.Request, JsonBody.BatchLimit, http.RequestAborted);
-        if (body is null) return Problems.Status(StatusCodes.Status413PayloadTooLarge, $"A webhook body is at most {JsonBody.BatchLimit} bytes.");
+        var (body, tooLarge) = await JsonBody.ReadBytesAsync(http.Request, JsonBody.BatchLimit, http.RequestAborted);
+        if (body is null) return tooLarge!;
 
         // Unknown company, no secret configured and a bad signature answer alike: nothing to learn by probing.
         var company = await companies.FindByKeyAsync(companyKey, http.RequestAborted);
-        if (company?.ShopifyWebhookSecret is not { Length: > 0 } secret || !IsSigned(body, http.Request.Headers[SignatureHeader], secret))
+        if (company?.ShopifyWebhookSecret is not { Length: > 0 } secret || !IsSigned(body.Value.Span, http.Request.Headers[SignatureHeader], secret))
             return Problems.Status(StatusCodes.Status401Unauthorized, $"{SignatureHeader} does not match the body signed with the company's shopifyWebhookSecret.");
 
-        JsonDocument payload;
-        try { payload = JsonDocument.Parse(body); }
-        catch (JsonException) { return Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] }); }
+        var (payload, malformed) = JsonBody.Parse(body.Value);
+        if (payload is null) return malformed!;
         using (payload)
         {
             var now = time.GetUtcNow();
             var (message, errors, eventId) = map(payload.RootElement, company, now);
             if (message is null && errors is null) return TypedResults.Ok(new { status = "ignored", reason = "the refund returns no money" });
-            if (message is null)
-            {
-                await rejections.RecordAsync(company.CompanyKey, [new RejectionLog.Rejection(kind, errors!)], now, http.RequestAborted);
-                return Problems.Validation(errors!.ToDictionary());
-            }
+            if (message is null) return await ingestion.RejectAsync(company.CompanyKey, kind, errors!, now, http.RequestAborted);
             var published = message switch
             {
                 Contracts.Ingestion.CheckoutCompleted c => await publisher.TryPublishAsync(c, c.EventId, kind, http.RequestAborted),
@@ -92,20 +86,6 @@ public static class ShopifyWebhookEndpoints
             // Shopify treats any 2xx as delivered and retries anything else, which is what a 503 wants.
             return published ? TypedResults.Ok(new AcceptedEvent(eventId!.Value, "accepted")) : EventPublisher.BrokerUnavailable(http);
         }
-    }
-
-    private static async Task<byte[]?> ReadRawAsync(HttpRequest request, int limit, CancellationToken ct)
-    {
-        if (request.ContentLength > limit) return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     private static JsonElement ToElement(JsonObject body) => JsonSerializer.SerializeToElement(body);
