@@ -97,13 +97,8 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
 
     private static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? companyKey, CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var table in new[] { "revenue.data_quality_findings" })
-        {
-            var command = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE $1::text IS NULL OR company_key = $1");
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)companyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            batch.BatchCommands.Add(command);
-        }
-        await batch.ExecuteNonQueryAsync(ct);
+        await using var cmd = new NpgsqlCommand("DELETE FROM revenue.data_quality_findings WHERE $1::text IS NULL OR company_key = $1", connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)companyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Attribution.Rules;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
@@ -44,7 +43,7 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
                 V1.AttributionDecided d => RevenueContributions.Of(d, CompanyCalendar.DayOf(d.OccurredAt, zone),
                     lineItems.GetValueOrDefault(d.SourceEventId) ?? []),
                 V1.RefundDecided r => RevenueContributions.Of(r, CompanyCalendar.DayOf(r.OccurredAt, zone),
-                    new RuleSettings(company?.AttributionWindowHours ?? 24).RuleVersion),
+                    RuleVersions.Of(company?.AttributionWindowHours ?? 24)),
                 _ => throw new InvalidOperationException(e.TypeName),
             };
             if (!deltas.TryGetValue(key.Company, out var rows)) deltas[key.Company] = rows = [];

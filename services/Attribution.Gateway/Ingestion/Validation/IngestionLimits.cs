@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -27,8 +28,11 @@ public static class IngestionLimits
     /// <summary>A fingerprint matches the table's pattern over the whole text (.NET's <c>$</c> would also allow a final newline; JavaScript's does not).</summary>
     public static bool IsFingerprint(string value) => FingerprintPattern.Match(value) is { Success: true } m && m.Length == value.Length;
 
-    /// <summary>The longest text accepted for an id or name field.</summary>
-    public static int MaxLength(string field) => Rules.GetProperty("text").GetProperty(field).GetInt32();
+    private static readonly FrozenDictionary<string, int> TextLengths =
+        Rules.GetProperty("text").EnumerateObject().ToFrozenDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
+
+    /// <summary>The longest text accepted for an id or name field (looked up once per event: kept out of the JSON).</summary>
+    public static int MaxLength(string field) => TextLengths[field];
 
     /// <summary>The table as served to the SDK (its raw JSON).</summary>
     public static string RulesJson { get; } = Rules.GetRawText();
