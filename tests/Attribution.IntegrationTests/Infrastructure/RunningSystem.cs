@@ -132,4 +132,13 @@ public sealed record TestCompany(string CompanyKey, string ApiSecret, HttpClient
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiSecret);
         return await Http.SendAsync(request);
     }
+
+    /// <summary>GET as the store's server, asserting 200, and the JSON answer.</summary>
+    public async Task<System.Text.Json.JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await GetAsServerAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), body);
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.Clone();
+    }
 }

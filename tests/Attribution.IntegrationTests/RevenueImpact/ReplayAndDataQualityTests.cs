@@ -37,11 +37,11 @@ public sealed class ReplayAndDataQualityTests
         await PostAsync(company, "/v1/events/checkout", new { userFingerprint = "fp_r", orderId = "or1", value = 120.00m, currency = "USD", occurredAt = At(D0.AddDays(1).AddHours(29)) });
         await Projections.WaitForNonStaleAsync();
 
-        var before = await GetAsync(company, $"/v1/revenue/summary?from={Day(0)}&to={Day(3)}");
+        var before = await company.GetJsonAsync($"/v1/revenue/summary?from={Day(0)}&to={Day(3)}");
         Assert.That(before.GetProperty("checkoutRevenue").GetDecimal(), Is.Zero);
         Assert.That(before.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(120.00m));
         Assert.That(before.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=24h"));
-        var utcDays = await GetAsync(company, $"/v1/revenue/summary?from={Day(2)}&to={Day(2)}");
+        var utcDays = await company.GetJsonAsync($"/v1/revenue/summary?from={Day(2)}&to={Day(2)}");
         Assert.That(utcDays.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(120.00m), "05:00 UTC is day 2 in UTC");
 
         using (var patch = await _system.AdminAsync(HttpMethod.Patch, $"/v1/admin/companies/{company.CompanyKey}",
@@ -51,19 +51,19 @@ public sealed class ReplayAndDataQualityTests
         using var replay = await company.PostAsServerAsync("/v1/replay", new { });
         Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         var replayId = (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayId").GetString();
-        await Poll.UntilAsync(async () => (await GetAsync(company, $"/v1/replay/{replayId}")).GetProperty("status").GetString(),
+        await Poll.UntilAsync(async () => (await company.GetJsonAsync($"/v1/replay/{replayId}")).GetProperty("status").GetString(),
             s => s == "completed", TimeSpan.FromSeconds(30), "the replay to complete");
         await Projections.WaitForNonStaleAsync("the replay's revisions to be projected");
 
         // In Bogota (UTC−5) the order fell on day 2 at 00:00 local; the chat on day 0 at 18:00.
-        var day2 = await GetAsync(company, $"/v1/revenue/summary?from={Day(2)}&to={Day(2)}");
+        var day2 = await company.GetJsonAsync($"/v1/revenue/summary?from={Day(2)}&to={Day(2)}");
         Assert.That(day2.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(120.00m));
         Assert.That(day2.GetProperty("attributedOrders").GetInt32(), Is.EqualTo(1));
         Assert.That(day2.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"),
             "the 24 h figures were taken back, not mixed in");
-        var conversation = await GetAsync(company, "/v1/conversations/cr/revenue");
+        var conversation = await company.GetJsonAsync("/v1/conversations/cr/revenue");
         Assert.That(conversation.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(120.00m));
-        var variants = (await GetAsync(company, $"/v1/revenue/variants?from={Day(0)}&to={Day(3)}")).EnumerateArray().ToList();
+        var variants = (await company.GetJsonAsync($"/v1/revenue/variants?from={Day(0)}&to={Day(3)}")).EnumerateArray().ToList();
         Assert.That(variants.Single().GetProperty("conversations").GetInt32(), Is.EqualTo(1));
         Assert.That(variants.Single().GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(120.00m));
     }
@@ -95,7 +95,7 @@ public sealed class ReplayAndDataQualityTests
         await PostAsync(company, "/v1/events/cart", new { userFingerprint = "fp_dq", type = "QUANTITY_DECREASED", productId = "s2", productName = "Shoe", value = 10.00m, currency = "USD", quantity = 2, occurredAt = At(D0.AddHours(12).AddMinutes(2)) });
         await Projections.WaitForNonStaleAsync();
 
-        var report = await GetAsync(company, $"/v1/data-quality?from={Day(0)}&to={Day(6)}");
+        var report = await company.GetJsonAsync($"/v1/data-quality?from={Day(0)}&to={Day(6)}");
         var reasons = report.GetProperty("reasons").EnumerateArray().ToDictionary(r => r.GetProperty("reason").GetString()!, r => r);
         var expected = new[]
         {
@@ -117,7 +117,7 @@ public sealed class ReplayAndDataQualityTests
             Assert.That(report.GetProperty("total").GetInt32(), Is.EqualTo(8));
         });
 
-        var lastWeek = await GetAsync(company, $"/v1/data-quality?from={D0.AddDays(-7):yyyy-MM-dd}&to={D0.AddDays(-1):yyyy-MM-dd}");
+        var lastWeek = await company.GetJsonAsync($"/v1/data-quality?from={D0.AddDays(-7):yyyy-MM-dd}&to={D0.AddDays(-1):yyyy-MM-dd}");
         Assert.That(lastWeek.GetProperty("total").GetInt32(), Is.Zero, "the range filters by day");
     }
 
@@ -135,11 +135,4 @@ public sealed class ReplayAndDataQualityTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task<JsonElement> GetAsync(TestCompany company, string path)
-    {
-        using var response = await company.GetAsServerAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
 }

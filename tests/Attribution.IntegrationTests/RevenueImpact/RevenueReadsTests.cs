@@ -89,7 +89,7 @@ public sealed class RevenueReadsTests
     [TestCase("tokyo", 216.00, 108.00, 224.00, 114.00, 306.00, 0.7059)]
     public async Task Summary_over_the_four_days(string which, decimal checkout, decimal aov, decimal cartGmv, decimal net, decimal total, decimal share)
     {
-        var s = await GetAsync(Company(which), $"/v1/revenue/summary?{Range()}");
+        var s = await Company(which).GetJsonAsync($"/v1/revenue/summary?{Range()}");
         Assert.Multiple(() =>
         {
             Assert.That(s.GetProperty("from").GetString(), Is.EqualTo(Day(0)));
@@ -117,7 +117,7 @@ public sealed class RevenueReadsTests
     [TestCase("tokyo", 150.00, 1, 150.00)]
     public async Task Summary_of_day_zero_follows_the_company_time_zone(string which, decimal checkout, int orders, decimal aov)
     {
-        var s = await GetAsync(Company(which), $"/v1/revenue/summary?{Range(0, 0)}");
+        var s = await Company(which).GetJsonAsync($"/v1/revenue/summary?{Range(0, 0)}");
         Assert.That(s.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(checkout));
         Assert.That(s.GetProperty("attributedOrders").GetInt32(), Is.EqualTo(orders));
         Assert.That(s.GetProperty("averageOrderValue").GetDecimal(), Is.EqualTo(aov));
@@ -129,7 +129,7 @@ public sealed class RevenueReadsTests
     {
         // EUR view of Bogota: 150 USD / 1.10 + 80 EUR − 30 USD / 1.20 = 136.3636… + 80 − 25 = 191.36;
         // cart GMV 200 USD / 1.10 + 20 EUR = 201.82.
-        var s = await GetAsync(_bogota, $"/v1/revenue/summary?{Range()}&currency=EUR");
+        var s = await _bogota.GetJsonAsync($"/v1/revenue/summary?{Range()}&currency=EUR");
         Assert.That(s.GetProperty("currency").GetString(), Is.EqualTo("EUR"));
         Assert.That(s.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(191.36m));
         Assert.That(s.GetProperty("totalCartGmv").GetDecimal(), Is.EqualTo(201.82m));
@@ -140,7 +140,7 @@ public sealed class RevenueReadsTests
     [TestCase("tokyo", new[] { 200.00, 24.00, 0, 0 })]
     public async Task Daily_cart_gmv_has_one_row_per_day_zeros_included(string which, double[] expected)
     {
-        var rows = (await GetAsync(Company(which), $"/v1/revenue/cart-gmv/daily?{Range()}")).EnumerateArray().ToList();
+        var rows = (await Company(which).GetJsonAsync($"/v1/revenue/cart-gmv/daily?{Range()}")).EnumerateArray().ToList();
         Assert.That(rows.Select(r => r.GetProperty("date").GetString()), Is.EqualTo(new[] { Day(0), Day(1), Day(2), Day(3) }));
         Assert.That(rows.Select(r => r.GetProperty("cartGmv").GetDecimal()), Is.EqualTo(expected.Select(e => (decimal)e)));
         Assert.That(rows.Select(r => r.GetProperty("ruleVersion").GetString()), Is.All.EqualTo(RuleVersion));
@@ -150,7 +150,7 @@ public sealed class RevenueReadsTests
     [TestCase("tokyo", 146.00)]
     public async Task Products_of_attributed_orders(string which, decimal socksRevenue)
     {
-        var rows = (await GetAsync(Company(which), $"/v1/revenue/products?{Range()}")).EnumerateArray().ToList();
+        var rows = (await Company(which).GetJsonAsync($"/v1/revenue/products?{Range()}")).EnumerateArray().ToList();
         Assert.That(rows.Select(r => r.GetProperty("productId").GetString()), Is.EqualTo(new[] { "p2", "p1", "p4" }),
             "by revenue; o3's p1 was not attributed");
         Assert.Multiple(() =>
@@ -170,7 +170,7 @@ public sealed class RevenueReadsTests
     [TestCase("tokyo", 96.00)]
     public async Task Variants_compare_revenue_per_conversation(string which, decimal variantB)
     {
-        var rows = (await GetAsync(Company(which), $"/v1/revenue/variants?{Range()}")).EnumerateArray().ToList();
+        var rows = (await Company(which).GetJsonAsync($"/v1/revenue/variants?{Range()}")).EnumerateArray().ToList();
         Assert.That(rows.Select(r => r.GetProperty("variant").GetString()), Is.EqualTo(new[] { "A", "B" }));
         var (a, b) = (rows[0], rows[1]);
         Assert.Multiple(() =>
@@ -193,7 +193,7 @@ public sealed class RevenueReadsTests
     [Test]
     public async Task Conversation_revenue_lists_its_orders()
     {
-        var c1 = await GetAsync(_bogota, "/v1/conversations/c1/revenue");
+        var c1 = await _bogota.GetJsonAsync("/v1/conversations/c1/revenue");
         Assert.Multiple(() =>
         {
             Assert.That(c1.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(120.00m), "150 − the 30 refund");
@@ -209,11 +209,11 @@ public sealed class RevenueReadsTests
                 Is.EqualTo(D0.AddHours(10).AddMinutes(30)).Or.EqualTo(D0.AddHours(10).AddMinutes(31)), "the copy recorded first counts");
         });
 
-        var c2 = await GetAsync(_tokyo, "/v1/conversations/c2/revenue");
+        var c2 = await _tokyo.GetJsonAsync("/v1/conversations/c2/revenue");
         Assert.That(c2.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(96.00m));
         Assert.That(c2.GetProperty("cartGmv").GetDecimal(), Is.EqualTo(24.00m));
 
-        var c3 = await GetAsync(_bogota, "/v1/conversations/c3/revenue");
+        var c3 = await _bogota.GetJsonAsync("/v1/conversations/c3/revenue");
         Assert.That(c3.GetProperty("checkoutRevenue").GetDecimal(), Is.Zero);
         Assert.That(c3.GetProperty("unconverted")[0].GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(60.00m));
         Assert.That(c3.GetProperty("orders")[0].GetProperty("orderId").GetString(), Is.EqualTo("o5"));
@@ -225,7 +225,7 @@ public sealed class RevenueReadsTests
     [Test]
     public async Task Data_quality_counts_the_repeated_order_and_the_decrease_below_zero()
     {
-        var report = await GetAsync(_bogota, $"/v1/data-quality?from={Day(0)}&to={Day(9)}");
+        var report = await _bogota.GetJsonAsync($"/v1/data-quality?from={Day(0)}&to={Day(9)}");
         var reasons = report.GetProperty("reasons").EnumerateArray().ToDictionary(r => r.GetProperty("reason").GetString()!, r => r);
         Assert.That(reasons["duplicate_order"].GetProperty("count").GetInt32(), Is.EqualTo(1));
         Assert.That(reasons["decrease_below_zero"].GetProperty("count").GetInt32(), Is.EqualTo(1));
@@ -255,7 +255,7 @@ public sealed class RevenueReadsTests
         Assert.That(browser.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "reads need the apiSecret");
 
         var other = await _system.CreateCompanyAsync("Empty store");
-        var empty = await GetAsync(other, $"/v1/revenue/summary?{Range()}");
+        var empty = await other.GetJsonAsync($"/v1/revenue/summary?{Range()}");
         Assert.That(empty.GetProperty("checkoutRevenue").GetDecimal(), Is.Zero);
         Assert.That(empty.GetProperty("averageOrderValue").ValueKind, Is.EqualTo(JsonValueKind.Null));
         using var foreign = await other.GetAsServerAsync("/v1/conversations/c1/revenue");
@@ -329,13 +329,5 @@ public sealed class RevenueReadsTests
         Assert.That(response.IsSuccessStatusCode, Is.True, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task<JsonElement> GetAsync(TestCompany company, string path)
-    {
-        using var response = await company.GetAsServerAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    private static Task<JsonElement> ExplainOrderAsync(TestCompany company, string orderId) => GetAsync(company, $"/v1/attribution/orders/{orderId}");
+    private static Task<JsonElement> ExplainOrderAsync(TestCompany company, string orderId) => company.GetJsonAsync($"/v1/attribution/orders/{orderId}");
 }

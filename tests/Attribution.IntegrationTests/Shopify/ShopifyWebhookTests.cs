@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -54,16 +53,16 @@ public sealed class ShopifyWebhookTests
                 "the webhook's and the thank-you page's copies stored");
         }
         await Projections.WaitForNonStaleAsync();
-        var explain = await GetAsync(company, $"/v1/attribution/orders/{OrderId}");
+        var explain = await company.GetJsonAsync($"/v1/attribution/orders/{OrderId}");
         Assert.That(explain.GetProperty("attributed").GetBoolean(), Is.True, explain.ToString());
         Assert.That(explain.GetProperty("creditedInteraction").GetProperty("conversationId").GetString(), Is.EqualTo("shop-chat"));
 
-        var summary = await GetAsync(company, "/v1/revenue/summary");
+        var summary = await company.GetJsonAsync("/v1/revenue/summary");
         Assert.That(summary.GetProperty("attributedOrders").GetInt32(), Is.EqualTo(1), "webhook, retry and thank-you page: one order");
         Assert.That(summary.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(199.97m));
         Assert.That(summary.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(199.97m));
 
-        var products = (await GetAsync(company, "/v1/revenue/products")).EnumerateArray().ToList();
+        var products = (await company.GetJsonAsync("/v1/revenue/products")).EnumerateArray().ToList();
         Assert.That(products.Select(p => (p.GetProperty("productId").GetString(), p.GetProperty("quantity").GetInt32(), p.GetProperty("revenue").GetDecimal())),
             Is.EqualTo(new[] { ("632910392", 2, 159.98m), ("632910393", 1, 29.99m) }), "Shopify line items, product_id as the product");
 
@@ -74,7 +73,7 @@ public sealed class ShopifyWebhookTests
             await StoredEvents.WaitForAsync([(await refund.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid()], "the refund stored");
         }
         await Projections.WaitForNonStaleAsync();
-        var after = await GetAsync(company, "/v1/revenue/summary");
+        var after = await company.GetJsonAsync("/v1/revenue/summary");
         Assert.That(after.GetProperty("refunded").GetDecimal(), Is.EqualTo(29.99m), "the failed transaction is not refunded");
         Assert.That(after.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(169.98m));
     }
@@ -98,9 +97,9 @@ public sealed class ShopifyWebhookTests
         await StoredEvents.WaitForAsync(ids, "both orders stored");
         await Projections.WaitForNonStaleAsync();
 
-        var testOrder = await GetAsync(company, $"/v1/attribution/orders/{OrderId}");
+        var testOrder = await company.GetJsonAsync($"/v1/attribution/orders/{OrderId}");
         Assert.That(testOrder.GetProperty("counted").GetBoolean(), Is.False);
-        var summary = await GetAsync(company, "/v1/revenue/summary");
+        var summary = await company.GetJsonAsync("/v1/revenue/summary");
         Assert.That(summary.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(199.97m), "only the real order");
         Assert.That(summary.GetProperty("attributedOrders").GetInt32(), Is.Zero);
         Assert.That(summary.GetProperty("fingerprintCoverage").GetDecimal(), Is.Zero, "no fingerprint reached that order");
@@ -176,13 +175,4 @@ public sealed class ShopifyWebhookTests
         await StoredEvents.WaitForAsync(ids, "the chat stored");
     }
 
-    private static async Task<JsonElement> GetAsync(TestCompany company, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", company.ApiSecret);
-        using var response = await company.Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
 }
