@@ -60,9 +60,10 @@ test('drains the seed snippet queue in order, then takes calls directly', async 
   const events = JSON.parse(call.body).events;
   assert.deepEqual(events.map(e => e.kind), ['cart', 'cart', 'checkout', 'cart', 'cart']);
   assert.deepEqual(events.map(e => e.productId), ['A', 'B', undefined, 'C', 'D']);
+  // Stamped in call order, 1 ms apart within one instant, so folding by occurredAt keeps the order.
+  assert.deepEqual(events.map(e => e.occurredAt), [0, 1, 2, 3, 4].map(ms => `2026-11-21T10:00:00.00${ms}Z`));
   for (const e of events) {
     assert.match(e.eventId, UUID);
-    assert.equal(e.occurredAt, '2026-11-21T10:00:00.000Z');
     assert.match(e.userFingerprint, /^fp_[0-9a-f]{24}$/);
     assert.match(e.userFaqFingerprint, /^faq_[0-9a-f]{24}$/);
   }

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using Attribution.Gateway.Ingestion.Validation;
@@ -16,15 +17,18 @@ public static class SdkEndpoint
     public static IEndpointRouteBuilder MapSdk(this IEndpointRouteBuilder app)
     {
         var script = Build();
+        var gzipped = Gzip(script); // compressed once: the SDK is on every page of every store
         var etag = $"\"{Convert.ToHexString(SHA256.HashData(script))[..16]}\"";
         app.MapGet(Path, (HttpContext http) =>
             {
                 http.Response.Headers.ETag = etag;
                 http.Response.Headers.CacheControl = "public, max-age=300"; // new rules reach pages within minutes
                 http.Response.Headers.AccessControlAllowOrigin = "*";
-                return http.Request.Headers.IfNoneMatch == etag
-                    ? Results.StatusCode(StatusCodes.Status304NotModified)
-                    : Results.Bytes(script, "text/javascript; charset=utf-8");
+                http.Response.Headers.Vary = "Accept-Encoding";
+                if (http.Request.Headers.IfNoneMatch == etag) return Results.StatusCode(StatusCodes.Status304NotModified);
+                if (!AcceptsGzip(http.Request)) return Results.Bytes(script, "text/javascript; charset=utf-8");
+                http.Response.Headers.ContentEncoding = "gzip";
+                return Results.Bytes(gzipped, "text/javascript; charset=utf-8");
             })
             .WithTags("SDK")
             .WithSummary("The browser SDK (queue snippet compatible), with the ingestion rules inlined.");
@@ -40,6 +44,16 @@ public static class SdkEndpoint
         return Encoding.UTF8.GetBytes(source
             .Replace("/*@RULES@*/null", IngestionLimits.RulesJson, StringComparison.Ordinal)
             .Replace("/*@CURRENCIES@*/null", Resource("iso4217.json").Trim(), StringComparison.Ordinal));
+    }
+
+    private static bool AcceptsGzip(HttpRequest request) =>
+        request.Headers.AcceptEncoding.Any(v => v is not null && v.Contains("gzip", StringComparison.OrdinalIgnoreCase));
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize)) gzip.Write(bytes);
+        return output.ToArray();
     }
 
     private static string Resource(string name)

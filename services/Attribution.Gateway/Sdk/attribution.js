@@ -87,6 +87,10 @@
   // The server judges occurredAt by its own clock (±5 min / 30 days): follow its Date header when ours is off.
   var skew = +get('attribution.skew') || 0;
   function now() { return Date.now() + skew; }
+  // Strictly increasing per page: the events of one burst (the drained queue, a quick series of
+  // clicks) keep their call order when the engine folds a visitor's events by occurredAt.
+  var lastStamp = 0;
+  function stamp() { lastStamp = Math.max(now(), lastStamp + 1); return new Date(lastStamp).toISOString(); }
 
   // ---- fingerprints ----------------------------------------------------------------------------
   var own = {};
@@ -271,7 +275,7 @@
       }
     }
     if (missing(ev.eventId)) ev.eventId = uuid();
-    if (missing(ev.occurredAt)) ev.occurredAt = new Date(now()).toISOString();
+    if (missing(ev.occurredAt)) ev.occurredAt = stamp();
 
     var E = cart ? validateCart(ev) : validateCheckout(ev);
     if (!describe(E) && bytes(JSON.stringify(ev)) > RULES.batch.maxBytes - 64)

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
 
 namespace Attribution.IntegrationTests.Dashboard;
 
@@ -16,9 +15,6 @@ namespace Attribution.IntegrationTests.Dashboard;
 [NonParallelizable]
 public sealed class DashboardPageTests
 {
-    private static readonly string Chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-    private static readonly string ChromeDriver = Environment.GetEnvironmentVariable("CHROMEDRIVER_PATH") ?? "/usr/bin/chromedriver";
-
     private RunningSystem _system = null!;
 
     [OneTimeSetUp]
@@ -30,9 +26,6 @@ public sealed class DashboardPageTests
     [Test]
     public async Task Signing_in_shows_tiles_that_match_the_api_and_every_panel()
     {
-        Assert.That(File.Exists(Chromium) && File.Exists(ChromeDriver), Is.True,
-            $"Chromium ({Chromium}) and chromedriver ({ChromeDriver}) are needed: infra/test.sh installs them (apt: chromium chromium-driver).");
-
         var company = await _system.CreateCompanyAsync("Dashboard store");
         var now = DateTimeOffset.UtcNow;
         string At(TimeSpan ago) => (now - ago).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
@@ -68,7 +61,8 @@ public sealed class DashboardPageTests
             Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("api-secret"));
         }
 
-        using var driver = StartChromium();
+        using var browser = HeadlessChromium.Start();
+        var driver = browser.Driver;
         driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
 
         // A wrong secret is refused on the page.
@@ -109,14 +103,5 @@ public sealed class DashboardPageTests
         var screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "revenue-impact-dashboard.png");
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
         TestContext.AddTestAttachment(screenshot, "The Revenue Impact page after sign-in");
-    }
-
-    private static ChromeDriver StartChromium()
-    {
-        var options = new ChromeOptions { BinaryLocation = Chromium };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1366,2200");
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriver)!, Path.GetFileName(ChromeDriver));
-        service.SuppressInitialDiagnosticInformation = true;
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 }

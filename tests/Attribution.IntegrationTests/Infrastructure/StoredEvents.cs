@@ -26,6 +26,23 @@ public static class StoredEvents
     public static Task<IReadOnlyDictionary<Guid, (string Tenant, string Type)>> WaitForAsync(IReadOnlyCollection<Guid> ids, string what) =>
         Poll.UntilAsync(() => FindAsync(ids), found => found.Count == ids.Count, TimeSpan.FromSeconds(20), what);
 
+    /// <summary>A visitor's ingested events (cart and checkout), ordered as the engine folds them: by occurredAt.</summary>
+    public static async Task<IReadOnlyList<(Guid Id, string Type, System.Text.Json.JsonElement Data)>> OfVisitorAsync(string companyKey, string fingerprint)
+    {
+        await using var cmd = TestServices.Database.CreateCommand("""
+            SELECT id, type, data::text FROM event_store.events
+            WHERE tenant_id = $1 AND data->>'userFingerprint' = $2 AND type = ANY('{cart_event_recorded.v1,checkout_recorded.v1}')
+            ORDER BY (data->>'occurredAt')::timestamptz, seq_id
+            """);
+        cmd.Parameters.AddWithValue(companyKey);
+        cmd.Parameters.AddWithValue(fingerprint);
+        var rows = new List<(Guid, string, System.Text.Json.JsonElement)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            rows.Add((reader.GetGuid(0), reader.GetString(1), System.Text.Json.JsonDocument.Parse(reader.GetString(2)).RootElement.Clone()));
+        return rows;
+    }
+
     public static async Task<IReadOnlyList<(string Kind, string[] Reasons)>> RejectionsAsync(string companyKey)
     {
         await using var cmd = TestServices.Database.CreateCommand("SELECT kind, reasons FROM app.rejected_events WHERE company_key = $1 ORDER BY id");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Attribution.IntegrationTests.Infrastructure;
 using static Attribution.IntegrationTests.Ingestion.SampleEvents;
@@ -16,7 +15,7 @@ public sealed class BrokerOutageTests
     [Test]
     public async Task While_the_broker_is_down_events_get_503_and_after_it_is_back_they_arrive_once()
     {
-        if (!File.Exists("/usr/sbin/rabbitmqctl")) Assert.Ignore("needs the local RabbitMQ from infra/services.sh");
+        LocalBroker.IgnoreUnlessLocal();
 
         await using var system = await RunningSystem.StartAsync();
         var company = await system.CreateCompanyAsync("Outage");
@@ -25,7 +24,7 @@ public sealed class BrokerOutageTests
             Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
         var duringOutage = Enumerable.Range(0, 5).Select(_ => Cart("fp_outage")).ToList();
-        await RabbitMqCtl("stop_app");
+        await LocalBroker.StopAsync();
         try
         {
             foreach (var body in duringOutage)
@@ -37,7 +36,7 @@ public sealed class BrokerOutageTests
         }
         finally
         {
-            await RabbitMqCtl("start_app");
+            await LocalBroker.StartAsync();
         }
 
         // The client keeps the events and retries them with the same eventIds until accepted.
@@ -51,16 +50,5 @@ public sealed class BrokerOutageTests
         var ids = duringOutage.Select(IdOf).Append(IdOf(before)).ToList();
         await StoredEvents.WaitForAsync(ids, "every accepted event stored");
         Assert.That(await StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey), Is.EqualTo(ids.Count), "nothing lost, nothing twice");
-    }
-
-    private static async Task RabbitMqCtl(string command)
-    {
-        using var process = Process.Start(new ProcessStartInfo("/usr/sbin/rabbitmqctl", $"-n rabbit@localhost {command}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        await process.WaitForExitAsync();
-        Assert.That(process.ExitCode, Is.Zero, $"rabbitmqctl {command}: {await process.StandardError.ReadToEndAsync()}");
     }
 }

@@ -25,6 +25,17 @@ public sealed class SdkServingTests
         Assert.That(script, Does.Not.Contain("/*@RULES@*/").And.Not.Contain("/*@CURRENCIES@*/"));
         Assert.That(script, Does.Contain("\"QUANTITY_DECREASED\"").And.Contain("\"fingerprintPattern\"").And.Contain("\"JPY\""));
 
+        // Browsers get it gzipped (about a third of the size); the same script once decompressed.
+        using var compressed = new HttpRequestMessage(HttpMethod.Get, "/sdk/v1/attribution.js");
+        compressed.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+        using var gzipped = await _system.Http.SendAsync(compressed);
+        Assert.That(gzipped.Content.Headers.ContentEncoding, Is.EqualTo(new[] { "gzip" }));
+        var bytes = await gzipped.Content.ReadAsByteArrayAsync();
+        Assert.That(bytes.Length, Is.LessThan(script.Length / 2));
+        using (var unzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(unzip))
+            Assert.That(await reader.ReadToEndAsync(), Is.EqualTo(script));
+
         using var again = new HttpRequestMessage(HttpMethod.Get, "/sdk/v1/attribution.js");
         again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
         using var notModified = await _system.Http.SendAsync(again);
