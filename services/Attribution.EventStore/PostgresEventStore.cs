@@ -21,7 +21,7 @@ public interface IEventStore
     Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterSequence, int maxCount, CancellationToken ct = default);
 }
 
-public sealed class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options) : IEventStore
+public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options) : IEventStore
 {
     /// <summary>Held for the length of an append transaction; makes sequence order = commit order.</summary>
     internal const long AppendLockKey = 7_246_002;

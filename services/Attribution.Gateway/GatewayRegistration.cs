@@ -14,6 +14,8 @@ using Attribution.Gateway.Ingestion.Batch;
 using Attribution.Gateway.Ingestion.Publishing;
 using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.Gateway.Visitors;
+using Attribution.Gateway.Visitors.Erasure;
+using Attribution.EventStore;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -40,6 +42,7 @@ public static class GatewayRegistration
         builder.Services.AddSingleton<RejectionLog>();
         builder.Services.AddSingleton<IngestionRequest>();
         builder.Services.AddSingleton<RevenueReads>();
+        builder.Services.AddEventStore(_ => { }); // erasure masks stored events in place; nothing is appended here
         builder.Services.AddIngestionRateLimits(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -61,6 +64,7 @@ public static class GatewayRegistration
         app.MapIngestionEndpoints();
         app.MapBatchEndpoint();
         app.MapVisitorCartEndpoint();
+        app.MapVisitorErasureEndpoint();
         app.MapExplainEndpoints();
         app.MapReplayEndpoints();
         app.MapRevenueEndpoints();

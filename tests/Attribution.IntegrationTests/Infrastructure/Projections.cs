@@ -7,9 +7,6 @@ namespace Attribution.IntegrationTests.Infrastructure;
 /// </summary>
 public static class Projections
 {
-    private static readonly string[] AsyncProjections =
-        ["visitor_carts", "attribution_decisions", "attribution_publisher", "revenue", "data_quality"];
-
     public static Task WaitForNonStaleAsync(string what = "every projection to catch up") =>
         Poll.UntilAsync(async () =>
         {
@@ -18,7 +15,7 @@ public static class Projections
                      - coalesce((SELECT min(last_seq_id) FROM event_store.projection_checkpoints WHERE name = ANY($1)
                                  HAVING count(*) = cardinality($1)), 0)
                 """);
-            cmd.Parameters.AddWithValue(AsyncProjections);
+            cmd.Parameters.AddWithValue(Attribution.ServiceDefaults.ReadModels.ProjectionNames.Asynchronous);
             return (long)(await cmd.ExecuteScalarAsync())!;
         }, behind => behind == 0, TimeSpan.FromSeconds(30), what);
 }

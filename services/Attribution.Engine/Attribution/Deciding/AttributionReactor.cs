@@ -1,3 +1,4 @@
+using Attribution.ServiceDefaults.ReadModels;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.Attribution.Rules;
 using Attribution.EventStore;
@@ -25,7 +26,7 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
     private static readonly string[] CheckoutTypes = ["checkout_recorded.v1"];
     private static readonly string[] InteractionTypes = ["interaction_recorded.v1"];
 
-    public string Name => "attribution_decisions";
+    public string Name => ProjectionNames.AttributionDecisions;
 
     /// <summary>Decisions are events, not a read model: a rebuild re-decides and appends only what changed.</summary>
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;

@@ -1,3 +1,4 @@
+using Attribution.ServiceDefaults.ReadModels;
 using Attribution.Contracts.Attribution;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
@@ -16,7 +17,7 @@ namespace Attribution.Engine.Attribution.Publishing;
 /// </summary>
 public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IProjection
 {
-    public string Name => "attribution_publisher";
+    public string Name => ProjectionNames.AttributionPublisher;
 
     /// <summary>A rebuild republishes nothing twice in effect: ids are deterministic.</summary>
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;

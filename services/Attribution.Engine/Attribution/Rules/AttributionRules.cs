@@ -1,3 +1,4 @@
+using Attribution.ServiceDefaults.Interactions;
 using System.Globalization;
 using Attribution.Contracts.Ingestion;
 

@@ -17,7 +17,7 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
 {
     private static readonly string[] CheckoutTypes = ["checkout_recorded.v1"];
 
-    public string Name => "data_quality";
+    public string Name => ProjectionNames.DataQuality;
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Attribution.ServiceDefaults.ReadModels;
 using System.Text.Json;
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
@@ -19,7 +20,7 @@ namespace Attribution.Engine.RevenueProjector.Revenue;
 /// </summary>
 public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory companies) : ITenantProjection
 {
-    public string Name => "revenue";
+    public string Name => ProjectionNames.Revenue;
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Attribution.ServiceDefaults.ReadModels;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Visitors;
@@ -8,7 +9,7 @@ namespace Attribution.Engine.RevenueProjector.VisitorCarts;
 /// <summary>Builds one <see cref="VisitorCart"/> per company and visitor from cart events (asynchronous).</summary>
 public sealed class VisitorCartProjection : DocumentProjection<VisitorCart>
 {
-    public override string Name => "visitor_carts";
+    public override string Name => ProjectionNames.VisitorCarts;
 
     public override string DocumentType => VisitorCart.DocumentType;
 

@@ -1,3 +1,4 @@
+using Attribution.ServiceDefaults.Interactions;
 using Attribution.Engine.Attribution.Rules;
 
 namespace Attribution.UnitTests.Attribution.Rules;

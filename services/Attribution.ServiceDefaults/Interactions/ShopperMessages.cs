@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace Attribution.Engine.Attribution.Rules;
+namespace Attribution.ServiceDefaults.Interactions;
 
 /// <summary>
-/// Contract §4: a shopper message is not real when it is only greetings or pleasantries ("hi",
+/// Contract §4 (shared by the attribution rules and erasure, which must keep the verdict): a shopper message is not real when it is only greetings or pleasantries ("hi",
 /// "hello!!", "thanks 🙏", "ok bye"), emoji or punctuation. Anything with one word outside that
 /// list is real ("hi, do these run small?").
 /// </summary>
