@@ -1,0 +1,142 @@
+using System.Text;
+using Attribution.IntegrationTests.Infrastructure;
+using Attribution.LoadHarness;
+using RabbitMQ.Client;
+
+namespace Attribution.IntegrationTests.Survival;
+
+/// <summary>
+/// Faults under a steady load from the load harness (tests/Attribution.LoadHarness): PostgreSQL
+/// stopped and restarted, RabbitMQ stopped and restarted, a poison message. Each ends with every
+/// accepted (202) event stored exactly once, decided exactly once, and a replay equal to live.
+/// Bounded: about 20 s of load each.
+/// </summary>
+[NonParallelizable]
+public sealed class SurvivalUnderLoadTests
+{
+    private const double Rate = 120; // events/s: steady, well under this machine's maximum (tests/Attribution.LoadHarness/results)
+
+    private RunningSystem _system = null!;
+    private GatewayLoad _load = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _system = await RunningSystem.StartAsync();
+        _load = new GatewayLoad(_system.Http.BaseAddress!, RunningSystem.AdminToken, TestServices.Database);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        _load.Dispose();
+        await _system.DisposeAsync();
+    }
+
+    [Test]
+    public async Task PostgreSQL_stopped_and_restarted_under_load_loses_nothing_and_doubles_nothing()
+    {
+        LocalPostgres.IgnoreUnlessLocal();
+        await SurviveAsync("PostgreSQL outage", LocalPostgres.StopAsync, LocalPostgres.StartAsync, acceptsDuringOutage: true);
+    }
+
+    [Test]
+    public async Task RabbitMQ_stopped_and_restarted_under_load_loses_nothing_and_doubles_nothing()
+    {
+        LocalBroker.IgnoreUnlessLocal();
+        await SurviveAsync("RabbitMQ outage", LocalBroker.StopAsync, LocalBroker.StartAsync, acceptsDuringOutage: false);
+    }
+
+    [Test]
+    public async Task A_poison_message_goes_to_the_error_queue_and_blocks_nothing()
+    {
+        var company = await _system.CreateCompanyAsync("Poison");
+        const string queue = "attribution-record-cart-event-received";
+        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var errorsBefore = await MessageCountAsync(connection, queue + "_error");
+
+        // Not a message at all: MassTransit cannot read it, so no retry can help.
+        await channel.BasicPublishAsync("", queue, false, new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true },
+            Encoding.UTF8.GetBytes("{\"message\": {\"this is\": \"not a CartEventReceived\""));
+
+        var run = await _load.SteadyRateAsync(company.CompanyKey, Rate, TimeSpan.FromSeconds(3));
+        await AssertEachAcceptedEventOnceAsync(company, run);
+        await Poll.UntilAsync(() => MessageCountAsync(connection, queue + "_error"), n => n == errorsBefore + 1, TimeSpan.FromSeconds(30),
+            "the poison message in the error queue, where an operator sees it");
+    }
+
+    private async Task SurviveAsync(string fault, Func<Task> stop, Func<Task> start, bool acceptsDuringOutage)
+    {
+        var company = await _system.CreateCompanyAsync(fault);
+        int accepted = 0, refused = 0;
+        var load = _load.SteadyRateAsync(company.CompanyKey, Rate, TimeSpan.FromSeconds(20),
+            ok => { if (ok) Interlocked.Increment(ref accepted); else Interlocked.Increment(ref refused); });
+
+        await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref accepted)), n => n >= 2 * Rate, TimeSpan.FromSeconds(20), "load before the fault");
+        await stop();
+        try
+        {
+            var atStop = Volatile.Read(ref accepted);
+            // The outage lasts until the load has run on for about three seconds against it.
+            if (acceptsDuringOutage)
+                await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref accepted)), n => n >= atStop + 3 * Rate, TimeSpan.FromSeconds(20),
+                    "events accepted while PostgreSQL is down (the gateway only needs the broker)");
+            else
+                await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref refused)), n => n >= 2 * Rate, TimeSpan.FromSeconds(20),
+                    "about two seconds of 503s while RabbitMQ is down (the client keeps those and retries: not accepted, not counted)");
+        }
+        finally
+        {
+            await start();
+        }
+        var run = await load;
+        Assert.That(run.Accepted, Has.Count.GreaterThan(10 * Rate), $"{fault}: the load ran ({run.Refused} refused)");
+        await AssertEachAcceptedEventOnceAsync(company, run);
+    }
+
+    /// <summary>Every accepted event stored once and decided once; after a replay the figures equal live.</summary>
+    private async Task AssertEachAcceptedEventOnceAsync(TestCompany company, GatewayLoad.Run run)
+    {
+        var ids = run.Accepted.Select(a => a.EventId).ToList();
+        await Poll.UntilAsync(() => StoredEvents.FindAsync(ids), found => found.Count == ids.Count, TimeSpan.FromSeconds(120), "every accepted event stored");
+        await _load.WaitUntilVisibleAsync(run, TimeSpan.FromSeconds(120));
+        await Projections.WaitForNonStaleAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey), Is.EqualTo(ids.Count), "0 lost, 0 counted twice");
+            Assert.That(await DecisionsAsync(company.CompanyKey), Is.EqualTo(ids.Count), "one decision per event");
+        });
+
+        var live = (await company.GetJsonAsync("/v1/revenue/summary")).GetRawText();
+        using var replay = await company.PostAsServerAsync("/v1/replay", new { });
+        var replayId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(replay.Content)).GetProperty("replayId").GetString();
+        await Poll.UntilAsync(async () => (await company.GetJsonAsync($"/v1/replay/{replayId}")).GetProperty("status").GetString(),
+            s => s == "completed", TimeSpan.FromSeconds(60), "the replay");
+        await Projections.WaitForNonStaleAsync();
+        Assert.That((await company.GetJsonAsync("/v1/revenue/summary")).GetRawText(), Is.EqualTo(live), "replay equals live");
+    }
+
+    private static async Task<long> DecisionsAsync(string companyKey)
+    {
+        await using var cmd = TestServices.Database.CreateCommand(
+            "SELECT count(*) FROM event_store.documents WHERE type = 'attribution_decision' AND starts_with(id, $1)");
+        cmd.Parameters.AddWithValue(companyKey + ":");
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    // A passive declare of a missing queue closes its channel, so each look uses a channel of its own.
+    private static async Task<uint> MessageCountAsync(IConnection connection, string queue)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return 0; // not declared yet: nothing ever failed there
+        }
+    }
+}

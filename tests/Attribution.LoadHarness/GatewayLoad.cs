@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace Attribution.LoadHarness;
+
+/// <summary>
+/// Load through the public API of a running system (infra/up.sh): cart events posted as a
+/// storefront would, one per request or in batches, each timed from send to 202, and then until
+/// its attribution decision is visible in the read model (event_store.documents, the explain
+/// endpoint's source), using the database's commit time.
+/// </summary>
+public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource database) : IDisposable
+{
+    private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = gateway,
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    /// <summary>One accepted event: when it was sent and when the 202 came (UTC), for the visibility join.</summary>
+    public sealed record Accepted(Guid EventId, DateTime SentUtc, double AcceptMs);
+
+    public sealed record Run(string CompanyKey, IReadOnlyList<Accepted> Accepted, int Refused, double Seconds);
+
+    public async Task<string> CreateCompanyAsync(string name)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/admin/companies")
+        {
+            Content = JsonContent.Create(new { name, reportingCurrency = "USD", attributionWindowHours = 24 }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        using var response = await _http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Creating a company: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("companyKey").GetString()!;
+    }
+
+    /// <summary>Closed loop: <paramref name="workers"/> clients each post the next event as soon as the last was accepted.</summary>
+    public async Task<Run> SingleEventsAsync(string companyKey, int workers, TimeSpan duration)
+    {
+        var accepted = new ConcurrentBag<Accepted>();
+        var refused = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(async w =>
+        {
+            for (var i = 0; clock.Elapsed < duration; i++)
+                if (await PostOneAsync(companyKey, $"fp_load_{w}_{i / 8}") is { } a) accepted.Add(a); else Interlocked.Increment(ref refused);
+        }));
+        return new Run(companyKey, accepted.ToList(), refused, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Open loop: requests start at a fixed rate whatever the answers do (latency under a given load).
+    /// <paramref name="onAnswer"/> hears each answer as it comes (true: 202), for tests that inject faults.
+    /// </summary>
+    public async Task<Run> SteadyRateAsync(string companyKey, double perSecond, TimeSpan duration, Action<bool>? onAnswer = null)
+    {
+        var accepted = new ConcurrentBag<Accepted>();
+        var refused = 0;
+        var inFlight = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        for (long i = 0; clock.Elapsed < duration; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / perSecond);
+            if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, CancellationToken.None);
+            var n = i;
+            inFlight.Add(Task.Run(async () =>
+            {
+                if (await PostOneAsync(companyKey, $"fp_steady_{n / 8}") is { } a) { accepted.Add(a); onAnswer?.Invoke(true); }
+                else { Interlocked.Increment(ref refused); onAnswer?.Invoke(false); }
+            }, CancellationToken.None));
+        }
+        await Task.WhenAll(inFlight);
+        return new Run(companyKey, accepted.ToList(), refused, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Closed loop over the batch endpoint: each request carries <paramref name="batchSize"/> cart events.</summary>
+    public async Task<Run> BatchesAsync(string companyKey, int workers, int batchSize, TimeSpan duration)
+    {
+        var accepted = new ConcurrentBag<Accepted>();
+        var refused = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(async w =>
+        {
+            for (var b = 0; clock.Elapsed < duration; b++)
+            {
+                var ids = Enumerable.Range(0, batchSize).Select(_ => Guid.CreateVersion7()).ToArray();
+                var now = DateTime.UtcNow;
+                var json = new StringBuilder("{\"events\":[");
+                for (var i = 0; i < batchSize; i++)
+                    json.Append(i == 0 ? "" : ",").Append("{\"kind\":\"cart\",").Append(CartFields(ids[i], $"fp_batch_{w}_{b}_{i / 8}", now)).Append('}');
+                json.Append("]}");
+                var sent = DateTime.UtcNow;
+                var started = Stopwatch.GetTimestamp();
+                using var request = Post("/v1/events/batch", companyKey, json.ToString());
+                using var response = await _http.SendAsync(request);
+                var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (response.StatusCode != HttpStatusCode.Accepted) { Interlocked.Add(ref refused, batchSize); continue; }
+                using var results = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                foreach (var r in results.RootElement.GetProperty("results").EnumerateArray())
+                    if (r.GetProperty("status").GetString() == "accepted") accepted.Add(new Accepted(ids[r.GetProperty("index").GetInt32()], sent, ms));
+                    else Interlocked.Increment(ref refused);
+            }
+        }));
+        return new Run(companyKey, accepted.ToList(), refused, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Waits until every accepted event's decision is in the read model, then returns, per event,
+    /// the milliseconds from its 202 to the commit that made it visible, and the last commit time.
+    /// </summary>
+    public async Task<(List<double> VisibleMs, DateTime LastVisibleUtc)> WaitUntilVisibleAsync(Run run, TimeSpan limit)
+    {
+        var deadline = Stopwatch.StartNew();
+        var byId = run.Accepted.ToDictionary(a => a.EventId);
+        var seen = new Dictionary<Guid, DateTime>();
+        while (seen.Count < byId.Count)
+        {
+            if (deadline.Elapsed > limit)
+                throw new TimeoutException($"{byId.Count - seen.Count} of {byId.Count} accepted events not visible after {limit.TotalSeconds:0} s");
+            await using var cmd = database.CreateCommand("""
+                SELECT split_part(id, ':', 2)::uuid, updated_at FROM event_store.documents
+                WHERE type = 'attribution_decision' AND starts_with(id, $1)
+                """);
+            cmd.Parameters.AddWithValue(run.CompanyKey + ":");
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                if (byId.ContainsKey(reader.GetGuid(0))) seen.TryAdd(reader.GetGuid(0), reader.GetFieldValue<DateTime>(1)); // refused ones may be decided too
+            if (seen.Count < byId.Count) await Task.Delay(200);
+        }
+        var visible = byId.Values.Select(a => Math.Max(0, (seen[a.EventId] - a.SentUtc).TotalMilliseconds - a.AcceptMs)).ToList();
+        return (visible, seen.Values.Max());
+    }
+
+    private async Task<Accepted?> PostOneAsync(string companyKey, string fingerprint)
+    {
+        var id = Guid.CreateVersion7();
+        var sent = DateTime.UtcNow;
+        var started = Stopwatch.GetTimestamp();
+        using var request = Post("/v1/events/cart", companyKey, "{" + CartFields(id, fingerprint, sent) + "}");
+        try
+        {
+            using var response = await _http.SendAsync(request);
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            return response.StatusCode == HttpStatusCode.Accepted ? new Accepted(id, sent, ms) : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null; // refused (no 202): the client would retry it; not counted as accepted
+        }
+    }
+
+    private static HttpRequestMessage Post(string path, string companyKey, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Company-Key", companyKey);
+        return request;
+    }
+
+    private static string CartFields(Guid id, string fingerprint, DateTime at) => string.Create(CultureInfo.InvariantCulture,
+        $"\"eventId\":\"{id}\",\"userFingerprint\":\"{fingerprint}\",\"type\":\"ITEM_ADDED\",\"productId\":\"SKU-LOAD-{id.GetHashCode() & 15}\",\"productName\":\"Load test shoe\",\"value\":49.99,\"currency\":\"USD\",\"quantity\":1,\"occurredAt\":\"{at:yyyy-MM-ddTHH:mm:ss.fffZ}\"");
+
+    public void Dispose() => _http.Dispose();
+}

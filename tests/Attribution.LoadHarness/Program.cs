@@ -1,0 +1,116 @@
+using System.Globalization;
+using Attribution.LoadHarness;
+using Npgsql;
+
+// The load harness of issue 7. Start the system first (bash infra/up.sh), then:
+//
+//   dotnet run -c Release --project tests/Attribution.LoadHarness [-- --seconds 15 --replay-events 1000000]
+//
+// It measures, in one run on this machine: the raw broker (RabbitMQ.Client publish with confirms +
+// consume) and the raw database (COPY of event rows); single-event POSTs end to end (sustained rate,
+// accept latency, accepted -> visible) at the maximum and at half of it; the batch endpoint end to
+// end; the replay of a million stored events. It writes results/load.json and results/load.md.
+var options = Options.Parse(args);
+var root = FindRepositoryRoot();
+var adminToken = Environment.GetEnvironmentVariable("ATTRIBUTION_ADMIN_TOKEN")
+    ?? (File.Exists(Path.Combine(root, ".run/admin-token")) ? File.ReadAllText(Path.Combine(root, ".run/admin-token")).Trim() : null)
+    ?? throw new InvalidOperationException("No admin token: run infra/up.sh first (it keeps one in .run/admin-token) or set ATTRIBUTION_ADMIN_TOKEN.");
+var postgres = Environment.GetEnvironmentVariable("POSTGRES_CONNECTION") ?? "Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=attribution";
+var rabbit = Environment.GetEnvironmentVariable("RABBITMQ_URL") ?? "amqp://guest:guest@127.0.0.1:5672/";
+var gatewayUrl = new Uri(Environment.GetEnvironmentVariable("ATTRIBUTION_GATEWAY_URL") ?? "http://127.0.0.1:5080");
+
+await using var database = NpgsqlDataSource.Create(postgres);
+using var load = new GatewayLoad(gatewayUrl, adminToken, database);
+var figures = new List<Figure>();
+var latencies = new Dictionary<string, Latency>();
+void Say(string text) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
+
+Say($"raw broker: {options.RawMessages:N0} messages");
+var raw = await RawBroker.PublishConfirmConsumeAsync(rabbit, options.RawMessages, payloadBytes: 600);
+figures.Add(raw);
+
+var duration = TimeSpan.FromSeconds(options.Seconds);
+Say($"single-event POSTs, {options.Workers} clients, {options.Seconds} s");
+var single = await load.SingleEventsAsync(await load.CreateCompanyAsync("Load: single events"), options.Workers, duration);
+var singleVisible = await load.WaitUntilVisibleAsync(single, TimeSpan.FromMinutes(10));
+var singleAccept = new Figure("Single-event POST /v1/events/cart, accepted (202)", single.Accepted.Count, single.Seconds,
+    $"{options.Workers} clients in a closed loop; {single.Refused} refused");
+var singleEndToEnd = EndToEnd("Single-event POSTs end to end (202 → decision visible)", single, singleVisible.LastVisibleUtc);
+figures.AddRange([singleAccept, singleEndToEnd]);
+latencies["accept, single events at the maximum"] = Latency.Of(single.Accepted.Select(a => a.AcceptMs).ToList());
+latencies["accepted → visible, at the maximum"] = Latency.Of(singleVisible.VisibleMs);
+
+var half = Math.Max(1, singleEndToEnd.EventsPerSecond / 2);
+Say($"steady {half:0}/s (half the end-to-end maximum), {options.Seconds} s");
+var steady = await load.SteadyRateAsync(await load.CreateCompanyAsync("Load: half rate"), half, duration);
+var steadyVisible = await load.WaitUntilVisibleAsync(steady, TimeSpan.FromMinutes(10));
+figures.Add(new Figure($"Single-event POSTs at a steady {half:0}/s", steady.Accepted.Count, steady.Seconds, $"open loop; {steady.Refused} refused"));
+var steadyAccept = Latency.Of(steady.Accepted.Select(a => a.AcceptMs).ToList());
+var steadyToVisible = Latency.Of(steadyVisible.VisibleMs);
+latencies["accept, at half the maximum"] = steadyAccept;
+latencies["accepted → visible, at half the maximum"] = steadyToVisible;
+
+Say($"batches of {options.BatchSize}, {options.BatchWorkers} clients, {options.Seconds} s");
+var batch = await load.BatchesAsync(await load.CreateCompanyAsync("Load: batches"), options.BatchWorkers, options.BatchSize, duration);
+var batchVisible = await load.WaitUntilVisibleAsync(batch, TimeSpan.FromMinutes(10));
+var batchEndToEnd = EndToEnd($"Batch endpoint end to end ({options.BatchSize} events per request)", batch, batchVisible.LastVisibleUtc);
+figures.Add(new Figure("Batch endpoint, accepted (202)", batch.Accepted.Count, batch.Seconds, $"{options.BatchWorkers} clients in a closed loop; {batch.Refused} refused"));
+figures.Add(batchEndToEnd);
+latencies["accepted → visible, batches"] = Latency.Of(batchVisible.VisibleMs);
+
+Figure? copy = null, replay = null;
+if (options.ReplayEvents > 0)
+{
+    Say($"replay of {options.ReplayEvents:N0} stored events (scratch database)");
+    (copy, replay) = await ReplayBenchmark.RunAsync(postgres, options.ReplayEvents);
+    figures.AddRange([copy, replay]);
+}
+
+var bestEndToEnd = Math.Max(singleEndToEnd.EventsPerSecond, batchEndToEnd.EventsPerSecond);
+var targets = new List<Target>
+{
+    Rate("single-event end to end", 4_000, singleEndToEnd.EventsPerSecond),
+    Rate("batch end to end", 15_000, batchEndToEnd.EventsPerSecond),
+    new("p99 accept at half the maximum rate", "≤ 20 ms", $"{steadyAccept.P99:0.0} ms", steadyAccept.P99 <= 20),
+    new("p99 accepted → visible (at half the maximum)", "≤ 1,000 ms", $"{steadyToVisible.P99:0} ms", steadyToVisible.P99 <= 1000),
+    replay is null ? new("replay", "≥ 50,000 events/s", "not run (--replay-events 0)", false) : Rate("replay", 50_000, replay.EventsPerSecond),
+    new("end to end vs raw RabbitMQ of the same run", "≥ 50 %", $"{100 * bestEndToEnd / raw.EventsPerSecond:0} % ({bestEndToEnd:N0} of {raw.EventsPerSecond:N0}/s)",
+        bestEndToEnd >= raw.EventsPerSecond / 2),
+};
+
+var report = new LoadReport($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {Environment.OSVersion}", DateTimeOffset.UtcNow, figures, latencies, targets);
+var results = Path.Combine(root, "tests/Attribution.LoadHarness/results");
+await report.WriteAsync(results);
+Console.WriteLine(report.Markdown());
+Say($"written: {Path.Combine(results, "load.json")} and load.md");
+return;
+
+static Figure EndToEnd(string name, GatewayLoad.Run run, DateTime lastVisibleUtc)
+{
+    var first = run.Accepted.Min(a => a.SentUtc);
+    return new Figure(name, run.Accepted.Count, (lastVisibleUtc - first).TotalSeconds, "first request sent → last decision visible in the read model");
+}
+
+static Target Rate(string what, double goal, double measured) =>
+    new(what, $"≥ {goal.ToString("N0", CultureInfo.InvariantCulture)} events/s", $"{measured.ToString("N0", CultureInfo.InvariantCulture)} events/s", measured >= goal);
+
+static string FindRepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Attribution.sln"))) return dir.FullName;
+    return Directory.GetCurrentDirectory();
+}
+
+internal sealed record Options(int Seconds, int Workers, int BatchWorkers, int BatchSize, int RawMessages, int ReplayEvents)
+{
+    public static Options Parse(string[] args)
+    {
+        int Get(string name, int fallback)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        }
+        return new Options(Get("seconds", 15), Get("workers", 64), Get("batch-workers", 8), Get("batch-size", 500),
+            Get("raw-messages", 100_000), Get("replay-events", 1_000_000));
+    }
+}

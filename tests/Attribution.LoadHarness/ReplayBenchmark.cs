@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Attribution.Contracts.Ingestion;
+using Attribution.Engine;
+using Attribution.Engine.Attribution.Replaying;
+using Attribution.Engine.Journeys;
+using Attribution.EventStore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Attribution.LoadHarness;
+
+/// <summary>
+/// Replay at scale in a scratch database of its own (so the running engine never sees the data):
+/// a company's history of N stored events is written with PostgreSQL COPY (the raw database
+/// figure), then the engine's own replay (the code behind POST /v1/replay and the `replay` verb)
+/// re-decides every visitor and rebuilds the company's read models.
+/// </summary>
+public static class ReplayBenchmark
+{
+    private const string CompanyKey = "ck_load_replay";
+
+    public static async Task<(Figure Copy, Figure Replay)> RunAsync(string adminConnection, int events)
+    {
+        var scratch = await ScratchDatabaseAsync(adminConnection, "attribution_load_replay");
+        await using (var db = NpgsqlDataSource.Create(scratch))
+        {
+            await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAsync(db, CancellationToken.None);
+            await using (var company = db.CreateCommand("""
+                INSERT INTO app.companies (company_key, name, api_secret_hash, reporting_currency) VALUES ($1, 'Replay benchmark', $2, 'USD')
+                """))
+            {
+                company.Parameters.AddWithValue(CompanyKey);
+                company.Parameters.AddWithValue(SHA256.HashData(RandomNumberGenerator.GetBytes(32)));
+                await company.ExecuteNonQueryAsync();
+            }
+            var copy = await CopyHistoryAsync(db, events);
+
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = scratch });
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.AddAttributionEngine();
+            using var host = builder.Build(); // not started: no bus, no daemon; the replay alone
+            var clock = Stopwatch.StartNew();
+            var changed = await host.Services.GetRequiredService<CompanyReplay>().RunAsync(CompanyKey, CancellationToken.None);
+            var replay = new Figure("Replay (re-decide + rebuild read models)", events, clock.Elapsed.TotalSeconds,
+                $"engine's CompanyReplay over {events:N0} stored events of one company; {changed:N0} decisions written");
+            return (copy, replay);
+        }
+    }
+
+    public static async Task<string> ScratchDatabaseAsync(string adminConnection, string name)
+    {
+        await using var admin = NpgsqlDataSource.Create(adminConnection);
+        await using (var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)")) await drop.ExecuteNonQueryAsync();
+        await using (var create = admin.CreateCommand($"CREATE DATABASE {name}")) await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(adminConnection) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>
+    /// Visitors of four events each, in the stored format (VisitorEvents.V1): half chat first and then
+    /// add to cart and buy, half add twice and buy without a chat. Written with binary COPY.
+    /// </summary>
+    private static async Task<Figure> CopyHistoryAsync(NpgsqlDataSource db, int events)
+    {
+        var visitors = events / 4;
+        var start = DateTimeOffset.UtcNow.AddDays(-2);
+        var json = EventTypeRegistry.SerializerOptions;
+        var clock = Stopwatch.StartNew();
+        await using var connection = await db.OpenConnectionAsync();
+        await using (var streams = await connection.BeginBinaryImportAsync(
+            "COPY event_store.streams (id, tenant_id, version) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var v = 0; v < visitors; v++)
+                await streams.WriteRowAsync(CancellationToken.None, StreamOf(v), CompanyKey, 4L);
+            await streams.CompleteAsync();
+        }
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY event_store.events (id, stream_id, version, tenant_id, type, data, metadata) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var v = 0; v < visitors; v++)
+            {
+                var fp = $"fp_replay_{v}";
+                var at = start.AddSeconds(v * (86400.0 / visitors));
+                var chat = v % 2 == 0;
+                var ids = new[] { Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7() };
+                var history = new (string Type, object Data)[]
+                {
+                    chat ? ("interaction_recorded.v1", Interaction(ids[0], fp, v, InteractionKind.SHOPPER_MESSAGE, "Which shoes for a marathon?", null, at))
+                         : ("cart_event_recorded.v1", Cart(ids[0], fp, CartEventType.ITEM_ADDED, at)),
+                    chat ? ("interaction_recorded.v1", Interaction(ids[1], fp, v, InteractionKind.ASSISTANT_ANSWER, "The Tempo Racer.", true, at.AddSeconds(5)))
+                         : ("cart_event_recorded.v1", Cart(ids[1], fp, CartEventType.QUANTITY_INCREASED, at.AddSeconds(5))),
+                    ("cart_event_recorded.v1", Cart(ids[2], fp, CartEventType.ITEM_ADDED, at.AddSeconds(30))),
+                    ("checkout_recorded.v1", new VisitorEvents.V1.CheckoutRecorded(ids[3], CompanyKey, fp, null, $"order-{v}", 99.98m, "USD",
+                        [new CheckoutLineItem("SKU-1", "Tempo Racer", 2, 49.99m, "USD")], false, "browser", at.AddSeconds(90), at.AddSeconds(90))),
+                };
+                for (var i = 0; i < history.Length; i++)
+                {
+                    await writer.StartRowAsync();
+                    await writer.WriteAsync(ids[i], NpgsqlDbType.Uuid);
+                    await writer.WriteAsync(StreamOf(v), NpgsqlDbType.Text);
+                    await writer.WriteAsync((long)i + 1, NpgsqlDbType.Bigint);
+                    await writer.WriteAsync(CompanyKey, NpgsqlDbType.Text);
+                    await writer.WriteAsync(history[i].Type, NpgsqlDbType.Text);
+                    await writer.WriteAsync(JsonSerializer.Serialize(history[i].Data, history[i].Data.GetType(), json), NpgsqlDbType.Jsonb);
+                    await writer.WriteAsync("{}", NpgsqlDbType.Jsonb);
+                }
+            }
+            await writer.CompleteAsync();
+        }
+        return new Figure("PostgreSQL COPY of event rows", visitors * 4L, clock.Elapsed.TotalSeconds,
+            "binary COPY into event_store.events with its indexes (plus the stream rows), one connection");
+
+        object Cart(Guid id, string fp, CartEventType type, DateTimeOffset at) =>
+            new VisitorEvents.V1.CartEventRecorded(id, CompanyKey, fp, null, type, "SKU-1", "Tempo Racer", 49.99m, "USD", 1, at, at);
+        object Interaction(Guid id, string fp, int v, InteractionKind kind, string text, bool? helpful, DateTimeOffset at) =>
+            new VisitorEvents.V1.InteractionRecorded(id, CompanyKey, fp, null, InteractionChannel.CHAT, kind, $"conv-{v}", text, helpful, null, v % 4 == 0 ? "A" : "B", at, at);
+    }
+
+    private static string StreamOf(int visitor) => $"visitor:{CompanyKey}:fp_replay_{visitor}";
+}
