@@ -4,7 +4,7 @@ using Npgsql;
 
 // The load harness of issue 7. Start the system first (bash infra/up.sh), then:
 //
-//   dotnet run -c Release --project tests/Attribution.LoadHarness [-- --seconds 15 --replay-events 1000000]
+//   dotnet run -c Release --project tests/Attribution.LoadHarness [-- --seconds 15 --replay-events 1000000 --results DIR]
 //
 // It measures, in one run on this machine: the raw broker (RabbitMQ.Client publish with confirms +
 // consume) and the raw database (COPY of event rows); single-event POSTs end to end (sustained rate,
@@ -79,7 +79,7 @@ var targets = new List<Target>
 };
 
 var report = new LoadReport($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {Environment.OSVersion}", DateTimeOffset.UtcNow, figures, latencies, targets);
-var results = Path.Combine(root, "tests/Attribution.LoadHarness/results");
+var results = options.Results ?? Path.Combine(root, "tests/Attribution.LoadHarness/results");
 await report.WriteAsync(results);
 Console.WriteLine(report.Markdown());
 Say($"written: {Path.Combine(results, "load.json")} and load.md");
@@ -101,7 +101,7 @@ static string FindRepositoryRoot()
     return Directory.GetCurrentDirectory();
 }
 
-internal sealed record Options(int Seconds, int Workers, int BatchWorkers, int BatchSize, int RawMessages, int ReplayEvents)
+internal sealed record Options(int Seconds, int Workers, int BatchWorkers, int BatchSize, int RawMessages, int ReplayEvents, string? Results)
 {
     public static Options Parse(string[] args)
     {
@@ -111,6 +111,7 @@ internal sealed record Options(int Seconds, int Workers, int BatchWorkers, int B
             return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         }
         return new Options(Get("seconds", 15), Get("workers", 64), Get("batch-workers", 8), Get("batch-size", 500),
-            Get("raw-messages", 100_000), Get("replay-events", 1_000_000));
+            Get("raw-messages", 100_000), Get("replay-events", 1_000_000),
+            Array.IndexOf(args, "--results") is var r and >= 0 && r + 1 < args.Length ? Path.GetFullPath(args[r + 1]) : null);
     }
 }
