@@ -27,7 +27,15 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
     /// <summary>One accepted event: when it was sent and when the 202 came (UTC), for the visibility join.</summary>
     public sealed record Accepted(Guid EventId, DateTime SentUtc, double AcceptMs);
 
-    public sealed record Run(string CompanyKey, IReadOnlyList<Accepted> Accepted, int Refused, double Seconds);
+    /// <summary>
+    /// What a load run sent: the accepted events, and the ids of those that got no 202. A refused
+    /// event may still have been stored (the broker took it just before the answer failed); a real
+    /// client retries it with the same eventId, so it is stored once either way.
+    /// </summary>
+    public sealed record Run(string CompanyKey, IReadOnlyList<Accepted> Accepted, IReadOnlyList<Guid> RefusedIds, double Seconds)
+    {
+        public int Refused => RefusedIds.Count;
+    }
 
     public async Task<string> CreateCompanyAsync(string name)
     {
@@ -46,14 +54,14 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
     public async Task<Run> SingleEventsAsync(string companyKey, int workers, TimeSpan duration)
     {
         var accepted = new ConcurrentBag<Accepted>();
-        var refused = 0;
+        var refused = new ConcurrentBag<Guid>();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, workers).Select(async w =>
         {
             for (var i = 0; clock.Elapsed < duration; i++)
-                if (await PostOneAsync(companyKey, $"fp_load_{w}_{i / 8}") is { } a) accepted.Add(a); else Interlocked.Increment(ref refused);
+                if (await PostOneAsync(companyKey, $"fp_load_{w}_{i / 8}", refused) is { } a) accepted.Add(a);
         }));
-        return new Run(companyKey, accepted.ToList(), refused, clock.Elapsed.TotalSeconds);
+        return new Run(companyKey, accepted.ToList(), refused.ToList(), clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -63,7 +71,7 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
     public async Task<Run> SteadyRateAsync(string companyKey, double perSecond, TimeSpan duration, Action<bool>? onAnswer = null)
     {
         var accepted = new ConcurrentBag<Accepted>();
-        var refused = 0;
+        var refused = new ConcurrentBag<Guid>();
         var inFlight = new List<Task>();
         var clock = Stopwatch.StartNew();
         for (long i = 0; clock.Elapsed < duration; i++)
@@ -73,19 +81,20 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
             var n = i;
             inFlight.Add(Task.Run(async () =>
             {
-                if (await PostOneAsync(companyKey, $"fp_steady_{n / 8}") is { } a) { accepted.Add(a); onAnswer?.Invoke(true); }
-                else { Interlocked.Increment(ref refused); onAnswer?.Invoke(false); }
+                var a = await PostOneAsync(companyKey, $"fp_steady_{n / 8}", refused);
+                if (a is not null) accepted.Add(a);
+                onAnswer?.Invoke(a is not null);
             }, CancellationToken.None));
         }
         await Task.WhenAll(inFlight);
-        return new Run(companyKey, accepted.ToList(), refused, clock.Elapsed.TotalSeconds);
+        return new Run(companyKey, accepted.ToList(), refused.ToList(), clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Closed loop over the batch endpoint: each request carries <paramref name="batchSize"/> cart events.</summary>
     public async Task<Run> BatchesAsync(string companyKey, int workers, int batchSize, TimeSpan duration)
     {
         var accepted = new ConcurrentBag<Accepted>();
-        var refused = 0;
+        var refused = new ConcurrentBag<Guid>();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, workers).Select(async w =>
         {
@@ -102,14 +111,14 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
                 using var request = Post("/v1/events/batch", companyKey, json.ToString());
                 using var response = await _http.SendAsync(request);
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (response.StatusCode != HttpStatusCode.Accepted) { Interlocked.Add(ref refused, batchSize); continue; }
+                if (response.StatusCode != HttpStatusCode.Accepted) { foreach (var id in ids) refused.Add(id); continue; }
                 using var results = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
                 foreach (var r in results.RootElement.GetProperty("results").EnumerateArray())
                     if (r.GetProperty("status").GetString() == "accepted") accepted.Add(new Accepted(ids[r.GetProperty("index").GetInt32()], sent, ms));
-                    else Interlocked.Increment(ref refused);
+                    else refused.Add(ids[r.GetProperty("index").GetInt32()]);
             }
         }));
-        return new Run(companyKey, accepted.ToList(), refused, clock.Elapsed.TotalSeconds);
+        return new Run(companyKey, accepted.ToList(), refused.ToList(), clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -139,7 +148,7 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
         return (visible, seen.Values.Max());
     }
 
-    private async Task<Accepted?> PostOneAsync(string companyKey, string fingerprint)
+    private async Task<Accepted?> PostOneAsync(string companyKey, string fingerprint, ConcurrentBag<Guid> refused)
     {
         var id = Guid.CreateVersion7();
         var sent = DateTime.UtcNow;
@@ -149,12 +158,14 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
         {
             using var response = await _http.SendAsync(request);
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            return response.StatusCode == HttpStatusCode.Accepted ? new Accepted(id, sent, ms) : null;
+            if (response.StatusCode == HttpStatusCode.Accepted) return new Accepted(id, sent, ms);
         }
         catch (HttpRequestException)
         {
-            return null; // refused (no 202): the client would retry it; not counted as accepted
+            // no answer at all: refused like a 503; the client would retry it
         }
+        refused.Add(id);
+        return null;
     }
 
     private static HttpRequestMessage Post(string path, string companyKey, string json)
