@@ -86,9 +86,9 @@ public sealed partial class PostgresEventStore
             await using var reader = await read.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var original = reader.GetString(2);
-                var masked = masking.Rules[reader.GetString(1)]((JsonObject)JsonNode.Parse(original)!).ToJsonString();
-                if (!JsonNode.DeepEquals(JsonNode.Parse(original), JsonNode.Parse(masked))) changed.Add((reader.GetInt64(0), masked));
+                var original = JsonNode.Parse(reader.GetString(2))!;
+                var masked = masking.Rules[reader.GetString(1)](original.DeepClone().AsObject());
+                if (!JsonNode.DeepEquals(original, masked)) changed.Add((reader.GetInt64(0), masked.ToJsonString()));
             }
         }
         foreach (var (seq, data) in changed)

@@ -92,6 +92,32 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         return applied;
     }
 
+    /// <summary>
+    /// Waits until every named projection has applied the store as it stands now (Marten:
+    /// <c>WaitForNonStaleProjectionDataAsync</c>). Returns false when <paramref name="timeout"/> passes first.
+    /// </summary>
+    public async Task<bool> WaitForNonStaleAsync(IReadOnlyCollection<string> projectionNames, TimeSpan timeout, CancellationToken ct)
+    {
+        long end;
+        await using (var cmd = dataSource.CreateCommand("SELECT coalesce(max(seq_id), 0) FROM event_store.events"))
+            end = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            await using (var cmd = dataSource.CreateCommand("""
+                SELECT count(*) = cardinality($1) AND min(last_seq_id) >= $2
+                FROM event_store.projection_checkpoints WHERE name = ANY($1)
+                """))
+            {
+                cmd.Parameters.AddWithValue(projectionNames.ToArray());
+                cmd.Parameters.AddWithValue(end);
+                if ((bool?)await cmd.ExecuteScalarAsync(ct) == true) return true;
+            }
+            if (Stopwatch.GetTimestamp() > deadline) return false;
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+        }
+    }
+
     public async Task<long> CheckpointOfAsync(string projectionName, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("SELECT last_seq_id FROM event_store.projection_checkpoints WHERE name = $1");

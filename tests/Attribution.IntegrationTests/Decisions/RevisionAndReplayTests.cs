@@ -137,10 +137,10 @@ public sealed class RevisionAndReplayTests
             using var patched = await _system.Http.SendAsync(patch);
             Assert.That(patched.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
-        var first = await ReplayAsync(company);
+        var first = await company.ReplayAsync();
         var after = await Explain(company, farCheckout, e => e.GetProperty("attributed").GetBoolean(), "the 30 h case attributed after the replay");
         var decisionsAfterFirst = await DecisionEvents(company.CompanyKey);
-        var second = await ReplayAsync(company);
+        var second = await company.ReplayAsync();
 
         Assert.That(after.GetProperty("windowHours").GetInt32(), Is.EqualTo(48));
         Assert.That(after.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"));
@@ -187,19 +187,5 @@ public sealed class RevisionAndReplayTests
         Assert.That(applied.Count(r => r.RefundId == "R-1" && r.Applied == 50.00m), Is.EqualTo(1));
         Assert.That(applied.Single(r => r.RefundId == "R-2").Applied, Is.EqualTo(70.00m));
         Assert.That(applied.Select(r => r.Conversation), Is.All.EqualTo("conv_1"), "a refund subtracts from what the order was credited to");
-    }
-
-    private async Task<JsonElement> ReplayAsync(TestCompany company)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/replay");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", company.ApiSecret);
-        using var response = await _system.Http.SendAsync(request);
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        var replayId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayId").GetString();
-        return await Poll.UntilAsync(async () =>
-        {
-            using var status = await company.GetAsServerAsync($"/v1/replay/{replayId}");
-            return await status.Content.ReadFromJsonAsync<JsonElement>();
-        }, s => s.GetProperty("status").GetString() is "completed" or "failed", TimeSpan.FromSeconds(30), "the replay to finish");
     }
 }

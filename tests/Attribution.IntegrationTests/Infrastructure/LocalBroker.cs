@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Attribution.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -15,18 +13,7 @@ public static class LocalBroker
         if (!File.Exists(RabbitMqCtl)) Assert.Ignore("needs the local RabbitMQ from infra/services.sh");
     }
 
-    public static Task StopAsync() => RunAsync("stop_app");
+    public static Task StopAsync() => LocalTool.RunAsync(RabbitMqCtl, "-n", "rabbit@localhost", "stop_app");
 
-    public static Task StartAsync() => RunAsync("start_app");
-
-    private static async Task RunAsync(string command)
-    {
-        using var process = Process.Start(new ProcessStartInfo(RabbitMqCtl, $"-n rabbit@localhost {command}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        await process.WaitForExitAsync();
-        Assert.That(process.ExitCode, Is.Zero, $"rabbitmqctl {command}: {await process.StandardError.ReadToEndAsync()}");
-    }
+    public static Task StartAsync() => LocalTool.RunAsync(RabbitMqCtl, "-n", "rabbit@localhost", "start_app");
 }

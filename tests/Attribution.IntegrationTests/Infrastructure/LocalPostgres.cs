@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace Attribution.IntegrationTests.Infrastructure;
@@ -17,11 +16,11 @@ public static class LocalPostgres
             Assert.Ignore("needs the local PostgreSQL cluster from infra/services.sh");
     }
 
-    public static Task StopAsync() => RunAsync("stop", "-m", "fast");
+    public static Task StopAsync() => LocalTool.RunAsync(PgCtlCluster, "15", "main", "stop", "-m", "fast");
 
     public static async Task StartAsync()
     {
-        await RunAsync("start");
+        await LocalTool.RunAsync(PgCtlCluster, "15", "main", "start");
         NpgsqlConnection.ClearAllPools();
         await Poll.UntilAsync(async () =>
         {
@@ -35,14 +34,5 @@ public static class LocalPostgres
                 return false;
             }
         }, up => up, TimeSpan.FromSeconds(60), "PostgreSQL to accept connections again");
-    }
-
-    private static async Task RunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo(PgCtlCluster) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "15", "main" }.Concat(args)) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        await process.WaitForExitAsync();
-        Assert.That(process.ExitCode, Is.Zero, $"pg_ctlcluster {string.Join(' ', args)}: {await process.StandardError.ReadToEndAsync()}");
     }
 }

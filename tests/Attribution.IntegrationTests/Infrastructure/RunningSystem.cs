@@ -126,11 +126,24 @@ public sealed record TestCompany(string CompanyKey, string ApiSecret, HttpClient
         return await Http.SendAsync(request);
     }
 
-    public async Task<HttpResponseMessage> GetAsServerAsync(string path)
+    public Task<HttpResponseMessage> GetAsServerAsync(string path) => SendAsServerAsync(HttpMethod.Get, path);
+
+    /// <summary>A request without a body as the store's server would send it (Bearer apiSecret): GET, DELETE.</summary>
+    public async Task<HttpResponseMessage> SendAsServerAsync(HttpMethod method, string path)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiSecret);
         return await Http.SendAsync(request);
+    }
+
+    /// <summary>POST /v1/replay (asserting 202), then waits until it completed or failed and returns its last status.</summary>
+    public async Task<System.Text.Json.JsonElement> ReplayAsync(TimeSpan? timeout = null)
+    {
+        using var response = await PostAsServerAsync("/v1/replay", new { });
+        Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.Accepted));
+        var replayId = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("replayId").GetString();
+        return await Poll.UntilAsync(() => GetJsonAsync($"/v1/replay/{replayId}"), s => s.GetProperty("status").GetString() is "completed" or "failed",
+            timeout ?? TimeSpan.FromSeconds(30), "the replay to finish");
     }
 
     /// <summary>GET as the store's server, asserting 200, and the JSON answer.</summary>

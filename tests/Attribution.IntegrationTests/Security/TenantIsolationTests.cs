@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
@@ -50,10 +49,9 @@ public sealed class TenantIsolationTests
         _checkoutId = results[3].GetProperty("eventId").GetGuid();
         await StoredEvents.WaitForAsync(results.Select(r => r.GetProperty("eventId").GetGuid()).ToList(), "A's journey stored");
         await Projections.WaitForNonStaleAsync();
-        using var replay = await _a.PostAsServerAsync("/v1/replay", new { });
-        _replayId = (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayId").GetString()!;
-        await Poll.UntilAsync(async () => (await _a.GetJsonAsync($"/v1/replay/{_replayId}")).GetProperty("status").GetString(),
-            s => s == "completed", TimeSpan.FromSeconds(30), "A's replay");
+        var replay = await _a.ReplayAsync();
+        Assert.That(replay.GetProperty("status").GetString(), Is.EqualTo("completed"));
+        _replayId = replay.GetProperty("replayId").GetString()!;
         await Projections.WaitForNonStaleAsync();
     }
 
@@ -96,12 +94,12 @@ public sealed class TenantIsolationTests
         var stored = await StoredEvents.WaitForAsync([eventId], "B's event");
         Assert.That(stored[eventId].Tenant, Is.EqualTo(_b.CompanyKey), "stored under the caller's company, not the one named in the body");
 
-        using (var erase = await SendAsync(_b, HttpMethod.Delete, $"/v1/visitors/{Fingerprint}"))
+        using (var erase = await _b.SendAsServerAsync(HttpMethod.Delete, $"/v1/visitors/{Fingerprint}"))
             Assert.That(erase.StatusCode, Is.EqualTo(HttpStatusCode.OK), "B erases its own visitor of that fingerprint");
         Assert.That((await BodyAsync(_a, $"/v1/visitors/{Fingerprint}/cart")).Status, Is.EqualTo(HttpStatusCode.OK), "A's visitor untouched");
         Assert.That((await _a.GetJsonAsync($"/v1/attribution/orders/{OrderId}")).GetProperty("attributed").GetBoolean(), Is.True);
 
-        using (var replayOfA = await SendAsync(_b, HttpMethod.Get, $"/v1/replay/{_replayId}"))
+        using (var replayOfA = await _b.GetAsServerAsync($"/v1/replay/{_replayId}"))
             Assert.That(replayOfA.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
@@ -124,14 +122,7 @@ public sealed class TenantIsolationTests
 
     private static async Task<(HttpStatusCode Status, string Body)> BodyAsync(TestCompany company, string path)
     {
-        using var response = await SendAsync(company, HttpMethod.Get, path);
+        using var response = await company.GetAsServerAsync(path);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(TestCompany company, HttpMethod method, string path)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", company.ApiSecret);
-        return await company.Http.SendAsync(request);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
@@ -74,10 +73,7 @@ public sealed class VisitorErasureTests
             Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "nothing left to erase");
 
         // Replay after erasure recomputes the same figures from the masked streams.
-        using var replay = await company.PostAsServerAsync("/v1/replay", new { });
-        var replayId = (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayId").GetString();
-        await Poll.UntilAsync(async () => (await company.GetJsonAsync($"/v1/replay/{replayId}")).GetProperty("status").GetString(),
-            s => s == "completed", TimeSpan.FromSeconds(30), "the replay to complete");
+        Assert.That((await company.ReplayAsync()).GetProperty("status").GetString(), Is.EqualTo("completed"));
         await Projections.WaitForNonStaleAsync("the replay's revisions to be projected");
         Assert.Multiple(async () =>
         {
@@ -86,12 +82,8 @@ public sealed class VisitorErasureTests
         });
     }
 
-    private static async Task<HttpResponseMessage> DeleteAsync(TestCompany company, string fingerprint)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/v1/visitors/{Uri.EscapeDataString(fingerprint)}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", company.ApiSecret);
-        return await company.Http.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> DeleteAsync(TestCompany company, string fingerprint) =>
+        company.SendAsServerAsync(HttpMethod.Delete, $"/v1/visitors/{Uri.EscapeDataString(fingerprint)}");
 
     /// <summary>A chat with personal text, an FAQ exchange, a cart and an attributed order, with both fingerprints.</summary>
     private static async Task SendJourneyAsync(TestCompany company, string fp, string faq, string text, string prefix)

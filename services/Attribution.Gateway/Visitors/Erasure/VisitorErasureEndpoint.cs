@@ -1,4 +1,5 @@
 using Attribution.EventStore;
+using Attribution.EventStore.Projections;
 using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Ingestion.Validation;
@@ -32,7 +33,7 @@ public static class VisitorErasureEndpoint
     }
 
     private static async Task<IResult> Handle(string fingerprint, HttpContext http, CompanyDirectory companies, NpgsqlDataSource db,
-        PostgresEventStore store, ILoggerFactory logs)
+        PostgresEventStore store, ProjectionRunner projections, ILoggerFactory logs)
     {
         var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
         if (caller is null) return denied!;
@@ -46,10 +47,9 @@ public static class VisitorErasureEndpoint
         var plan = VisitorErasurePlan.Of(companyKey, pseudonyms);
 
         var first = await store.ApplyEventDataMaskingAsync(plan, ct);
-        var end = await EndOfStoreAsync(db, ct);
         // A projection or the reactor may have read the visitor's events just before the masking and
         // write after it: once every projection is past this point, the same plan catches what they wrote.
-        var caughtUp = await WaitForProjectionsAsync(db, end, ct);
+        var caughtUp = await projections.WaitForNonStaleAsync(ProjectionNames.Asynchronous, CatchUpLimit, ct);
         var second = await store.ApplyEventDataMaskingAsync(plan, ct);
 
         var result = new ErasureResult(fingerprints.Count, first.Events + second.Events, first.Streams + second.Streams,
@@ -80,30 +80,5 @@ public static class VisitorErasureEndpoint
         while (await reader.ReadAsync(ct))
             if (reader.GetString(0) != fingerprint) found.Add(reader.GetString(0));
         return found;
-    }
-
-    private static async Task<long> EndOfStoreAsync(NpgsqlDataSource db, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand("SELECT coalesce(max(seq_id), 0) FROM event_store.events");
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
-    private static async Task<bool> WaitForProjectionsAsync(NpgsqlDataSource db, long end, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + CatchUpLimit;
-        while (true)
-        {
-            await using (var cmd = db.CreateCommand("""
-                SELECT count(*) = cardinality($1) AND min(last_seq_id) >= $2
-                FROM event_store.projection_checkpoints WHERE name = ANY($1)
-                """))
-            {
-                cmd.Parameters.AddWithValue(ProjectionNames.Asynchronous);
-                cmd.Parameters.AddWithValue(end);
-                if ((bool?)await cmd.ExecuteScalarAsync(ct) == true) return true;
-            }
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
-        }
     }
 }
