@@ -30,7 +30,12 @@ public sealed class EventPublisher(IBus bus, ILogger<EventPublisher> logger)
                     // Unroutable (no engine queue bound yet) must not count as stored: the broker
                     // returns the message and this becomes a 503 instead of a 202 for a dropped event.
                     ctx.Mandatory = true;
-                }, ct), requestAborted);
+                }, ct)
+                // A confirm pending when the connection drops can wait forever in MassTransit 8.4
+                // (the token is not observed once the message is written): stop waiting at the
+                // pipeline's timeout and answer 503. If the broker did keep it, the client's resend
+                // carries the same eventId and is stored once.
+                .WaitAsync(ct), requestAborted);
             Accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
             return true;
         }
