@@ -29,18 +29,24 @@ stop_app() {
   local pidfile="$RUN/$1.pid"
   [[ -f "$pidfile" ]] || return 0
   local pid; pid="$(cat "$pidfile")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+  # The pid is the supervisor's, which leads its own process group (setsid): stop the group.
+  if kill -0 -- "-$pid" 2>/dev/null; then
+    kill -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 -- "-$pid" 2>/dev/null || true
     log "stopped $1 (pid $pid)"
+  elif kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" # started by an older up.sh, without a supervisor
   fi
   rm -f "$pidfile"
 }
 
 start_app() { # name, dll
   mkdir -p "$RUN/logs"
-  nohup dotnet "$RUN/bin/$1/$2" >"$RUN/logs/$1.log" 2>&1 &
+  # Supervised, like compose's restart policy: an app that exits with an error (the engine's
+  # watchdog exits 70 when its bus never reconnected after a broker restart) starts again.
+  setsid bash -c 'while :; do dotnet "$0" && exit 0; echo "up: $0 exited with $?; starting it again in 2 s" >&2; sleep 2; done' \
+    "$RUN/bin/$1/$2" >"$RUN/logs/$1.log" 2>&1 </dev/null &
   echo $! >"$RUN/$1.pid"
   log "started $1 (pid $!, log .run/logs/$1.log)"
 }

@@ -1,5 +1,6 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.AttributionConsumer.Recording;
+using Attribution.Engine.AttributionConsumer.Watchdog;
 using Attribution.Engine.Attribution;
 using Attribution.Engine.Attribution.Deciding;
 using Attribution.Engine.Attribution.Publishing;
@@ -41,16 +42,27 @@ public static class EngineRegistration
             store.AddProjection(new LatestRefundProjection(), ProjectionLifecycle.Inline);
         });
 
-    /// <summary>The attribution consumer: bus -> visitor streams.</summary>
-    public static IServiceCollection AddAttributionConsumer(this IServiceCollection services, AttributionSettings settings) =>
-        services.AddAttributionBus(settings, bus =>
+    /// <summary>The attribution consumer: bus -> visitor streams, watched from the broker's side.</summary>
+    public static IServiceCollection AddAttributionConsumer(this IServiceCollection services, AttributionSettings settings) => services
+        .AddAttributionBus(settings, bus =>
         {
             bus.AddConsumer<RecordingConsumer<CartEventReceived>, RecordingConsumerDefinition<CartEventReceived>>();
             bus.AddConsumer<RecordingConsumer<CheckoutCompleted>, RecordingConsumerDefinition<CheckoutCompleted>>();
             bus.AddConsumer<RecordingConsumer<InteractionRecorded>, RecordingConsumerDefinition<InteractionRecorded>>();
             bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
             bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
-        });
+        })
+        .AddSingleton(new ConsumerWatchdogOptions
+        {
+            Queues =
+            [
+                RecordingQueues.Of<CartEventReceived>(),
+                RecordingQueues.Of<CheckoutCompleted>(),
+                RecordingQueues.Of<InteractionRecorded>(),
+                RecordingQueues.Of<RefundRecorded>(),
+            ],
+        })
+        .AddHostedService<ConsumerWatchdog>();
 
     /// <summary>The revenue projector: decisions and visitor streams -> Revenue Impact and data-quality read models, via the projection daemon.</summary>
     public static IServiceCollection AddRevenueProjector(this IServiceCollection services) => services

@@ -69,7 +69,20 @@ public static class ReplayBenchmark
     public static async Task<string> ScratchDatabaseAsync(string adminConnection, string name)
     {
         await using var admin = NpgsqlDataSource.Create(adminConnection);
-        await using (var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)")) await drop.ExecuteNonQueryAsync();
+        // FORCE cannot end an autovacuum worker (it belongs to the superuser, not to us): wait for it to finish.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                await drop.ExecuteNonQueryAsync();
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 60)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
         await using (var create = admin.CreateCommand($"CREATE DATABASE {name}")) await create.ExecuteNonQueryAsync();
         return new NpgsqlConnectionStringBuilder(adminConnection) { Database = name }.ConnectionString;
     }

@@ -33,6 +33,10 @@ public static class BusExtensions
         {
             o.WaitUntilStarted = false;
             o.StopTimeout = TimeSpan.FromSeconds(30);
+            // Bounds the wait for in-flight deliveries when a connection drops. MassTransit 8.4 only
+            // reconnects a receive endpoint once that wait ends, and without a limit a batch caught by
+            // a broker stop could keep it waiting for good (MassTransit issues #2072, #5692, #5705).
+            o.ConsumerStopTimeout = TimeSpan.FromSeconds(10);
         });
         return services;
     }

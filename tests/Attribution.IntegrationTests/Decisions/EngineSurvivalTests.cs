@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
@@ -23,7 +22,7 @@ public sealed class EngineSurvivalTests
     {
         await using var system = await RunningSystem.StartAsync(engines: 0);
         var company = await system.CreateCompanyAsync("Kill -9");
-        var engine = StartEngineProcess("first");
+        var engine = EngineProcess.Start("first");
         try
         {
             // The engine declares its queues on start; until then the mandatory publishes answer 503.
@@ -40,25 +39,23 @@ public sealed class EngineSurvivalTests
             {
                 await PostAll(company, batch);
                 posted += batch.Length;
-                if (posted >= workload.Count / 3 && engine is { HasExited: false } && engine.StartInfo.Environment["ENGINE_NAME"] == "first")
+                if (posted >= workload.Count / 3 && engine is { HasExited: false, Name: "first" })
                 {
-                    engine.Kill(entireProcessTree: true); // SIGKILL: no graceful stop, unacked messages go back to the queue
-                    await engine.WaitForExitAsync();
+                    await engine.KillAsync(); // SIGKILL: no graceful stop, unacked messages go back to the queue
                     engine.Dispose();
                     engine = null;
                 }
                 else if (posted >= workload.Count * 2 / 3 && engine is null)
                 {
-                    engine = StartEngineProcess("restarted");
+                    engine = EngineProcess.Start("restarted");
                 }
             }
-            engine ??= StartEngineProcess("restarted");
+            engine ??= EngineProcess.Start("restarted");
 
             await AssertNothingLostOrDoubled(company, workload.Count + 1);
         }
         finally
         {
-            if (engine is { HasExited: false }) engine.Kill(entireProcessTree: true);
             engine?.Dispose();
         }
     }
@@ -139,24 +136,5 @@ public sealed class EngineSurvivalTests
             """);
         cmd.Parameters.AddWithValue(companyKey);
         return (long)(await cmd.ExecuteScalarAsync())!;
-    }
-
-    private static Process StartEngineProcess(string name)
-    {
-        var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Attribution.Engine.dll"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var (key, value) in TestServices.Configuration(RunningSystem.AdminToken)) info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        info.Environment["ENGINE_NAME"] = name;
-        info.Environment["DOTNET_ENVIRONMENT"] = "Test";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) TestContext.Progress.WriteLine($"[engine {name}] {e.Data}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }

@@ -7,22 +7,27 @@ namespace Attribution.IntegrationTests.Survival;
 
 /// <summary>
 /// Faults under a steady load from the load harness (tests/Attribution.LoadHarness): PostgreSQL
-/// stopped and restarted, RabbitMQ stopped and restarted, a poison message. Each ends with every
-/// accepted (202) event stored exactly once, decided exactly once, and a replay equal to live.
-/// Bounded: about 20 s of load each.
+/// stopped and restarted, RabbitMQ stopped and restarted, the engine process killed (SIGKILL) and
+/// restarted, a second engine process joining, a poison message. Each ends with every accepted
+/// (202) event stored exactly once, decided exactly once, and a replay equal to live.
+/// Bounded: about 20 s of load each. The engine runs as its own process so that it can be killed.
 /// </summary>
 [NonParallelizable]
 public sealed class SurvivalUnderLoadTests
 {
     private const double Rate = 120; // events/s: steady, well under this machine's maximum (tests/Attribution.LoadHarness/results)
 
+    private const string CartQueue = "attribution-record-cart-event-received";
+
     private RunningSystem _system = null!;
     private GatewayLoad _load = null!;
+    private EngineProcess _engine = null!;
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _system = await RunningSystem.StartAsync();
+        _system = await RunningSystem.StartAsync(engines: 0);
+        _engine = await StartEngineAsync("survival", consumers: 1);
         _load = new GatewayLoad(_system.Http.BaseAddress!, RunningSystem.AdminToken, TestServices.Database);
     }
 
@@ -30,6 +35,7 @@ public sealed class SurvivalUnderLoadTests
     public async Task StopAsync()
     {
         _load.Dispose();
+        _engine.Dispose();
         await _system.DisposeAsync();
     }
 
@@ -51,10 +57,37 @@ public sealed class SurvivalUnderLoadTests
     }
 
     [Test]
+    public async Task An_engine_killed_and_restarted_under_load_loses_nothing_and_doubles_nothing()
+    {
+        await SurviveAsync("Engine killed", _engine.KillAsync, async () =>
+        {
+            _engine.Dispose();
+            _engine = await StartEngineAsync("restarted", consumers: 1);
+        }, acceptsDuringOutage: true);
+    }
+
+    [Test]
+    public async Task A_second_engine_joining_under_load_loses_nothing_and_doubles_nothing()
+    {
+        EngineProcess? second = null;
+        try
+        {
+            // Both consume the same queues (RabbitMQ shares the messages out) and take turns on the
+            // projections' checkpoints, until the end of the load and the checks.
+            await SurviveAsync("Two engines", async () => second = await StartEngineAsync("second", consumers: 2), () => Task.CompletedTask,
+                acceptsDuringOutage: true);
+        }
+        finally
+        {
+            second?.Dispose();
+        }
+    }
+
+    [Test]
     public async Task A_poison_message_goes_to_the_error_queue_and_blocks_nothing()
     {
         var company = await _system.CreateCompanyAsync("Poison");
-        const string queue = "attribution-record-cart-event-received";
+        const string queue = CartQueue;
         var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
@@ -68,6 +101,17 @@ public sealed class SurvivalUnderLoadTests
         await AssertEachAcceptedEventOnceAsync(company, run);
         await Poll.UntilAsync(() => MessageCountAsync(connection, queue + "_error"), n => n == errorsBefore + 1, TimeSpan.FromSeconds(30),
             "the poison message in the error queue, where an operator sees it");
+    }
+
+    /// <summary>Starts an engine process and waits until the cart queue has <paramref name="consumers"/> consumers.</summary>
+    private static async Task<EngineProcess> StartEngineAsync(string name, int consumers)
+    {
+        var engine = EngineProcess.Start(name);
+        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await Poll.UntilAsync(() => ConsumerCountAsync(connection, CartQueue), n => n >= consumers, TimeSpan.FromSeconds(60),
+            $"engine {name} consuming ({consumers} consumer(s) on {CartQueue})");
+        return engine;
     }
 
     private async Task SurviveAsync(string fault, Func<Task> stop, Func<Task> start, bool acceptsDuringOutage)
@@ -86,7 +130,7 @@ public sealed class SurvivalUnderLoadTests
             // The outage lasts until the load has run on for about three seconds against it.
             if (acceptsDuringOutage)
                 await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref accepted)), n => n >= atStop + 3 * Rate, TimeSpan.FromSeconds(20),
-                    "events accepted while PostgreSQL is down (the gateway only needs the broker)");
+                    $"events accepted during the fault ({fault}): the gateway only needs the broker");
             else
                 await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref refused)), n => n >= 2 * Rate, TimeSpan.FromSeconds(20),
                     "about two seconds of 503s while RabbitMQ is down (the client keeps those and retries: not accepted, not counted)");
@@ -135,17 +179,23 @@ public sealed class SurvivalUnderLoadTests
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
+    private static async Task<uint> MessageCountAsync(IConnection connection, string queue) =>
+        (await DeclarePassiveAsync(connection, queue))?.MessageCount ?? 0; // not declared yet: nothing ever failed there
+
+    private static async Task<uint> ConsumerCountAsync(IConnection connection, string queue) =>
+        (await DeclarePassiveAsync(connection, queue))?.ConsumerCount ?? 0;
+
     // A passive declare of a missing queue closes its channel, so each look uses a channel of its own.
-    private static async Task<uint> MessageCountAsync(IConnection connection, string queue)
+    private static async Task<QueueDeclareOk?> DeclarePassiveAsync(IConnection connection, string queue)
     {
         await using var channel = await connection.CreateChannelAsync();
         try
         {
-            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+            return await channel.QueueDeclarePassiveAsync(queue);
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
-            return 0; // not declared yet: nothing ever failed there
+            return null;
         }
     }
 }

@@ -47,8 +47,10 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) streams.Add(reader.GetString(0));
 
+        // A thousand visitors per pass: fewer round trips than 200 (about a third faster on this
+        // machine), while 5,000 was slower again (larger plans and arrays).
         var appended = 0;
-        foreach (var chunk in streams.Chunk(200))
+        foreach (var chunk in streams.Chunk(1_000))
             appended += await DecideStreamsAsync(connection, companyKey, [.. chunk], ct);
         return appended;
     }
@@ -102,7 +104,8 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
             .Where(fp => fp is not null)
             .Select(fp => VisitorKey.StreamId(companyKey, VisitorKey.Of(null, fp)))
             .ToHashSet(StringComparer.Ordinal);
-        var notLoaded = faqStreams.Where(s => !streamIds.Contains(s)).ToList();
+        var loaded = streamIds.ToHashSet(StringComparer.Ordinal);
+        var notLoaded = faqStreams.Where(s => !loaded.Contains(s)).ToList();
         var faqInteractions = visitorEvents.Where(e => faqStreams.Contains(e.StreamId))
             .Concat(await store.ReadStreamsAsync(connection, notLoaded, ct))
             .Select(e => e.Data).OfType<V1.InteractionRecorded>()

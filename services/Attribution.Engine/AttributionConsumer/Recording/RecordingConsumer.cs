@@ -50,7 +50,7 @@ public sealed class RecordingConsumerDefinition<TMessage> : ConsumerDefinition<R
 
     public RecordingConsumerDefinition()
     {
-        EndpointName = "attribution-record-" + KebabCaseEndpointNameFormatter.Instance.SanitizeName(typeof(TMessage).Name);
+        EndpointName = RecordingQueues.Of<TMessage>();
         ConcurrentMessageLimit = BatchSize * ConcurrentBatches;
     }
 
@@ -66,4 +66,10 @@ public sealed class RecordingConsumerDefinition<TMessage> : ConsumerDefinition<R
             .SetTimeLimit(TimeSpan.FromMilliseconds(10))
             .SetConcurrencyLimit(ConcurrentBatches));
     }
+}
+
+/// <summary>The recording queue of each message type (the watchdog asks the broker about them).</summary>
+public static class RecordingQueues
+{
+    public static string Of<TMessage>() => "attribution-record-" + KebabCaseEndpointNameFormatter.Instance.SanitizeName(typeof(TMessage).Name);
 }

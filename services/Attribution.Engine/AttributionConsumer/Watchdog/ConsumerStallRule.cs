@@ -1,0 +1,28 @@
+namespace Attribution.Engine.AttributionConsumer.Watchdog;
+
+/// <summary>What the broker says of one of the engine's queues.</summary>
+public sealed record QueueSample(string Queue, uint Messages, uint Consumers);
+
+/// <summary>
+/// Pure: decides from successive broker samples whether the engine has stopped consuming. A queue
+/// holding messages with no consumer at all, sample after sample for longer than the limit, is a
+/// stall (MassTransit 8.4 can fail to reconnect a receive endpoint after a broker restart, and its
+/// health check still says Healthy then). An unreachable broker is not a stall: MassTransit retries
+/// by itself, and the clock starts again once the broker answers.
+/// </summary>
+public static class ConsumerStallRule
+{
+    /// <summary>Since when the current stall has lasted (null: none).</summary>
+    public sealed record State(DateTimeOffset? StalledSince)
+    {
+        public static readonly State Healthy = new((DateTimeOffset?)null);
+    }
+
+    /// <returns>The next state, and whether the stall has now lasted longer than <paramref name="limit"/>.</returns>
+    public static (State Next, bool Stalled) Observe(State state, IReadOnlyList<QueueSample>? samples, DateTimeOffset now, TimeSpan limit)
+    {
+        if (samples is null || !samples.Any(s => s is { Messages: > 0, Consumers: 0 })) return (State.Healthy, false);
+        var since = state.StalledSince ?? now;
+        return (new State(since), now - since > limit);
+    }
+}
