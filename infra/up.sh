@@ -43,9 +43,10 @@ stop_app() {
 
 start_app() { # name, dll
   mkdir -p "$RUN/logs"
-  # Supervised, like compose's restart policy: an app that exits with an error (the engine's
-  # watchdog exits 70 when its bus never reconnected after a broker restart) starts again.
-  setsid bash -c 'while :; do dotnet "$0" && exit 0; echo "up: $0 exited with $?; starting it again in 2 s" >&2; sleep 2; done' \
+  # Supervised, like compose's restart: unless-stopped: an app that exits for any reason (the
+  # engine's watchdog exits 70 when its bus never reconnected after a broker restart) starts
+  # again; `up.sh stop` ends the loop with its process group.
+  setsid bash -c 'while :; do dotnet "$0"; echo "up: $0 exited with $?; starting it again in 2 s" >&2; sleep 2; done' \
     "$RUN/bin/$1/$2" >"$RUN/logs/$1.log" 2>&1 </dev/null &
   echo $! >"$RUN/$1.pid"
   log "started $1 (pid $!, log .run/logs/$1.log)"

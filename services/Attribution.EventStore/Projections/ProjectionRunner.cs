@@ -21,6 +21,13 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // The daemon's step: the projection's writes and its checkpoint commit together and can be
+        // applied again from the events, so they need not wait for the WAL flush. A database crash
+        // loses at most the last moments of progress, consistently, and the daemon redoes them from
+        // the checkpoint. Event appends (the facts) and rebuilds (no checkpoint to redo from) keep
+        // synchronous commits.
+        await using (var asyncCommit = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, tx))
+            await asyncCommit.ExecuteNonQueryAsync(ct);
         var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct);
 
         var events = await store.ReadAllAsync(connection, tx, checkpoint, options.DaemonBatchSize, ct);
@@ -127,12 +134,6 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
 
     private static async Task<long> LockCheckpoint(NpgsqlConnection connection, NpgsqlTransaction tx, string name, CancellationToken ct)
     {
-        // A projection's writes and its checkpoint commit together and can always be applied again
-        // from the events, so they need not wait for the WAL flush: a database crash loses at most
-        // the last moments of progress, consistently, and the daemon redoes them. Appends of events
-        // (the facts) keep synchronous commits.
-        await using (var asyncCommit = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, tx))
-            await asyncCommit.ExecuteNonQueryAsync(ct);
         await using (var ensure = new NpgsqlCommand(
             "INSERT INTO event_store.projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection, tx))
         {

@@ -44,7 +44,12 @@ public sealed class RunningSystem : IAsyncDisposable
         return system;
     }
 
-    public Task<IHost> StartEngineAsync() => StartHostAsync(b => b.AddAttributionEngine(), "the engine");
+    /// <param name="configure">Service overrides applied after the engine's own registrations (last one wins).</param>
+    public Task<IHost> StartEngineAsync(Action<IServiceCollection>? configure = null) => StartHostAsync(b =>
+    {
+        b.AddAttributionEngine();
+        configure?.Invoke(b.Services);
+    }, "the engine");
 
     /// <summary>The sample downstream subscriber (services/Attribution.SampleSubscriber), with its queue bound.</summary>
     public Task<IHost> StartSubscriberAsync() =>

@@ -46,9 +46,11 @@ public sealed class ConsumerWatchdog(
                     connection ??= await factory.CreateConnectionAsync(stoppingToken);
                     samples = await SampleAsync(connection, stoppingToken);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                // RabbitMQ.Client 7 reports a timed-out call as a TaskCanceledException: only our own
+                // stopping token ends the loop; anything else is an unreachable broker.
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    logger.LogDebug(ex, "Watchdog: broker not reachable; not counted as a stall");
+                    logger.LogWarning(ex, "Watchdog: broker not reachable; not counted as a stall");
                     connection?.Dispose();
                     connection = null;
                     samples = null;
