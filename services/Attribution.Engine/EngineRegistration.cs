@@ -60,6 +60,7 @@ public static class EngineRegistration
                 RecordingQueues.Of<CheckoutCompleted>(),
                 RecordingQueues.Of<InteractionRecorded>(),
                 RecordingQueues.Of<RefundRecorded>(),
+                ReplayCompanyConsumerDefinition.QueueName, // found unreconnected after a broker restart too
             ],
         })
         .AddHostedService<ConsumerWatchdog>();

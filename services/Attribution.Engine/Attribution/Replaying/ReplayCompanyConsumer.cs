@@ -72,10 +72,11 @@ public sealed class ReplayCompanyConsumer(CompanyReplay replay, NpgsqlDataSource
 public sealed class ReplayCompanyConsumerDefinition : ConsumerDefinition<ReplayCompanyConsumer>
 {
     public const int Retries = 5;
+    public const string QueueName = "attribution-replay";
 
     public ReplayCompanyConsumerDefinition()
     {
-        EndpointName = "attribution-replay";
+        EndpointName = QueueName;
         ConcurrentMessageLimit = 1; // one replay at a time per engine instance
     }
 
