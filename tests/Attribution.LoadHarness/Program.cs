@@ -12,19 +12,17 @@ using Npgsql;
 // end; the replay of a million stored events. It writes results/load.json and results/load.md.
 var options = Options.Parse(args);
 var root = FindRepositoryRoot();
+var postgres = Environment.GetEnvironmentVariable("POSTGRES_CONNECTION") ?? "Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=attribution";
 if (args.Contains("--replay-only"))
 {
     // For profiling the replay alone (dotnet-trace on this process); writes no results file.
-    var (copied, replayed) = await ReplayBenchmark.RunAsync(
-        Environment.GetEnvironmentVariable("POSTGRES_CONNECTION") ?? "Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=attribution",
-        options.ReplayEvents);
+    var (copied, replayed) = await ReplayBenchmark.RunAsync(postgres, options.ReplayEvents);
     Console.WriteLine($"{copied}\n{replayed}");
     return;
 }
 var adminToken = Environment.GetEnvironmentVariable("ATTRIBUTION_ADMIN_TOKEN")
     ?? (File.Exists(Path.Combine(root, ".run/admin-token")) ? File.ReadAllText(Path.Combine(root, ".run/admin-token")).Trim() : null)
     ?? throw new InvalidOperationException("No admin token: run infra/up.sh first (it keeps one in .run/admin-token) or set ATTRIBUTION_ADMIN_TOKEN.");
-var postgres = Environment.GetEnvironmentVariable("POSTGRES_CONNECTION") ?? "Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=attribution";
 var rabbit = Environment.GetEnvironmentVariable("RABBITMQ_URL") ?? "amqp://guest:guest@127.0.0.1:5672/";
 var gatewayUrl = new Uri(Environment.GetEnvironmentVariable("ATTRIBUTION_GATEWAY_URL") ?? "http://127.0.0.1:5080");
 

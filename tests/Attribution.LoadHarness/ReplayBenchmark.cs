@@ -12,6 +12,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
 
 namespace Attribution.LoadHarness;
 
@@ -71,23 +73,26 @@ public static class ReplayBenchmark
         }
     }
 
+    // FORCE cannot end an autovacuum worker (it belongs to the superuser, not to us): wait for it to
+    // finish, a second at a time, for up to a minute.
+    private static readonly ResiliencePipeline WaitOutAutovacuum = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<PostgresException>(e => e.SqlState == PostgresErrorCodes.InsufficientPrivilege),
+            MaxRetryAttempts = 59,
+            BackoffType = DelayBackoffType.Constant,
+            Delay = TimeSpan.FromSeconds(1),
+        })
+        .Build();
+
     public static async Task<string> ScratchDatabaseAsync(string adminConnection, string name)
     {
         await using var admin = NpgsqlDataSource.Create(adminConnection);
-        // FORCE cannot end an autovacuum worker (it belongs to the superuser, not to us): wait for it to finish.
-        for (var attempt = 1; ; attempt++)
+        await WaitOutAutovacuum.ExecuteAsync(async ct =>
         {
-            try
-            {
-                await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                await drop.ExecuteNonQueryAsync();
-                break;
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 60)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-        }
+            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            await drop.ExecuteNonQueryAsync(ct);
+        });
         await using (var create = admin.CreateCommand($"CREATE DATABASE {name}")) await create.ExecuteNonQueryAsync();
         return new NpgsqlConnectionStringBuilder(adminConnection) { Database = name }.ConnectionString;
     }

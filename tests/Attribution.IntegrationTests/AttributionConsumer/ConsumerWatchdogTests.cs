@@ -27,8 +27,7 @@ public sealed class ConsumerWatchdogTests
         }));
         var lifetime = engine.Services.GetRequiredService<IHostApplicationLifetime>();
 
-        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) };
-        await using var connection = await factory.CreateConnectionAsync();
+        await using var connection = await TestServices.OpenBrokerConnectionAsync();
         await using (var channel = await connection.CreateChannelAsync())
         {
             await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);

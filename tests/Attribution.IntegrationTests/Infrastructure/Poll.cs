@@ -12,8 +12,11 @@ public static class Poll
         {
             var value = await probe();
             if (done(value)) return value;
-            if (DateTime.UtcNow > deadline && !failOnTimeout) return value;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {what}; last value: {value}");
+            if (DateTime.UtcNow > deadline)
+            {
+                if (!failOnTimeout) return value;
+                Assert.Fail($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {what}; last value: {value}");
+            }
             await Task.Delay(delay);
             delay = TimeSpan.FromMilliseconds(Math.Min(200, delay.TotalMilliseconds * 2));
         }

@@ -22,6 +22,10 @@ public sealed class TestServices
     public static string PostgresConnection { get; private set; } = "";
     public static NpgsqlDataSource Database { get; private set; } = null!;
 
+    /// <summary>A plain RabbitMQ.Client connection to the run's vhost, for looking at queues from the broker's side.</summary>
+    public static Task<RabbitMQ.Client.IConnection> OpenBrokerConnectionAsync() =>
+        new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMqUrl) }.CreateConnectionAsync();
+
     private static string _adminConnection = "";
     private static RabbitMqAddress _broker = null!;
     private static string _databaseName = "";

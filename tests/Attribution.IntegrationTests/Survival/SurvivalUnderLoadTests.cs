@@ -1,4 +1,7 @@
 using System.Text;
+using Attribution.Contracts.Ingestion;
+using Attribution.Engine.AttributionConsumer.Recording;
+using Attribution.Engine.AttributionConsumer.Watchdog;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.LoadHarness;
 using RabbitMQ.Client;
@@ -17,7 +20,7 @@ public sealed class SurvivalUnderLoadTests
 {
     private const double Rate = 120; // events/s: steady, well under this machine's maximum (tests/Attribution.LoadHarness/results)
 
-    private const string CartQueue = "attribution-record-cart-event-received";
+    private static readonly string CartQueue = RecordingQueues.Of<CartEventReceived>();
 
     private RunningSystem _system = null!;
     private GatewayLoad _load = null!;
@@ -90,9 +93,8 @@ public sealed class SurvivalUnderLoadTests
     public async Task A_poison_message_goes_to_the_error_queue_and_blocks_nothing()
     {
         var company = await _system.CreateCompanyAsync("Poison");
-        const string queue = CartQueue;
-        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) };
-        await using var connection = await factory.CreateConnectionAsync();
+        var queue = CartQueue;
+        await using var connection = await TestServices.OpenBrokerConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var errorsBefore = await MessageCountAsync(connection, queue + "_error");
 
@@ -110,8 +112,7 @@ public sealed class SurvivalUnderLoadTests
     private static async Task<EngineProcess> StartEngineAsync(string name, int consumers)
     {
         var engine = EngineProcess.Start(name);
-        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMqUrl) };
-        await using var connection = await factory.CreateConnectionAsync();
+        await using var connection = await TestServices.OpenBrokerConnectionAsync();
         await Poll.UntilAsync(() => ConsumerCountAsync(connection, CartQueue), n => n >= consumers, TimeSpan.FromSeconds(60),
             $"engine {name} consuming ({consumers} consumer(s) on {CartQueue})");
         return engine;
@@ -183,22 +184,8 @@ public sealed class SurvivalUnderLoadTests
     }
 
     private static async Task<uint> MessageCountAsync(IConnection connection, string queue) =>
-        (await DeclarePassiveAsync(connection, queue))?.MessageCount ?? 0; // not declared yet: nothing ever failed there
+        (await BrokerQueues.SampleAsync(connection, queue))?.Messages ?? 0; // not declared yet: nothing ever failed there
 
     private static async Task<uint> ConsumerCountAsync(IConnection connection, string queue) =>
-        (await DeclarePassiveAsync(connection, queue))?.ConsumerCount ?? 0;
-
-    // A passive declare of a missing queue closes its channel, so each look uses a channel of its own.
-    private static async Task<QueueDeclareOk?> DeclarePassiveAsync(IConnection connection, string queue)
-    {
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            return await channel.QueueDeclarePassiveAsync(queue);
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return null;
-        }
-    }
+        (await BrokerQueues.SampleAsync(connection, queue))?.Consumers ?? 0;
 }

@@ -5,7 +5,7 @@ namespace Attribution.Engine.AttributionConsumer.Watchdog;
 
 public sealed class ConsumerWatchdogOptions
 {
-    /// <summary>The queues the engine consumes (the recording endpoints).</summary>
+    /// <summary>The queues the engine consumes (the recording and replay endpoints).</summary>
     public IReadOnlyList<string> Queues { get; set; } = [];
 
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
@@ -76,23 +76,13 @@ public sealed class ConsumerWatchdog(
         }
     }
 
+    // A queue not declared yet (first start) is left out: nothing can wait in it.
     private async Task<IReadOnlyList<QueueSample>> SampleAsync(IConnection connection, CancellationToken ct)
     {
         var samples = new List<QueueSample>(options.Queues.Count);
         foreach (var queue in options.Queues)
-        {
-            // A passive declare of a missing queue closes its channel: one channel per look.
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
-            try
-            {
-                var ok = await channel.QueueDeclarePassiveAsync(queue, ct);
-                samples.Add(new QueueSample(queue, ok.MessageCount, ok.ConsumerCount));
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                // Not declared yet (first start): nothing can wait in it.
-            }
-        }
+            if (await BrokerQueues.SampleAsync(connection, queue, ct) is { } sample)
+                samples.Add(sample);
         return samples;
     }
 }
