@@ -220,6 +220,8 @@ DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app') THEN CREATE ROLE app; END IF;
 END $$;
 ALTER ROLE app LOGIN CREATEDB PASSWORD 'app';
+-- DROP DATABASE ... WITH (FORCE) by the tests must be able to end an autovacuum worker there.
+GRANT pg_signal_backend TO app;
 SELECT 'CREATE DATABASE attribution OWNER app'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'attribution') \gexec
 SQL

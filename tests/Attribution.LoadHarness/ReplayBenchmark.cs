@@ -73,8 +73,8 @@ public static class ReplayBenchmark
         }
     }
 
-    // FORCE cannot end an autovacuum worker (it belongs to the superuser, not to us): wait for it to
-    // finish, a second at a time, for up to a minute.
+    // FORCE can end an autovacuum worker only for a role in pg_signal_backend (infra/services.sh
+    // grants it to `app`); elsewhere wait for the worker to finish, a second at a time, up to a minute.
     private static readonly ResiliencePipeline WaitOutAutovacuum = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
@@ -85,7 +85,8 @@ public static class ReplayBenchmark
         })
         .Build();
 
-    public static async Task<string> ScratchDatabaseAsync(string adminConnection, string name)
+    /// <summary>Drops a scratch database, ending its sessions (shared with the integration tests' tear-down).</summary>
+    public static async Task DropDatabaseAsync(string adminConnection, string name)
     {
         await using var admin = NpgsqlDataSource.Create(adminConnection);
         await WaitOutAutovacuum.ExecuteAsync(async ct =>
@@ -93,6 +94,12 @@ public static class ReplayBenchmark
             await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
             await drop.ExecuteNonQueryAsync(ct);
         });
+    }
+
+    public static async Task<string> ScratchDatabaseAsync(string adminConnection, string name)
+    {
+        await DropDatabaseAsync(adminConnection, name);
+        await using var admin = NpgsqlDataSource.Create(adminConnection);
         await using (var create = admin.CreateCommand($"CREATE DATABASE {name}")) await create.ExecuteNonQueryAsync();
         return new NpgsqlConnectionStringBuilder(adminConnection) { Database = name }.ConnectionString;
     }

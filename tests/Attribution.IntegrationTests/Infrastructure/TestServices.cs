@@ -64,11 +64,7 @@ public sealed class TestServices
         if (Database is not null) await Database.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         if (_databaseName.Length > 0)
-        {
-            await using var admin = NpgsqlDataSource.Create(_adminConnection);
-            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)");
-            await drop.ExecuteNonQueryAsync();
-        }
+            await Attribution.LoadHarness.ReplayBenchmark.DropDatabaseAsync(_adminConnection, _databaseName);
         if (RabbitMqUrl.Length > 0) await Management(HttpMethod.Delete, $"vhosts/{RunId}", null);
     }
 
