@@ -52,16 +52,22 @@ public static class EngineRegistration
             bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
             bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
         })
-        .AddSingleton(new ConsumerWatchdogOptions
+        .AddSingleton(sp =>
         {
-            Queues =
-            [
-                RecordingQueues.Of<CartEventReceived>(),
-                RecordingQueues.Of<CheckoutCompleted>(),
-                RecordingQueues.Of<InteractionRecorded>(),
-                RecordingQueues.Of<RefundRecorded>(),
-                ReplayCompanyConsumerDefinition.QueueName, // found unreconnected after a broker restart too
-            ],
+            var options = new ConsumerWatchdogOptions
+            {
+                Queues =
+                [
+                    RecordingQueues.Of<CartEventReceived>(),
+                    RecordingQueues.Of<CheckoutCompleted>(),
+                    RecordingQueues.Of<InteractionRecorded>(),
+                    RecordingQueues.Of<RefundRecorded>(),
+                    ReplayCompanyConsumerDefinition.QueueName, // found unreconnected after a broker restart too
+                ],
+            };
+            // Watchdog__Interval and Watchdog__StallLimit (e.g. 00:00:15) shorten it, as the survival tests do.
+            sp.GetRequiredService<IConfiguration>().GetSection(ConsumerWatchdogOptions.Section).Bind(options);
+            return options;
         })
         .AddHostedService<ConsumerWatchdog>();
 

@@ -49,6 +49,38 @@ public sealed class ConsumerWatchdogTests
     }
 
     [Test]
+    public async Task An_engine_process_configured_to_watch_an_unconsumed_queue_exits_70_and_is_started_again()
+    {
+        const string queue = "watchdog-test-process";
+        await using var system = await RunningSystem.StartAsync(engines: 0);
+        await using var connection = await TestServices.OpenBrokerConnectionAsync();
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
+            await channel.BasicPublishAsync("", queue, System.Text.Encoding.UTF8.GetBytes("waiting"));
+        }
+        // The limits and the extra queue come from configuration (environment), as an operator sets them.
+        using var engine = EngineProcess.Start("watched", new Dictionary<string, string?>
+        {
+            ["Watchdog__Interval"] = "00:00:00.5",
+            ["Watchdog__StallLimit"] = "00:00:02",
+            ["Watchdog__Queues__0"] = queue,
+        });
+        try
+        {
+            await Poll.UntilAsync(() => Task.FromResult(engine.Restarts), restarts => restarts.Count >= 1, TimeSpan.FromSeconds(60),
+                "the engine process to exit and its supervisor to start it again");
+            Assert.That(engine.Restarts[0], Is.EqualTo(ConsumerWatchdog.StalledExitCode), "the process's exit code");
+        }
+        finally
+        {
+            await engine.KillAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.QueueDeleteAsync(queue);
+        }
+    }
+
+    [Test]
     public async Task An_engine_consuming_its_queues_is_left_running()
     {
         await using var system = await RunningSystem.StartAsync(engines: 0);

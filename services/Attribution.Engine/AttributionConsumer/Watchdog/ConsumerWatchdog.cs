@@ -5,6 +5,9 @@ namespace Attribution.Engine.AttributionConsumer.Watchdog;
 
 public sealed class ConsumerWatchdogOptions
 {
+    /// <summary>The configuration section the limits are read from.</summary>
+    public const string Section = "Watchdog";
+
     /// <summary>The queues the engine consumes (the recording and replay endpoints).</summary>
     public IReadOnlyList<string> Queues { get; set; } = [];
 
