@@ -15,6 +15,15 @@ public sealed class DecisionReader(NpgsqlDataSource db)
         return await Read<V1.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
     }
 
+    /// <summary>Every latest decision of a company, by source event (a replay reads them once instead of per batch).</summary>
+    public async Task<Dictionary<Guid, V1.AttributionDecided>> LatestOfCompanyAsync(string companyKey, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT data::text FROM event_store.documents WHERE type = $1 AND data->>'companyKey' = $2");
+        cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
+        cmd.Parameters.AddWithValue(companyKey);
+        return await Read<V1.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
+    }
+
     public async Task<Dictionary<Guid, V1.RefundDecided>> LatestRefundsAsync(string companyKey, IReadOnlyCollection<Guid> refundEventIds, CancellationToken ct)
     {
         await using var cmd = ById(LatestRefundProjection.DocumentTypeName, companyKey, refundEventIds);

@@ -22,8 +22,11 @@ public sealed class CompanyReplay(
         int revisions;
         await using (var connection = await db.OpenConnectionAsync(ct))
             revisions = await reactor.ReplayCompanyAsync(connection, companyKey, ct);
-        await runner.RebuildTenantAsync(revenue, companyKey, ct);
-        await runner.RebuildTenantAsync(dataQuality, companyKey, ct);
+        // Side by side, on a connection each: each rebuild keeps one PostgreSQL backend busy, and the
+        // daemon already runs these two projections concurrently.
+        await Task.WhenAll(
+            runner.RebuildTenantAsync(revenue, companyKey, ct),
+            runner.RebuildTenantAsync(dataQuality, companyKey, ct));
         return revisions;
     }
 }

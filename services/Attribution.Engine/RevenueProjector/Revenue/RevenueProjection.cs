@@ -6,6 +6,7 @@ using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
 using Npgsql;
+using NpgsqlTypes;
 using static Attribution.Engine.Attribution.DecisionEvents;
 using VisitorEvents = Attribution.Engine.Journeys.VisitorEvents;
 
@@ -54,14 +55,9 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
         }
 
         await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
-        foreach (var (companyKey, rows) in deltas)
-            foreach (var row in RevenueContributions.Merge(rows))
-                RevenueTables.AddDelta(write, companyKey, row);
-        foreach (var key in changed)
-        {
-            RevenueTables.AddApplied(write, key.Company, key.Source, applied[key]);
-            RevenueTables.AddConversationOrder(write, key.Company, key.Source, applied[key].Order);
-        }
+        RevenueTables.AddDeltas(write, [.. deltas.SelectMany(d => RevenueContributions.Merge(d.Value).Select(row => (d.Key, row)))]);
+        RevenueTables.AddApplied(write, [.. changed.Select(k => (k.Company, k.Source, applied[k]))]);
+        RevenueTables.AddConversationOrders(write, [.. changed.Select(k => (k.Company, k.Source, applied[k].Order))]);
         if (write.BatchCommands.Count > 0) await write.ExecuteNonQueryAsync(ct);
     }
 
@@ -85,14 +81,25 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
             .Where(i => i.ConversationId is not null && i.Channel is InteractionChannel.CHAT or InteractionChannel.FAQ)
             .ToList();
         if (conversations.Count == 0) return;
-        await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
-        foreach (var i in conversations)
-            write.BatchCommands.Add(Command("""
-                INSERT INTO revenue.conversations AS c (company_key, conversation_id, channel, variant, started_at)
-                VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (company_key, conversation_id) DO UPDATE
-                SET started_at = LEAST(c.started_at, excluded.started_at), variant = COALESCE(c.variant, excluded.variant)
-                """, i.CompanyKey, i.ConversationId!, i.Channel.ToString(), (object?)i.Variant ?? DBNull.Value, i.OccurredAt));
+
+        // One row per conversation, as the row-by-row upsert would leave it: the earliest start, the
+        // channel of its first interaction, and the first variant reported (a stored one wins).
+        var rows = conversations
+            .GroupBy(i => (i.CompanyKey, ConversationId: i.ConversationId!))
+            .Select(g => (g.Key.CompanyKey, g.Key.ConversationId, Channel: g.First().Channel.ToString(),
+                Variant: g.Select(i => i.Variant).FirstOrDefault(v => v is not null), StartedAt: g.Min(i => i.OccurredAt)))
+            .ToList();
+        await using var write = new NpgsqlCommand("""
+            INSERT INTO revenue.conversations AS c (company_key, conversation_id, channel, variant, started_at)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+            ON CONFLICT (company_key, conversation_id) DO UPDATE
+            SET started_at = LEAST(c.started_at, excluded.started_at), variant = COALESCE(c.variant, excluded.variant)
+            """, batch.Connection, batch.Transaction);
+        write.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.CompanyKey).ToArray() });
+        write.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.ConversationId).ToArray() });
+        write.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Channel).ToArray() });
+        write.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Variant).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        write.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.StartedAt).ToArray() });
         await write.ExecuteNonQueryAsync(ct);
     }
 
@@ -124,12 +131,5 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
         var checkouts = await store.ReadEventsByIdAsync(batch.Connection, batch.Transaction, ids, ct);
         return checkouts.Select(e => e.Data).OfType<VisitorEvents.V1.CheckoutRecorded>()
             .ToDictionary(c => c.EventId, c => c.LineItems);
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var v in values) command.Parameters.Add(new NpgsqlParameter { Value = v });
-        return command;
     }
 }

@@ -12,7 +12,11 @@ namespace Attribution.Engine.RevenueProjector.Revenue;
 /// </summary>
 internal static class RevenueTables
 {
-    private sealed record Column(string Name, Func<RevenueMetrics, object> Value);
+    private sealed record Column(string Name, Func<RevenueMetrics, object> Value)
+    {
+        /// <summary>An integer count (orders, quantity) rather than an amount.</summary>
+        public bool IsCount { get; } = Value(RevenueMetrics.Zero) is int;
+    }
 
     private sealed record Table(string Name, string? DimensionColumn, string? LabelColumn, Column[] Metrics);
 
@@ -40,60 +44,87 @@ internal static class RevenueTables
     private static readonly Dictionary<RevenueRollup, (string Upsert, string DeleteEmpty)> Sql =
         Tables.ToDictionary(t => t.Key, t => (UpsertSql(t.Value), DeleteEmptySql(t.Value)));
 
-    public static void AddDelta(NpgsqlBatch batch, string companyKey, RollupRow row)
+    // Every write below is one statement per table and batch, its rows passed as arrays (unnest):
+    // a statement per row cost a parse, bind and execute each, most of a rebuild's time (issue 7).
+
+    /// <summary>Adds the deltas to their rollup rows, then deletes rows left all zero. Keys are unique (see <see cref="RevenueContributions.Merge"/>).</summary>
+    public static void AddDeltas(NpgsqlBatch batch, IReadOnlyList<(string CompanyKey, RollupRow Row)> deltas)
     {
-        var table = Tables[row.Key.Rollup];
-        var (upsert, deleteEmpty) = Sql[row.Key.Rollup];
-        var key = KeyValues(table, companyKey, row.Key);
+        foreach (var rollup in deltas.GroupBy(d => d.Row.Key.Rollup))
+        {
+            var table = Tables[rollup.Key];
+            var (upsertSql, deleteEmptySql) = Sql[rollup.Key];
+            var rows = rollup.ToList();
+            var keys = KeyArrays(table, rows);
 
-        var insert = new NpgsqlBatchCommand(upsert);
-        foreach (var value in key) insert.Parameters.Add(new NpgsqlParameter { Value = value });
-        if (table.LabelColumn is not null) insert.Parameters.Add(new NpgsqlParameter { Value = row.Label ?? row.Key.Dimension });
-        foreach (var metric in table.Metrics) insert.Parameters.Add(new NpgsqlParameter { Value = metric.Value(row.Metrics) });
-        batch.BatchCommands.Add(insert);
+            var upsert = new NpgsqlBatchCommand(upsertSql);
+            foreach (var key in keys) upsert.Parameters.Add(key);
+            if (table.LabelColumn is not null)
+                upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Row.Label ?? r.Row.Key.Dimension).ToArray() });
+            foreach (var metric in table.Metrics)
+                upsert.Parameters.Add(metric.IsCount
+                    ? new NpgsqlParameter { Value = rows.Select(r => (int)metric.Value(r.Row.Metrics)).ToArray() }
+                    : new NpgsqlParameter { Value = rows.Select(r => (decimal)metric.Value(r.Row.Metrics)).ToArray() });
+            batch.BatchCommands.Add(upsert);
 
-        var delete = new NpgsqlBatchCommand(deleteEmpty);
-        foreach (var value in key) delete.Parameters.Add(new NpgsqlParameter { Value = value });
-        batch.BatchCommands.Add(delete);
+            var deleteEmpty = new NpgsqlBatchCommand(deleteEmptySql);
+            foreach (var key in KeyArrays(table, rows)) deleteEmpty.Parameters.Add(key);
+            batch.BatchCommands.Add(deleteEmpty);
+        }
     }
 
-    public static void AddApplied(NpgsqlBatch batch, string companyKey, Guid sourceEventId, RevenueContribution contribution)
+    /// <summary>What each source event contributes now (replaced wholesale on its next decision revision).</summary>
+    public static void AddApplied(NpgsqlBatch batch, IReadOnlyList<(string CompanyKey, Guid SourceEventId, RevenueContribution Contribution)> applied)
     {
+        if (applied.Count == 0) return;
         var command = new NpgsqlBatchCommand("""
-            INSERT INTO revenue.applied_contributions (company_key, source_event_id, contribution) VALUES ($1, $2, $3)
+            INSERT INTO revenue.applied_contributions (company_key, source_event_id, contribution)
+            SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[])
             ON CONFLICT (company_key, source_event_id) DO UPDATE SET contribution = excluded.contribution
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = companyKey });
-        command.Parameters.Add(new NpgsqlParameter { Value = sourceEventId });
+        command.Parameters.Add(new NpgsqlParameter { Value = applied.Select(a => a.CompanyKey).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = applied.Select(a => a.SourceEventId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter
         {
-            NpgsqlDbType = NpgsqlDbType.Jsonb,
-            Value = JsonSerializer.Serialize(contribution, EventTypeRegistry.SerializerOptions),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+            Value = applied.Select(a => JsonSerializer.Serialize(a.Contribution, EventTypeRegistry.SerializerOptions)).ToArray(),
         });
         batch.BatchCommands.Add(command);
     }
 
-    public static void AddConversationOrder(NpgsqlBatch batch, string companyKey, Guid sourceEventId, ConversationOrder? order)
+    /// <summary>The attributed orders listed under their conversation: upserted, or deleted where a source no longer has one.</summary>
+    public static void AddConversationOrders(NpgsqlBatch batch, IReadOnlyList<(string CompanyKey, Guid SourceEventId, ConversationOrder? Order)> orders)
     {
-        if (order is null)
+        var gone = orders.Where(o => o.Order is null).ToList();
+        if (gone.Count > 0)
         {
-            var delete = new NpgsqlBatchCommand("DELETE FROM revenue.conversation_orders WHERE company_key = $1 AND source_event_id = $2");
-            delete.Parameters.Add(new NpgsqlParameter { Value = companyKey });
-            delete.Parameters.Add(new NpgsqlParameter { Value = sourceEventId });
+            var delete = new NpgsqlBatchCommand("""
+                DELETE FROM revenue.conversation_orders o USING unnest($1::text[], $2::uuid[]) AS k(company_key, source_event_id)
+                WHERE o.company_key = k.company_key AND o.source_event_id = k.source_event_id
+                """);
+            delete.Parameters.Add(new NpgsqlParameter { Value = gone.Select(o => o.CompanyKey).ToArray() });
+            delete.Parameters.Add(new NpgsqlParameter { Value = gone.Select(o => o.SourceEventId).ToArray() });
             batch.BatchCommands.Add(delete);
-            return;
         }
+
+        var present = orders.Where(o => o.Order is not null).Select(o => (o.CompanyKey, o.SourceEventId, Order: o.Order!)).ToList();
+        if (present.Count == 0) return;
         var upsert = new NpgsqlBatchCommand("""
             INSERT INTO revenue.conversation_orders
                 (company_key, source_event_id, conversation_id, order_id, value, currency, occurred_at, rule_version)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::text[], $7::timestamptz[], $8::text[])
             ON CONFLICT (company_key, source_event_id) DO UPDATE SET conversation_id = excluded.conversation_id,
                 order_id = excluded.order_id, value = excluded.value, currency = excluded.currency,
                 occurred_at = excluded.occurred_at, rule_version = excluded.rule_version
             """);
-        object[] values = [companyKey, sourceEventId, order.ConversationId, (object?)order.OrderId ?? DBNull.Value, order.Value,
-            order.Currency, order.OccurredAt, order.RuleVersion];
-        foreach (var v in values) upsert.Parameters.Add(new NpgsqlParameter { Value = v });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = present.Select(o => o.CompanyKey).ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = present.Select(o => o.SourceEventId).ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = present.Select(o => o.Order.ConversationId).ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = present.Select(o => o.Order.OrderId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = present.Select(o => o.Order.Value).ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = present.Select(o => o.Order.Currency).ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = present.Select(o => o.Order.OccurredAt).ToArray() });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = present.Select(o => o.Order.RuleVersion).ToArray() });
         batch.BatchCommands.Add(upsert);
     }
 
@@ -111,31 +142,50 @@ internal static class RevenueTables
         await batch.ExecuteNonQueryAsync(ct);
     }
 
-    private static object[] KeyValues(Table table, string companyKey, RollupKey key) => table.DimensionColumn is null
-        ? [companyKey, key.Day, key.Currency, key.RuleVersion]
-        : [companyKey, key.Day, key.Currency, key.RuleVersion, key.Dimension];
+    private static List<NpgsqlParameter> KeyArrays(Table table, List<(string CompanyKey, RollupRow Row)> rows)
+    {
+        List<NpgsqlParameter> keys =
+        [
+            new() { Value = rows.Select(r => r.CompanyKey).ToArray() },
+            new() { Value = rows.Select(r => r.Row.Key.Day).ToArray() },
+            new() { Value = rows.Select(r => r.Row.Key.Currency).ToArray() },
+            new() { Value = rows.Select(r => r.Row.Key.RuleVersion).ToArray() },
+        ];
+        if (table.DimensionColumn is not null) keys.Add(new() { Value = rows.Select(r => r.Row.Key.Dimension).ToArray() });
+        return keys;
+    }
 
     private static string[] KeyColumns(Table table) => table.DimensionColumn is null
         ? ["company_key", "day", "currency", "rule_version"]
         : ["company_key", "day", "currency", "rule_version", table.DimensionColumn];
 
+    private static string[] KeyTypes(Table table) => table.DimensionColumn is null
+        ? ["text", "date", "text", "text"]
+        : ["text", "date", "text", "text", "text"];
+
     private static string UpsertSql(Table table)
     {
         var keys = KeyColumns(table);
         string[] columns = [.. keys, .. table.LabelColumn is null ? [] : new[] { table.LabelColumn }, .. table.Metrics.Select(m => m.Name)];
-        var values = string.Join(", ", columns.Select((_, i) => $"${i + 1}"));
+        string[] types = [.. KeyTypes(table), .. table.LabelColumn is null ? [] : new[] { "text" }, .. table.Metrics.Select(m => m.IsCount ? "integer" : "numeric")];
+        var arrays = string.Join(", ", types.Select((t, i) => $"${i + 1}::{t}[]"));
         string[] sets = [.. table.LabelColumn is null ? [] : new[] { $"{table.LabelColumn} = excluded.{table.LabelColumn}" },
             .. table.Metrics.Select(m => $"{m.Name} = t.{m.Name} + excluded.{m.Name}")];
         return $"""
-            INSERT INTO {table.Name} AS t ({string.Join(", ", columns)}) VALUES ({values})
+            INSERT INTO {table.Name} AS t ({string.Join(", ", columns)}) SELECT * FROM unnest({arrays})
             ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", sets)}
             """;
     }
 
     private static string DeleteEmptySql(Table table)
     {
-        var keys = KeyColumns(table).Select((c, i) => $"{c} = ${i + 1}");
-        var zero = table.Metrics.Select(m => $"{m.Name} = 0");
-        return $"DELETE FROM {table.Name} WHERE {string.Join(" AND ", keys)} AND {string.Join(" AND ", zero)}";
+        var keys = KeyColumns(table);
+        var arrays = string.Join(", ", KeyTypes(table).Select((t, i) => $"${i + 1}::{t}[]"));
+        var join = keys.Select(c => $"t.{c} = k.{c}");
+        var zero = table.Metrics.Select(m => $"t.{m.Name} = 0");
+        return $"""
+            DELETE FROM {table.Name} AS t USING unnest({arrays}) AS k({string.Join(", ", keys)})
+            WHERE {string.Join(" AND ", join.Concat(zero))}
+            """;
     }
 }
