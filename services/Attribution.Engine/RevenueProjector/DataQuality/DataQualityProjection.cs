@@ -76,7 +76,10 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
         var findings = carts.SelectMany(DataQualityFindings.DecreasesBelowZero).ToList();
 
         await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
-        var clear = new NpgsqlBatchCommand("DELETE FROM revenue.data_quality_findings WHERE reason = $1 AND event_id = ANY($2)");
+        // With the companies, the primary key (company_key, reason, event_id) finds the rows; without, every finding was read.
+        var clear = new NpgsqlBatchCommand(
+            "DELETE FROM revenue.data_quality_findings WHERE company_key = ANY($1) AND reason = $2 AND event_id = ANY($3)");
+        clear.Parameters.Add(new NpgsqlParameter { Value = carts.SelectMany(c => c.Select(e => e.CompanyKey)).Distinct().ToArray() });
         clear.Parameters.Add(new NpgsqlParameter { Value = DataQualityReasons.DecreaseBelowZero });
         clear.Parameters.Add(new NpgsqlParameter { Value = carts.SelectMany(c => c.Select(e => e.EventId)).ToArray() });
         write.BatchCommands.Add(clear);
