@@ -28,7 +28,7 @@ public sealed class DashboardPageTests
     {
         var company = await _system.CreateCompanyAsync("Dashboard store");
         var now = DateTimeOffset.UtcNow;
-        string At(TimeSpan ago) => (now - ago).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        string At(TimeSpan ago) => WireTime.Of(now - ago);
         using (var batch = await company.PostAsServerAsync("/v1/events/batch", new
         {
             events = new object[]

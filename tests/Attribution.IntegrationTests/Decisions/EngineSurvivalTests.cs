@@ -77,7 +77,7 @@ public sealed class EngineSurvivalTests
     private static List<Post> Workload(TestCompany company)
     {
         var t = DateTimeOffset.UtcNow.AddHours(-3);
-        string At(DateTimeOffset x) => x.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        string At(DateTimeOffset x) => WireTime.Of(x);
         var posts = new List<Post>();
         for (var v = 0; v < Visitors; v++)
         {

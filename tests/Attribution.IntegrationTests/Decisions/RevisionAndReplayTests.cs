@@ -25,7 +25,7 @@ public sealed class RevisionAndReplayTests
     [OneTimeTearDown]
     public async Task StopAsync() => await _system.DisposeAsync();
 
-    private static string At(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+    private static string At(DateTimeOffset t) => WireTime.Of(t);
 
     /// <summary>A helpful chat, waited for until both interactions are stored (so a later checkout is decided after them).</summary>
     private static async Task Chat(TestCompany company, string fp, DateTimeOffset at, string conversation = "conv_1")

@@ -26,7 +26,7 @@ public sealed class SeedLoopTests
     [OneTimeTearDown]
     public async Task StopAsync() => await _system.DisposeAsync();
 
-    private static string At(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+    private static string At(DateTimeOffset t) => WireTime.Of(t);
 
     private async Task Interaction(string fp, string kind, DateTimeOffset at, string? text = null, bool? helpful = null, string conversation = "conv_42")
     {

@@ -24,7 +24,7 @@ public sealed class ReplayAndDataQualityTests
 
     private static string Day(int n) => D0.AddDays(n).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static string At(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+    private static string At(DateTimeOffset t) => WireTime.Of(t);
 
     [Test]
     public async Task Replay_after_a_new_window_and_time_zone_rebuilds_the_figures_under_one_rule_version()

@@ -264,7 +264,7 @@ public sealed class RevenueReadsTests
 
     private TestCompany Company(string which) => which == "bogota" ? _bogota : _tokyo;
 
-    private static string At(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+    private static string At(DateTimeOffset t) => WireTime.Of(t);
 
     private static object[] Chat(string fp, string conversation, string variant, DateTimeOffset at) =>
     [

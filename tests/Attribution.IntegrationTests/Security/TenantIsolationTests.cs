@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -33,7 +32,7 @@ public sealed class TenantIsolationTests
         _a = await _system.CreateCompanyAsync("Company A");
         _b = await _system.CreateCompanyAsync("Company B");
         var now = DateTimeOffset.UtcNow;
-        string At(double hoursAgo) => (now - TimeSpan.FromHours(hoursAgo)).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        string At(double hoursAgo) => WireTime.Of(now - TimeSpan.FromHours(hoursAgo));
         using var batch = await _a.PostAsServerAsync("/v1/events/batch", new
         {
             events = new object[]

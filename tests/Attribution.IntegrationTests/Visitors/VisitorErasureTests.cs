@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -89,7 +88,7 @@ public sealed class VisitorErasureTests
     private static async Task SendJourneyAsync(TestCompany company, string fp, string faq, string text, string prefix)
     {
         var now = DateTimeOffset.UtcNow;
-        string At(double hoursAgo) => (now - TimeSpan.FromHours(hoursAgo)).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        string At(double hoursAgo) => WireTime.Of(now - TimeSpan.FromHours(hoursAgo));
         using var batch = await company.PostAsServerAsync("/v1/events/batch", new
         {
             events = new object[]

@@ -1,7 +1,11 @@
 namespace Attribution.Engine.AttributionConsumer.Watchdog;
 
 /// <summary>What the broker says of one of the engine's queues.</summary>
-public sealed record QueueSample(string Queue, uint Messages, uint Consumers);
+public sealed record QueueSample(string Queue, uint Messages, uint Consumers)
+{
+    /// <summary>Messages wait and nobody consumes them.</summary>
+    public bool WaitsUnconsumed => Messages > 0 && Consumers == 0;
+}
 
 /// <summary>
 /// Pure: decides from successive broker samples whether the engine has stopped consuming. A queue
@@ -21,7 +25,7 @@ public static class ConsumerStallRule
     /// <returns>The next state, and whether the stall has now lasted longer than <paramref name="limit"/>.</returns>
     public static (State Next, bool Stalled) Observe(State state, IReadOnlyList<QueueSample>? samples, DateTimeOffset now, TimeSpan limit)
     {
-        if (samples is null || !samples.Any(s => s is { Messages: > 0, Consumers: 0 })) return (State.Healthy, false);
+        if (samples is null || !samples.Any(s => s.WaitsUnconsumed)) return (State.Healthy, false);
         var since = state.StalledSince ?? now;
         return (new State(since), now - since > limit);
     }

@@ -63,7 +63,7 @@ public sealed class ConsumerWatchdog(
                 if (!stalled) continue;
                 logger.LogCritical(
                     "No consumer on {Queues} while messages wait, for over {Limit}: the bus did not reconnect. Exiting with {Code} so the supervisor restarts the engine.",
-                    string.Join(", ", samples!.Where(s => s is { Messages: > 0, Consumers: 0 }).Select(s => $"{s.Queue} ({s.Messages} waiting)")),
+                    string.Join(", ", samples!.Where(s => s.WaitsUnconsumed).Select(s => $"{s.Queue} ({s.Messages} waiting)")),
                     options.StallLimit, StalledExitCode);
                 Environment.ExitCode = StalledExitCode;
                 lifetime.StopApplication();

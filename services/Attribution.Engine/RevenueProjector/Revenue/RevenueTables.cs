@@ -55,10 +55,10 @@ internal static class RevenueTables
             var table = Tables[rollup.Key];
             var (upsertSql, deleteEmptySql) = Sql[rollup.Key];
             var rows = rollup.ToList();
-            var keys = KeyArrays(table, rows);
 
+            // Each command gets its own key parameters: an NpgsqlParameter belongs to one command.
             var upsert = new NpgsqlBatchCommand(upsertSql);
-            foreach (var key in keys) upsert.Parameters.Add(key);
+            foreach (var key in KeyArrays(table, rows)) upsert.Parameters.Add(key);
             if (table.LabelColumn is not null)
                 upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Row.Label ?? r.Row.Key.Dimension).ToArray() });
             foreach (var metric in table.Metrics)
