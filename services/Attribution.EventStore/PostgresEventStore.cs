@@ -32,69 +32,6 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
 
     private const string SelectColumns = "seq_id, id, stream_id, version, tenant_id, type, data::text, metadata::text, timestamp";
 
-    public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, CancellationToken ct = default)
-    {
-        using var activity = Activity.StartActivity("event_store append");
-        activity?.SetTag("event_store.streams", appends.Count);
-
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})", connection, tx))
-            await lockCmd.ExecuteNonQueryAsync(ct);
-
-        var allIds = appends.SelectMany(a => a.Events.Select(e => e.Id)).ToArray();
-        var existing = await LoadExisting(connection, tx, allIds, ct);
-        var versions = await LoadVersions(connection, tx, appends.Select(a => a.StreamId).Distinct().ToArray(), ct);
-
-        var results = new List<AppendedEvent>(allIds.Length);
-        var seenInBatch = new HashSet<Guid>();
-        var rows = new List<PendingRow>(allIds.Length);
-        var streamRows = new Dictionary<string, (string Tenant, long Version)>(StringComparer.Ordinal);
-
-        foreach (var append in appends)
-        {
-            var fresh = new List<NewEvent>(append.Events.Count);
-            foreach (var e in append.Events)
-            {
-                if (existing.TryGetValue(e.Id, out var stored) || !seenInBatch.Add(e.Id))
-                    results.Add(stored is null
-                        ? new AppendedEvent(e.Id, append.StreamId, 0, 0, WasDuplicate: true)
-                        : stored with { WasDuplicate = true });
-                else
-                    fresh.Add(e);
-            }
-            if (fresh.Count == 0) continue;
-
-            var current = streamRows.TryGetValue(append.StreamId, out var pending)
-                ? pending.Version
-                : versions.GetValueOrDefault(append.StreamId);
-            if (append.ExpectedVersion != ExpectedVersion.Any && append.ExpectedVersion.Value != current)
-                throw new EventStoreConcurrencyException(append.StreamId, append.ExpectedVersion.Value, current);
-
-            foreach (var e in fresh)
-                rows.Add(new PendingRow(e, append.StreamId, append.TenantId, ++current));
-            streamRows[append.StreamId] = (append.TenantId, current);
-        }
-
-        if (rows.Count > 0)
-        {
-            await UpsertStreams(connection, tx, streamRows, ct);
-            var stored = await InsertEvents(connection, tx, rows, ct);
-            results.AddRange(stored.Select(s => new AppendedEvent(s.Id, s.StreamId, s.Version, s.Sequence, WasDuplicate: false)));
-
-            foreach (var inline in options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
-                await inline.Projection.ApplyAsync(new ProjectionBatch(connection, tx, stored), ct);
-
-            // Delivered on commit: wakes projection daemons without polling.
-            await using var notify = new NpgsqlCommand($"SELECT pg_notify('{NotificationChannel}', '')", connection, tx);
-            await notify.ExecuteNonQueryAsync(ct);
-        }
-
-        await tx.CommitAsync(ct);
-        activity?.SetTag("event_store.appended", rows.Count);
-        return new AppendResult(results);
-    }
-
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -121,17 +58,43 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         return await ReadEvents(cmd, ct);
     }
 
-    /// <summary>One tenant's events after a position, in global order (a rebuild of one company's read models).</summary>
+    /// <summary>
+    /// The next events of the given stored types after a position, and the position the store was
+    /// read up to: past the last event returned, and when fewer than <paramref name="maxCount"/> came
+    /// back, up to the newest event of any type. Safe because sequence order is commit order (the
+    /// append lock): everything up to the newest sequence seen has committed.
+    /// </summary>
+    internal async Task<(IReadOnlyList<StoredEvent> Events, long ReadUpTo)> ReadAllOfTypesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, long afterSequence, int maxCount, string[] typeNames, CancellationToken ct)
+    {
+        // The newest sequence first, then the events: whatever the second statement misses was appended after the first.
+        long newest;
+        await using (var top = new NpgsqlCommand("SELECT coalesce(max(seq_id), 0) FROM event_store.events", connection, tx))
+            newest = (long)(await top.ExecuteScalarAsync(ct))!;
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1 AND type = ANY($3) ORDER BY seq_id LIMIT $2", connection, tx);
+        cmd.Parameters.AddWithValue(afterSequence);
+        cmd.Parameters.AddWithValue(maxCount);
+        cmd.Parameters.AddWithValue(typeNames);
+        var events = await ReadEvents(cmd, ct);
+        var last = events.Count > 0 ? events[^1].Sequence : afterSequence;
+        return (events, events.Count == maxCount ? last : Math.Max(last, newest));
+    }
+
+    /// <summary>One tenant's events after a position, in global order (a rebuild of one company's read models); of the given stored types only, unless null.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadTenantAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, string tenantId, long afterSequence, long upToSequence, int maxCount, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string tenantId, long afterSequence, long upToSequence, int maxCount,
+        string[]? typeNames, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE tenant_id = $1 AND seq_id > $2 AND seq_id <= $3 ORDER BY seq_id LIMIT $4",
+            $"SELECT {SelectColumns} FROM event_store.events WHERE tenant_id = $1 AND seq_id > $2 AND seq_id <= $3"
+            + (typeNames is null ? "" : " AND type = ANY($5)") + " ORDER BY seq_id LIMIT $4",
             connection, tx);
         cmd.Parameters.AddWithValue(tenantId);
         cmd.Parameters.AddWithValue(afterSequence);
         cmd.Parameters.AddWithValue(upToSequence);
         cmd.Parameters.AddWithValue(maxCount);
+        if (typeNames is not null) cmd.Parameters.AddWithValue(typeNames);
         return await ReadEvents(cmd, ct);
     }
 
@@ -205,83 +168,4 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         }
         return events;
     }
-
-    private static async Task<Dictionary<Guid, AppendedEvent>> LoadExisting(
-        NpgsqlConnection connection, NpgsqlTransaction tx, Guid[] ids, CancellationToken ct)
-    {
-        var existing = new Dictionary<Guid, AppendedEvent>();
-        await using var cmd = new NpgsqlCommand(
-            "SELECT id, stream_id, version, seq_id FROM event_store.events WHERE id = ANY($1)", connection, tx);
-        cmd.Parameters.AddWithValue(ids);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var id = reader.GetGuid(0);
-            existing[id] = new AppendedEvent(id, reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), WasDuplicate: true);
-        }
-        return existing;
-    }
-
-    private static async Task<Dictionary<string, long>> LoadVersions(
-        NpgsqlConnection connection, NpgsqlTransaction tx, string[] streamIds, CancellationToken ct)
-    {
-        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using var cmd = new NpgsqlCommand("SELECT id, version FROM event_store.streams WHERE id = ANY($1)", connection, tx);
-        cmd.Parameters.AddWithValue(streamIds);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) versions[reader.GetString(0)] = reader.GetInt64(1);
-        return versions;
-    }
-
-    private static async Task UpsertStreams(
-        NpgsqlConnection connection, NpgsqlTransaction tx, Dictionary<string, (string Tenant, long Version)> streams, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO event_store.streams (id, tenant_id, version)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-            ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = now()
-            """, connection, tx);
-        cmd.Parameters.AddWithValue(streams.Keys.ToArray());
-        cmd.Parameters.AddWithValue(streams.Values.Select(v => v.Tenant).ToArray());
-        cmd.Parameters.AddWithValue(streams.Values.Select(v => v.Version).ToArray());
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    private async Task<List<StoredEvent>> InsertEvents(
-        NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingRow> rows, CancellationToken ct)
-    {
-        var traceParent = System.Diagnostics.Activity.Current?.Id;
-        var metadata = rows.Select(r => r.Event.Metadata ?? new EventMetadata { TraceParent = traceParent }).ToArray();
-        var typeNames = rows.Select(r => options.Events.NameOf(r.Event.Data.GetType())).ToArray();
-
-        // unnest keeps the batch to one round trip; WITH ORDINALITY keeps the caller's order in the sequence.
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO event_store.events (id, stream_id, version, tenant_id, type, data, metadata)
-            SELECT id, stream_id, version, tenant_id, type, data, metadata
-            FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
-                 WITH ORDINALITY AS r(id, stream_id, version, tenant_id, type, data, metadata, ord)
-            ORDER BY ord
-            RETURNING seq_id, id, timestamp
-            """, connection, tx);
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Event.Id).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.StreamId).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Version).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.TenantId).ToArray());
-        cmd.Parameters.AddWithValue(typeNames);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => EventTypeRegistry.Serialize(r.Event.Data)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = metadata.Select(m => System.Text.Json.JsonSerializer.Serialize(m, EventTypeRegistry.SerializerOptions)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-
-        var assigned = new Dictionary<Guid, (long Sequence, DateTimeOffset Timestamp)>(rows.Count);
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-                assigned[reader.GetGuid(1)] = (reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(2));
-
-        return rows.Select((r, i) => new StoredEvent(
-                assigned[r.Event.Id].Sequence, r.Event.Id, r.StreamId, r.Version, r.TenantId,
-                typeNames[i], r.Event.Data, metadata[i], assigned[r.Event.Id].Timestamp))
-            .OrderBy(e => e.Sequence)
-            .ToList();
-    }
-
-    private sealed record PendingRow(NewEvent Event, string StreamId, string TenantId, long Version);
 }

@@ -13,6 +13,9 @@ public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
 {
     public abstract string Name { get; }
 
+    /// <inheritdoc cref="IProjection.EventTypes"/>
+    public virtual IReadOnlyCollection<Type>? EventTypes => null;
+
     /// <summary>Documents are stored under this type name; the projection's name by default.</summary>
     public virtual string DocumentType => Name;
 

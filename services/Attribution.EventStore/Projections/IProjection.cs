@@ -25,6 +25,12 @@ public interface IProjection
     /// <summary>Stable name: the checkpoint key.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// The event types the projection folds (Marten: <c>IncludeType&lt;T&gt;</c>), or null for all. The
+    /// daemon then reads and deserializes only those, and moves the checkpoint past the others.
+    /// </summary>
+    IReadOnlyCollection<Type>? EventTypes => null;
+
     Task ApplyAsync(ProjectionBatch batch, CancellationToken ct);
 
     /// <summary>Deletes everything this projection wrote, before a rebuild.</summary>

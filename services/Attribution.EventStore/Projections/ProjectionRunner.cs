@@ -30,17 +30,18 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
             await asyncCommit.ExecuteNonQueryAsync(ct);
         var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct);
 
-        var events = await store.ReadAllAsync(connection, tx, checkpoint, options.DaemonBatchSize, ct);
-        if (events.Count == 0)
+        var (events, readUpTo) = await ReadNextAsync(connection, tx, projection, checkpoint, options.DaemonBatchSize, ct);
+        if (readUpTo == checkpoint)
         {
             await tx.RollbackAsync(ct);
             return 0;
         }
-
-        using (StartActivity(projection, events))
-            await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
-        await SaveCheckpoint(connection, tx, projection.Name, events[^1].Sequence, ct);
+        if (events.Count > 0)
+            using (StartActivity(projection, events))
+                await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
+        await SaveCheckpoint(connection, tx, projection.Name, readUpTo, ct);
         await tx.CommitAsync(ct);
+        if (events.Count == 0) return 0; // only events of other types: caught up
 
         Applied.Add(events.Count, new KeyValuePair<string, object?>("projection", projection.Name));
         Lag.Record((DateTimeOffset.UtcNow - events[^1].Timestamp).TotalMilliseconds,
@@ -62,11 +63,11 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         long position = 0, applied = 0;
         while (true)
         {
-            var events = await store.ReadAllAsync(connection, tx, position, options.DaemonBatchSize * 5, ct);
-            if (events.Count == 0) break;
-            await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
-            position = events[^1].Sequence;
+            var (events, readUpTo) = await ReadNextAsync(connection, tx, projection, position, options.DaemonBatchSize * 5, ct);
+            if (events.Count > 0) await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
             applied += events.Count;
+            if (readUpTo == position) break;
+            position = readUpTo;
         }
 
         await SaveCheckpoint(connection, tx, projection.Name, position, ct);
@@ -88,7 +89,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         long position = 0, applied = 0;
         while (true)
         {
-            var events = await store.ReadTenantAsync(connection, tx, tenantId, position, checkpoint, options.DaemonBatchSize * 5, ct);
+            var events = await store.ReadTenantAsync(connection, tx, tenantId, position, checkpoint, options.DaemonBatchSize * 5, TypeNamesOf(projection), ct);
             if (events.Count == 0) break;
             await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
             position = events[^1].Sequence;
@@ -131,6 +132,17 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         cmd.Parameters.AddWithValue(projectionName);
         return (long?)await cmd.ExecuteScalarAsync(ct) ?? 0;
     }
+
+    /// <summary>The projection's next events after a position, and the position read up to (past events of other types too).</summary>
+    private async Task<(IReadOnlyList<StoredEvent> Events, long ReadUpTo)> ReadNextAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, long after, int maxCount, CancellationToken ct)
+    {
+        if (TypeNamesOf(projection) is { } typeNames) return await store.ReadAllOfTypesAsync(connection, tx, after, maxCount, typeNames, ct);
+        var events = await store.ReadAllAsync(connection, tx, after, maxCount, ct);
+        return (events, events.Count > 0 ? events[^1].Sequence : after);
+    }
+
+    private string[]? TypeNamesOf(IProjection projection) => projection.EventTypes?.Select(options.Events.NameOf).ToArray();
 
     private static async Task<long> LockCheckpoint(NpgsqlConnection connection, NpgsqlTransaction tx, string name, CancellationToken ct)
     {

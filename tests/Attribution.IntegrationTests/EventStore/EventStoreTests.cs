@@ -67,6 +67,31 @@ public sealed class EventStoreTests
     }
 
     [Test]
+    public async Task Concurrent_appends_that_share_a_group_transaction_each_get_their_own_outcome()
+    {
+        await Append("g0", ExpectedVersion.NoStream, Inc(1));
+        var duplicate = Guid.NewGuid();
+
+        // Started together, most of these wait for the writer and commit in one transaction.
+        var fresh = Enumerable.Range(1, 40).Select(i => Append($"g{i}", ExpectedVersion.NoStream, Inc(i), Inc(i))).ToList();
+        var stale = Append("g0", ExpectedVersion.NoStream, Inc(99));
+        var sameIdTwice = new[] { Append("h", ExpectedVersion.Any, Inc(5, duplicate)), Append("h", ExpectedVersion.Any, Inc(5, duplicate)) };
+
+        var written = await Task.WhenAll(fresh);
+        Assert.ThrowsAsync<EventStoreConcurrencyException>(() => stale, "a stale expectation fails its own caller only");
+        var twice = await Task.WhenAll(sameIdTwice);
+
+        Assert.That(written.Select(r => r.Appended), Is.All.EqualTo(2));
+        Assert.That(written.SelectMany(r => r.Events).Select(e => e.Sequence), Is.Unique);
+        for (var i = 1; i <= 40; i++)
+            Assert.That((await _store.ReadStreamAsync(_prefix + $"g{i}")).Select(e => e.Version), Is.EqualTo(new long[] { 1, 2 }));
+        Assert.That(await _store.ReadStreamAsync(_prefix + "g0"), Has.Count.EqualTo(1));
+        Assert.That(twice.Sum(r => r.Appended), Is.EqualTo(1), "the same event id from two callers is stored once");
+        Assert.That(twice.Select(r => r.Events[0].Sequence).Distinct().Count(), Is.EqualTo(1), "both report where it is");
+        Assert.That(await _store.ReadStreamAsync(_prefix + "h"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task The_same_event_id_twice_is_stored_once_even_with_a_stale_expected_version()
     {
         var id = Guid.NewGuid();

@@ -28,6 +28,10 @@ public sealed class AttributionReactor(PostgresEventStore store, CompanyDirector
 
     public string Name => ProjectionNames.AttributionDecisions;
 
+    /// <summary>What a visitor does; not the decisions this reactor appends itself.</summary>
+    public IReadOnlyCollection<Type> EventTypes { get; } =
+        [typeof(V1.CartEventRecorded), typeof(V1.CheckoutRecorded), typeof(V1.InteractionRecorded), typeof(V1.RefundRecorded)];
+
     /// <summary>Decisions are events, not a read model: a rebuild re-decides and appends only what changed.</summary>
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
 

@@ -19,6 +19,8 @@ public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IPro
 {
     public string Name => ProjectionNames.AttributionPublisher;
 
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(V1.AttributionDecided)];
+
     /// <summary>A rebuild republishes nothing twice in effect: ids are deterministic.</summary>
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
 

@@ -19,6 +19,8 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
 
     public string Name => ProjectionNames.DataQuality;
 
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(V1.CheckoutRecorded), typeof(V1.CartEventRecorded)];
+
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
         var findings = new List<DataQualityFinding>();

@@ -23,6 +23,10 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
 {
     public string Name => ProjectionNames.Revenue;
 
+    /// <summary>Decisions carry the money; interactions name the conversations and their variants.</summary>
+    public IReadOnlyCollection<Type> EventTypes { get; } =
+        [typeof(V1.AttributionDecided), typeof(V1.RefundDecided), typeof(VisitorEvents.V1.InteractionRecorded)];
+
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
         await RecordConversationsAsync(batch, ct);

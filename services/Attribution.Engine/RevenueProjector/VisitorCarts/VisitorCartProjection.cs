@@ -13,6 +13,8 @@ public sealed class VisitorCartProjection : DocumentProjection<VisitorCart>
 
     public override string DocumentType => VisitorCart.DocumentType;
 
+    public override IReadOnlyCollection<Type> EventTypes { get; } = [typeof(V1.CartEventRecorded)];
+
     public override string? IdentityOf(StoredEvent e) => e.Data switch
     {
         V1.CartEventRecorded c => VisitorKey.DocumentId(c.CompanyKey, VisitorKey.Of(c.UserFingerprint, c.UserFaqFingerprint)),
