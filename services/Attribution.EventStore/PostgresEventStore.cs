@@ -67,16 +67,20 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     internal async Task<(IReadOnlyList<StoredEvent> Events, long ReadUpTo)> ReadAllOfTypesAsync(
         NpgsqlConnection connection, NpgsqlTransaction? tx, long afterSequence, int maxCount, string[] typeNames, CancellationToken ct)
     {
-        // The newest sequence first, then the events: whatever the second statement misses was appended after the first.
-        long newest;
-        await using (var top = new NpgsqlCommand("SELECT coalesce(max(seq_id), 0) FROM event_store.events", connection, tx))
-            newest = (long)(await top.ExecuteScalarAsync(ct))!;
-        await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1 AND type = ANY($3) ORDER BY seq_id LIMIT $2", connection, tx);
-        cmd.Parameters.AddWithValue(afterSequence);
-        cmd.Parameters.AddWithValue(maxCount);
-        cmd.Parameters.AddWithValue(typeNames);
-        var events = await ReadEvents(cmd, ct);
+        // One round trip, the newest sequence first, then the events: whatever the second statement
+        // misses was appended after the first.
+        await using var batch = new NpgsqlBatch(connection, tx);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT coalesce(max(seq_id), 0) FROM event_store.events"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1 AND type = ANY($3) ORDER BY seq_id LIMIT $2")
+        {
+            Parameters = { new() { Value = afterSequence }, new() { Value = maxCount }, new() { Value = typeNames } },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var newest = reader.GetInt64(0);
+        await reader.NextResultAsync(ct);
+        var events = await ReadEvents(reader, ct);
         var last = events.Count > 0 ? events[^1].Sequence : afterSequence;
         return (events, events.Count == maxCount ? last : Math.Max(last, newest));
     }
@@ -150,8 +154,13 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
 
     private async Task<IReadOnlyList<StoredEvent>> ReadEvents(NpgsqlCommand cmd, CancellationToken ct)
     {
-        var events = new List<StoredEvent>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await ReadEvents(reader, ct);
+    }
+
+    private async Task<IReadOnlyList<StoredEvent>> ReadEvents(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var events = new List<StoredEvent>();
         while (await reader.ReadAsync(ct))
         {
             var type = reader.GetString(5);

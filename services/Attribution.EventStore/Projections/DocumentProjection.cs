@@ -71,8 +71,14 @@ public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
     private async Task<Dictionary<string, TDoc>> Load(NpgsqlConnection connection, NpgsqlTransaction tx, string[] ids, CancellationToken ct)
     {
         var docs = new Dictionary<string, TDoc>(StringComparer.Ordinal);
-        await using var cmd = new NpgsqlCommand(
-            "SELECT id, data::text FROM event_store.documents WHERE type = $1 AND id = ANY($2) FOR UPDATE", connection, tx);
+        // A join on the ids, not "id = ANY($2)": with statistics from when the table was small, the
+        // planner chose to read every document of the type and compare each with the whole array
+        // (40-70 ms per thousands of ids in a replay); the join probes the primary key per id whatever the statistics.
+        await using var cmd = new NpgsqlCommand("""
+            SELECT d.id, d.data::text FROM unnest($2::text[]) AS k(id)
+            JOIN event_store.documents d ON d.type = $1 AND d.id = k.id
+            FOR UPDATE OF d
+            """, connection, tx);
         cmd.Parameters.AddWithValue(DocumentType);
         cmd.Parameters.AddWithValue(ids);
         await using var reader = await cmd.ExecuteReaderAsync(ct);

@@ -26,9 +26,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         // loses at most the last moments of progress, consistently, and the daemon redoes them from
         // the checkpoint. Event appends (the facts) and rebuilds (no checkpoint to redo from) keep
         // synchronous commits.
-        await using (var asyncCommit = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, tx))
-            await asyncCommit.ExecuteNonQueryAsync(ct);
-        var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct);
+        var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct, asyncCommit: true);
 
         var (events, readUpTo) = await ReadNextAsync(connection, tx, projection, checkpoint, options.DaemonBatchSize, ct);
         if (readUpTo == checkpoint)
@@ -144,18 +142,17 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
 
     private string[]? TypeNamesOf(IProjection projection) => projection.EventTypes?.Select(options.Events.NameOf).ToArray();
 
-    private static async Task<long> LockCheckpoint(NpgsqlConnection connection, NpgsqlTransaction tx, string name, CancellationToken ct)
+    // One round trip: the daemon runs this for every projection on every append notification.
+    private static async Task<long> LockCheckpoint(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string name, CancellationToken ct, bool asyncCommit = false)
     {
-        await using (var ensure = new NpgsqlCommand(
-            "INSERT INTO event_store.projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection, tx))
-        {
-            ensure.Parameters.AddWithValue(name);
-            await ensure.ExecuteNonQueryAsync(ct);
-        }
-        await using var select = new NpgsqlCommand(
-            "SELECT last_seq_id FROM event_store.projection_checkpoints WHERE name = $1 FOR UPDATE", connection, tx);
-        select.Parameters.AddWithValue(name);
-        return (long)(await select.ExecuteScalarAsync(ct))!;
+        await using var batch = new NpgsqlBatch(connection, tx);
+        if (asyncCommit) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "INSERT INTO event_store.projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING") { Parameters = { new() { Value = name } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "SELECT last_seq_id FROM event_store.projection_checkpoints WHERE name = $1 FOR UPDATE") { Parameters = { new() { Value = name } } });
+        return (long)(await batch.ExecuteScalarAsync(ct))!;
     }
 
     private static async Task SaveCheckpoint(NpgsqlConnection connection, NpgsqlTransaction tx, string name, long position, CancellationToken ct)
