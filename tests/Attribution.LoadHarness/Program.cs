@@ -4,7 +4,7 @@ using Npgsql;
 
 // The load harness of issue 7. Start the system first (bash infra/up.sh), then:
 //
-//   dotnet run -c Release --project tests/Attribution.LoadHarness [-- --seconds 15 --replay-events 1000000 --results DIR]
+//   dotnet run -c Release --project tests/Attribution.LoadHarness [-- --seconds 15 --warm-up-seconds 10 --replay-events 1000000 --results DIR]
 //
 // It measures, in one run on this machine: the raw broker (RabbitMQ.Client publish with confirms +
 // consume) and the raw database (COPY of event rows); single-event POSTs end to end (sustained rate,
@@ -37,6 +37,18 @@ var raw = await RawBroker.PublishConfirmConsumeAsync(rabbit, options.RawMessages
 figures.Add(raw);
 
 var duration = TimeSpan.FromSeconds(options.Seconds);
+if (options.WarmUpSeconds > 0)
+{
+    // Warm-up, not measured (BenchmarkDotNet's warm-up iterations): a freshly started gateway and engine
+    // run unoptimized (tier-0) code and JIT-compile on the same two cores the load needs. Measured
+    // without it, the first phase swung between 1,200 and 2,400 events/s from run to run.
+    Say($"warm-up: single events and batches, {options.WarmUpSeconds} s (not measured)");
+    var warmUp = await load.CreateCompanyAsync("Load: warm-up");
+    var warmHalf = TimeSpan.FromSeconds(options.WarmUpSeconds / 2.0);
+    await load.WaitUntilVisibleAsync(await load.SingleEventsAsync(warmUp, options.Workers, warmHalf), TimeSpan.FromMinutes(10));
+    await load.WaitUntilVisibleAsync(await load.BatchesAsync(warmUp, options.BatchWorkers, options.BatchSize, warmHalf), TimeSpan.FromMinutes(10));
+}
+
 Say($"single-event POSTs, {options.Workers} clients, {options.Seconds} s");
 var single = await load.SingleEventsAsync(await load.CreateCompanyAsync("Load: single events"), options.Workers, duration);
 var singleVisible = await load.WaitUntilVisibleAsync(single, TimeSpan.FromMinutes(10));
@@ -85,7 +97,9 @@ var targets = new List<Target>
         bestEndToEnd >= raw.EventsPerSecond / 2),
 };
 
-var report = new LoadReport($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {Environment.OSVersion}", DateTimeOffset.UtcNow, figures, latencies, targets);
+var machine = $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {Environment.OSVersion}"
+    + (options.WarmUpSeconds > 0 ? $", after a {options.WarmUpSeconds} s warm-up" : ", no warm-up");
+var report = new LoadReport(machine, DateTimeOffset.UtcNow, figures, latencies, targets);
 var results = options.Results ?? Path.Combine(root, "tests/Attribution.LoadHarness/results");
 await report.WriteAsync(results);
 Console.WriteLine(report.Markdown());
@@ -108,7 +122,7 @@ static string FindRepositoryRoot()
     return Directory.GetCurrentDirectory();
 }
 
-internal sealed record Options(int Seconds, int Workers, int BatchWorkers, int BatchSize, int RawMessages, int ReplayEvents, string? Results)
+internal sealed record Options(int Seconds, int WarmUpSeconds, int Workers, int BatchWorkers, int BatchSize, int RawMessages, int ReplayEvents, string? Results)
 {
     public static Options Parse(string[] args)
     {
@@ -117,7 +131,7 @@ internal sealed record Options(int Seconds, int Workers, int BatchWorkers, int B
             var i = Array.IndexOf(args, "--" + name);
             return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         }
-        return new Options(Get("seconds", 15), Get("workers", 64), Get("batch-workers", 8), Get("batch-size", 500),
+        return new Options(Get("seconds", 15), Get("warm-up-seconds", 10), Get("workers", 64), Get("batch-workers", 8), Get("batch-size", 500),
             Get("raw-messages", 100_000), Get("replay-events", 1_000_000),
             Array.IndexOf(args, "--results") is var r and >= 0 && r + 1 < args.Length ? Path.GetFullPath(args[r + 1]) : null);
     }
