@@ -37,7 +37,7 @@ public sealed class AttributionReactorTests
                 [new NewEvent(message.EventId, message), new NewEvent(answer.EventId, answer)]),
         ]);
 
-        var reactor = new AttributionReactor(store, companies, new DecisionReader(TestServices.Database));
+        var reactor = new AttributionReactor(store, companies, new DecisionReader(TestServices.Database), TestServices.Database);
         await using (var connection = await TestServices.Database.OpenConnectionAsync())
         await using (var tx = await connection.BeginTransactionAsync())
         {
