@@ -41,7 +41,8 @@ public sealed partial class PostgresEventStore
                 await _writer.WaitAsync(ct);
                 try
                 {
-                    if (!request.Outcome.Task.IsCompleted) await CommitGroupAsync(TakeGroup(), ct);
+                    // Not the caller's token: the group's transaction writes other callers' events too.
+                    if (!request.Outcome.Task.IsCompleted) await CommitGroupAsync(TakeGroup(), CancellationToken.None);
                 }
                 finally
                 {
@@ -49,10 +50,10 @@ public sealed partial class PostgresEventStore
                 }
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested && request.TryAbandon())
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Not claimed by any group: it will never be written.
-            throw;
+            // Not claimed by any group: it will never be written. Claimed: its outcome stands, so wait for it.
+            if (request.TryAbandon()) throw;
         }
 
         var result = await request.Outcome.Task;

@@ -92,6 +92,20 @@ public sealed class EventStoreTests
     }
 
     [Test]
+    public async Task An_append_cancelled_before_a_group_took_it_is_never_written()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        Assert.CatchAsync<OperationCanceledException>(() =>
+            _store.AppendAsync([new StreamAppend(_prefix + "x", "tenant-a", ExpectedVersion.Any, [Inc(1)])], cancelled.Token));
+        await Append("y", ExpectedVersion.Any, Inc(2)); // the next group passes over the abandoned append
+
+        Assert.That(await _store.ReadStreamAsync(_prefix + "x"), Is.Empty);
+        Assert.That(await _store.ReadStreamAsync(_prefix + "y"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task The_same_event_id_twice_is_stored_once_even_with_a_stale_expected_version()
     {
         var id = Guid.NewGuid();
