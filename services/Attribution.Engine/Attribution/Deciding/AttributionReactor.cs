@@ -30,8 +30,10 @@ public sealed class AttributionReactor(
     public string Name => ProjectionNames.AttributionDecisions;
 
     /// <summary>What a visitor does; not the decisions this reactor appends itself.</summary>
-    public IReadOnlyCollection<Type> EventTypes { get; } =
+    private static readonly HashSet<Type> VisitorEventTypes =
         [typeof(V1.CartEventRecorded), typeof(V1.CheckoutRecorded), typeof(V1.InteractionRecorded), typeof(V1.RefundRecorded)];
+
+    public IReadOnlyCollection<Type> EventTypes => VisitorEventTypes;
 
     /// <summary>Decisions are events, not a read model: a rebuild re-decides and appends only what changed.</summary>
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
@@ -74,8 +76,8 @@ public sealed class AttributionReactor(
         return appended;
     }
 
-    private static bool IsVisitorEvent(StoredEvent e) =>
-        e.Data is V1.CartEventRecorded or V1.CheckoutRecorded or V1.InteractionRecorded or V1.RefundRecorded;
+    // The daemon already hands over only these types; a batch built by hand (a test) may hold others.
+    private static bool IsVisitorEvent(StoredEvent e) => VisitorEventTypes.Contains(e.Data.GetType());
 
     private async Task DecideCompanyAsync(NpgsqlConnection connection, string companyKey, List<StoredEvent> events, CancellationToken ct)
     {
