@@ -45,6 +45,27 @@ public interface ITenantProjection : IProjection
 {
     /// <summary>Deletes everything this projection wrote for the tenant, before its rebuild.</summary>
     Task ResetTenantAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, CancellationToken ct);
+
+    /// <summary>
+    /// A fold of the tenant's whole history in memory for its rebuild, or null to rebuild through
+    /// <see cref="IProjection.ApplyAsync"/> batch by batch.
+    /// </summary>
+    ITenantRebuild? StartTenantRebuild(string tenantId) => null;
+}
+
+/// <summary>
+/// One tenant's rebuild folded in memory and written once at the end, into tables its projection's
+/// <see cref="ITenantProjection.ResetTenantAsync"/> emptied in the same transaction. The live path
+/// loads and upserts the rows a batch touches, batch after batch; a rebuild touches the same rows
+/// again and again (a replay spent most of its rebuild time there), and holds them all at the end anyway.
+/// </summary>
+public interface ITenantRebuild
+{
+    /// <summary>Folds the next batch (the rebuild reads in global order); may read, never writes.</summary>
+    Task ApplyAsync(ProjectionBatch batch, CancellationToken ct);
+
+    /// <summary>Writes the folded result.</summary>
+    Task CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct);
 }
 
 public sealed record ProjectionRegistration(IProjection Projection, ProjectionLifecycle Lifecycle);

@@ -83,17 +83,20 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         await using var tx = await connection.BeginTransactionAsync(ct);
         var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct);
         await projection.ResetTenantAsync(connection, tx, tenantId, ct);
+        var inMemory = projection.StartTenantRebuild(tenantId);
 
         long position = 0, applied = 0;
         while (true)
         {
             var events = await store.ReadTenantAsync(connection, tx, tenantId, position, checkpoint, options.DaemonBatchSize * 5, TypeNamesOf(projection), ct);
             if (events.Count == 0) break;
-            await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
+            var batch = new ProjectionBatch(connection, tx, events);
+            await (inMemory is null ? projection.ApplyAsync(batch, ct) : inMemory.ApplyAsync(batch, ct));
             position = events[^1].Sequence;
             applied += events.Count;
         }
 
+        if (inMemory is not null) await inMemory.CompleteAsync(connection, tx, ct);
         await tx.CommitAsync(ct);
         return applied;
     }

@@ -2,7 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Attribution.Engine;
+using Attribution.Engine.RevenueProjector.DataQuality;
+using Attribution.Engine.RevenueProjector.Revenue;
+using Attribution.EventStore;
+using Attribution.EventStore.Projections;
 using Attribution.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Attribution.IntegrationTests.RevenueImpact;
 
@@ -115,6 +123,116 @@ public sealed class ReplayAndDataQualityTests
 
         var lastWeek = await company.GetJsonAsync($"/v1/data-quality?from={D0.AddDays(-7):yyyy-MM-dd}&to={D0.AddDays(-1):yyyy-MM-dd}");
         Assert.That(lastWeek.GetProperty("total").GetInt32(), Is.Zero, "the range filters by day");
+    }
+
+    /// <summary>
+    /// A replay rebuilds a company's read models in memory and writes them once (RevenueProjection and
+    /// DataQualityProjection's tenant rebuilds); the live path upserts them batch after batch. Under the
+    /// same settings both must leave the same rows: revisions, a refund, products under their latest
+    /// name, conversations with their variant, an order sent twice, a decrease below zero.
+    /// </summary>
+    [Test]
+    public async Task A_replay_under_the_same_settings_rebuilds_the_read_models_row_for_row_as_live_left_them()
+    {
+        var company = await _system.CreateCompanyAsync("Rebuild store");
+        var t = D0.AddHours(10);
+        object Chat(string fp, string kind, string conversation, string? variant, DateTimeOffset at) => kind == "SHOPPER_MESSAGE"
+            ? new { userFingerprint = fp, channel = "CHAT", kind, conversationId = conversation, text = "Shoes for a marathon?", variant, occurredAt = At(at) }
+            : new { userFingerprint = fp, channel = "CHAT", kind, conversationId = conversation, helpful = true, variant, occurredAt = At(at) };
+        object Cart(string fp, string type, string productId, int quantity, DateTimeOffset at) =>
+            new { userFingerprint = fp, type, productId, productName = "Shoe " + productId, value = 10.00m, currency = "USD", quantity, occurredAt = At(at) };
+        object Checkout(string fp, string? orderId, DateTimeOffset at, string sockName = "Sock") => new
+        {
+            userFingerprint = fp, orderId, value = 25.00m, currency = "USD", occurredAt = At(at),
+            lineItems = new[]
+            {
+                new { productId = "p1", productName = "Shoe p1", quantity = 2, value = 10.00m, currency = "USD" },
+                new { productId = "p2", productName = sockName, quantity = 1, value = 5.00m, currency = "USD" },
+            },
+        };
+
+        // A credited visitor: a helpful chat (variant A), a cart, an order, a refund.
+        await PostAsync(company, "/v1/events/interactions", Chat("fp_a", "SHOPPER_MESSAGE", "c-a", "A", t));
+        await PostAsync(company, "/v1/events/interactions", Chat("fp_a", "ASSISTANT_ANSWER", "c-a", null, t.AddMinutes(1)));
+        await PostAsync(company, "/v1/events/cart", Cart("fp_a", "ITEM_ADDED", "p1", 2, t.AddMinutes(2)));
+        await PostAsync(company, "/v1/events/cart", Cart("fp_a", "QUANTITY_DECREASED", "p1", 1, t.AddMinutes(3)));
+        await PostAsync(company, "/v1/events/checkout", Checkout("fp_a", "o-1", t.AddMinutes(10)));
+        await Projections.WaitForNonStaleAsync();
+        // The conversation's earliest message, arriving last and naming another variant: the start moves, the variant stays.
+        await PostAsync(company, "/v1/events/interactions", Chat("fp_a", "SHOPPER_MESSAGE", "c-a", "C", t.AddMinutes(-5)));
+        using (var refund = await company.PostAsServerAsync("/v1/events/refund", new { refundId = "r-1", orderId = "o-1", amount = 10.00m, currency = "USD" }))
+            Assert.That(refund.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        // Mistakes: the same order from another visitor, an order without orderId, a decrease below zero.
+        await PostAsync(company, "/v1/events/checkout", Checkout("fp_b", "o-1", t.AddMinutes(20)));
+        await PostAsync(company, "/v1/events/checkout", Checkout("fp_b", null, t.AddMinutes(21)));
+        await PostAsync(company, "/v1/events/cart", Cart("fp_b", "ITEM_ADDED", "p3", 1, t.AddMinutes(22)));
+        await PostAsync(company, "/v1/events/cart", Cart("fp_b", "QUANTITY_DECREASED", "p3", 3, t.AddMinutes(23)));
+        // A chat that arrives after the order it happened before (a revision), renaming a product on the way.
+        await PostAsync(company, "/v1/events/checkout", Checkout("fp_c", "o-2", t.AddHours(2), sockName: "Sock, renamed"));
+        await Projections.WaitForNonStaleAsync();
+        await PostAsync(company, "/v1/events/interactions", Chat("fp_c", "SHOPPER_MESSAGE", "c-c", "B", t.AddHours(1)));
+        await PostAsync(company, "/v1/events/interactions", Chat("fp_c", "ASSISTANT_ANSWER", "c-c", "A", t.AddHours(1).AddMinutes(1)));
+        await Projections.WaitForNonStaleAsync();
+
+        var live = await ReadModelRowsAsync(company.CompanyKey);
+        Assert.That(live["revenue.conversation_orders"], Has.Count.EqualTo(2), "both credited orders are listed: the scenario revised o-2");
+        Assert.That(live["revenue.data_quality_findings"], Has.Count.EqualTo(3));
+        Assert.That(live["revenue.applied_contributions"], Is.Not.Empty);
+
+        Assert.That((await company.ReplayAsync()).GetProperty("revisions").GetInt32(), Is.Zero, "the same settings decide the same");
+        await Projections.WaitForNonStaleAsync();
+
+        var replayed = await ReadModelRowsAsync(company.CompanyKey);
+
+        // The replay read this small company in one batch; in batches of five events, the rebuild must
+        // also carry contributions, rollups and conversations from batch to batch.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
+        builder.Configuration.AddInMemoryCollection(TestServices.Configuration(RunningSystem.AdminToken));
+        builder.AddAttributionEngine();
+        using var engine = builder.Build(); // not started: its rebuilds alone
+        engine.Services.GetRequiredService<EventStoreOptions>().DaemonBatchSize = 1;
+        var runner = engine.Services.GetRequiredService<ProjectionRunner>();
+        await runner.RebuildTenantAsync(engine.Services.GetRequiredService<RevenueProjection>(), company.CompanyKey, CancellationToken.None);
+        await runner.RebuildTenantAsync(engine.Services.GetRequiredService<DataQualityProjection>(), company.CompanyKey, CancellationToken.None);
+        var rebuiltInSmallBatches = await ReadModelRowsAsync(company.CompanyKey);
+
+        Assert.Multiple(() =>
+        {
+            foreach (var (table, rows) in live)
+            {
+                Assert.That(replayed[table], Is.EqualTo(rows), $"{table} after the replay");
+                Assert.That(rebuiltInSmallBatches[table], Is.EqualTo(rows), $"{table} rebuilt five events at a time");
+            }
+        });
+    }
+
+    /// <summary>Every row the revenue projections keep for a company, as JSON text per table, sorted.</summary>
+    private static async Task<Dictionary<string, List<string>>> ReadModelRowsAsync(string companyKey)
+    {
+        // A contribution of nothing may be stored (live) or left out (a rebuild): both read as nothing.
+        var tables = new Dictionary<string, string>
+        {
+            ["revenue.company_days"] = "true",
+            ["revenue.product_days"] = "true",
+            ["revenue.variant_days"] = "true",
+            ["revenue.conversation_days"] = "true",
+            ["revenue.conversation_orders"] = "true",
+            ["revenue.conversations"] = "true",
+            ["revenue.data_quality_findings"] = "true",
+            ["revenue.applied_contributions"] = "t.contribution->'rows' <> '[]'::jsonb OR t.contribution->'order' <> 'null'::jsonb",
+        };
+        var result = new Dictionary<string, List<string>>();
+        foreach (var (table, filter) in tables)
+        {
+            await using var cmd = TestServices.Database.CreateCommand(
+                $"SELECT to_jsonb(t)::text FROM {table} t WHERE t.company_key = $1 AND ({filter}) ORDER BY 1");
+            cmd.Parameters.AddWithValue(companyKey);
+            var rows = new List<string>();
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
+            result[table] = rows;
+        }
+        return result;
     }
 
     private static async Task PostAsync(TestCompany company, string path, object body)

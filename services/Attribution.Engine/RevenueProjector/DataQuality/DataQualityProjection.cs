@@ -3,6 +3,7 @@ using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.ReadModels;
 using Attribution.ServiceDefaults.Visitors;
+using System.Runtime.InteropServices;
 using Npgsql;
 using static Attribution.Engine.Journeys.VisitorEvents;
 
@@ -30,10 +31,11 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
         await DecreasesBelowZeroAsync(batch, ct);
         if (findings.Count == 0) return;
 
-        await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
-        foreach (var f in findings) write.BatchCommands.Add(Insert(f));
+        await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction) { BatchCommands = { Insert(findings) } };
         await write.ExecuteNonQueryAsync(ct);
     }
+
+    public ITenantRebuild StartTenantRebuild(string tenantId) => new DataQualityRebuild(companies, tenantId);
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) =>
         DeleteAsync(connection, transaction, null, ct);
@@ -85,19 +87,63 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
         clear.Parameters.Add(new NpgsqlParameter { Value = DataQualityReasons.DecreaseBelowZero });
         clear.Parameters.Add(new NpgsqlParameter { Value = carts.SelectMany(c => c.Select(e => e.EventId)).ToArray() });
         write.BatchCommands.Add(clear);
-        foreach (var f in findings) write.BatchCommands.Add(Insert(f));
+        if (findings.Count > 0) write.BatchCommands.Add(Insert(findings));
         await write.ExecuteNonQueryAsync(ct);
     }
 
-    private static NpgsqlBatchCommand Insert(DataQualityFinding f)
+    /// <summary>One statement for all the findings, their rows passed as arrays; a finding already stored stays as it is.</summary>
+    private static NpgsqlBatchCommand Insert(IReadOnlyCollection<DataQualityFinding> findings) => new("""
+        INSERT INTO revenue.data_quality_findings (company_key, reason, event_id, kind, occurred_at, detail)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[]) ON CONFLICT DO NOTHING
+        """)
     {
-        var command = new NpgsqlBatchCommand("""
-            INSERT INTO revenue.data_quality_findings (company_key, reason, event_id, kind, occurred_at, detail)
-            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
-            """);
-        foreach (var v in new object[] { f.CompanyKey, f.Reason, f.EventId, f.Kind, f.OccurredAt, f.Detail })
-            command.Parameters.Add(new NpgsqlParameter { Value = v });
-        return command;
+        Parameters =
+        {
+            new() { Value = findings.Select(f => f.CompanyKey).ToArray() },
+            new() { Value = findings.Select(f => f.Reason).ToArray() },
+            new() { Value = findings.Select(f => f.EventId).ToArray() },
+            new() { Value = findings.Select(f => f.Kind).ToArray() },
+            new() { Value = findings.Select(f => f.OccurredAt).ToArray() },
+            new() { Value = findings.Select(f => f.Detail).ToArray() },
+        },
+    };
+
+    /// <summary>
+    /// A company's rebuild in memory. Read in global order, the first copy of each order is the first one
+    /// seen, and each visitor's cart events are all there at the end: the live path queries both per batch.
+    /// The same rules then give the same findings, written once. Holds the company's cart events while it runs.
+    /// </summary>
+    private sealed class DataQualityRebuild(CompanyDirectory companies, string tenantId) : ITenantRebuild
+    {
+        private readonly Dictionary<string, Guid> _firstOfOrder = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<V1.CartEventRecorded>> _carts = new(StringComparer.Ordinal);
+        private readonly List<DataQualityFinding> _findings = [];
+
+        public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
+        {
+            var totals = await companies.FindByKeyAsync(tenantId, ct) is { QuantityMode: QuantityMode.TOTAL }; // totals cannot go below zero
+            foreach (var e in batch.Events)
+                switch (e.Data)
+                {
+                    case V1.CheckoutRecorded c:
+                        if (DataQualityFindings.OfCheckout(c) is { } withoutOrderId) _findings.Add(withoutOrderId);
+                        if (c is { OrderId: { } orderId, Test: false }
+                            && DataQualityFindings.OfRepeatedOrder(c, _firstOfOrder.TryAdd(orderId, c.EventId) ? c.EventId : _firstOfOrder[orderId]) is { } repeat)
+                            _findings.Add(repeat);
+                        break;
+                    case V1.CartEventRecorded cart when !totals:
+                        (CollectionsMarshal.GetValueRefOrAddDefault(_carts, e.StreamId, out _) ??= []).Add(cart);
+                        break;
+                }
+        }
+
+        public async Task CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+        {
+            var findings = _findings.Concat(_carts.Values.SelectMany(DataQualityFindings.DecreasesBelowZero)).ToList();
+            if (findings.Count == 0) return;
+            await using var write = new NpgsqlBatch(connection, transaction) { BatchCommands = { Insert(findings) } };
+            await write.ExecuteNonQueryAsync(ct);
+        }
     }
 
     private static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? companyKey, CancellationToken ct)

@@ -19,7 +19,7 @@ namespace Attribution.Engine.RevenueProjector.Revenue;
 /// before (kept in <c>revenue.applied_contributions</c>), so a revised decision never counts twice.
 /// The arithmetic is <see cref="RevenueContributions"/>; this class only loads and stores.
 /// </summary>
-public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory companies) : ITenantProjection
+public sealed partial class RevenueProjection(PostgresEventStore store, CompanyDirectory companies) : ITenantProjection
 {
     public string Name => ProjectionNames.Revenue;
 
@@ -29,12 +29,39 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
-        await RecordConversationsAsync(batch, ct);
+        var changes = await FoldAsync(batch, keys => LoadAppliedAsync(batch, keys, ct), ct);
+        await RecordConversationsAsync(batch, changes.Conversations, ct);
+        if (changes.Applied.Count == 0) return;
 
+        await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
+        RevenueTables.AddDeltas(write, changes.Deltas);
+        RevenueTables.AddApplied(write, changes.Applied);
+        RevenueTables.AddConversationOrders(write, [.. changes.Applied.Select(a => (a.CompanyKey, a.SourceEventId, a.Contribution.Order))]);
+        if (write.BatchCommands.Count > 0) await write.ExecuteNonQueryAsync(ct);
+    }
+
+    public ITenantRebuild StartTenantRebuild(string tenantId) => new RevenueRebuild(this);
+
+    /// <summary>What a batch changes in the read models, given what its decisions' sources contributed before.</summary>
+    private sealed record RevenueChanges(
+        IReadOnlyList<ConversationStart> Conversations,
+        IReadOnlyList<(string CompanyKey, RollupRow Row)> Deltas,
+        IReadOnlyList<(string CompanyKey, Guid SourceEventId, RevenueContribution Contribution)> Applied);
+
+    /// <summary>
+    /// The batch's changes; the live path and a rebuild share it and differ only in where the
+    /// previous contributions come from and where the changes go.
+    /// </summary>
+    private async Task<RevenueChanges> FoldAsync(
+        ProjectionBatch batch,
+        Func<IReadOnlyList<(string Company, Guid Source)>, Task<Dictionary<(string Company, Guid Source), RevenueContribution>>> loadApplied,
+        CancellationToken ct)
+    {
+        var conversations = ConversationsOf(batch);
         var decisions = batch.Events.Where(e => e.Data is V1.AttributionDecided or V1.RefundDecided).ToList();
-        if (decisions.Count == 0) return;
+        if (decisions.Count == 0) return new RevenueChanges(conversations, [], []);
 
-        var applied = await LoadAppliedAsync(batch, decisions.Select(SourceOf).Distinct().ToList(), ct);
+        var applied = await loadApplied(decisions.Select(SourceOf).Distinct().ToList());
         var lineItems = await LoadLineItemsAsync(batch, decisions, ct);
         var deltas = new Dictionary<string, List<RollupRow>>(StringComparer.Ordinal);
         var changed = new HashSet<(string Company, Guid Source)>();
@@ -58,11 +85,10 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
             changed.Add(key);
         }
 
-        await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
-        RevenueTables.AddDeltas(write, [.. deltas.SelectMany(d => RevenueContributions.Merge(d.Value).Select(row => (d.Key, row)))]);
-        RevenueTables.AddApplied(write, [.. changed.Select(k => (k.Company, k.Source, applied[k]))]);
-        RevenueTables.AddConversationOrders(write, [.. changed.Select(k => (k.Company, k.Source, applied[k].Order))]);
-        if (write.BatchCommands.Count > 0) await write.ExecuteNonQueryAsync(ct);
+        return new RevenueChanges(
+            conversations,
+            [.. deltas.SelectMany(d => RevenueContributions.Merge(d.Value).Select(row => (d.Key, row)))],
+            [.. changed.Select(k => (k.Company, k.Source, applied[k]))]);
     }
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) =>
@@ -79,20 +105,19 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
     };
 
     /// <summary>Chat and FAQ conversations with their variant and start (the first interaction seen by occurredAt).</summary>
-    private static async Task RecordConversationsAsync(ProjectionBatch batch, CancellationToken ct)
-    {
-        var conversations = batch.Events.Select(e => e.Data).OfType<VisitorEvents.V1.InteractionRecorded>()
-            .Where(i => i.ConversationId is not null && i.Channel is InteractionChannel.CHAT or InteractionChannel.FAQ)
-            .ToList();
-        if (conversations.Count == 0) return;
-
+    private static List<ConversationStart> ConversationsOf(ProjectionBatch batch) =>
         // One row per conversation, as the row-by-row upsert would leave it: the earliest start, the
         // channel of its first interaction, and the first variant reported (a stored one wins).
-        var rows = conversations
+        batch.Events.Select(e => e.Data).OfType<VisitorEvents.V1.InteractionRecorded>()
+            .Where(i => i.ConversationId is not null && i.Channel is InteractionChannel.CHAT or InteractionChannel.FAQ)
             .GroupBy(i => (i.CompanyKey, ConversationId: i.ConversationId!))
-            .Select(g => (g.Key.CompanyKey, g.Key.ConversationId, Channel: g.First().Channel.ToString(),
-                Variant: g.Select(i => i.Variant).FirstOrDefault(v => v is not null), StartedAt: g.Min(i => i.OccurredAt)))
+            .Select(g => new ConversationStart(g.Key.CompanyKey, g.Key.ConversationId, g.First().Channel.ToString(),
+                g.Select(i => i.Variant).FirstOrDefault(v => v is not null), g.Min(i => i.OccurredAt)))
             .ToList();
+
+    private static async Task RecordConversationsAsync(ProjectionBatch batch, IReadOnlyList<ConversationStart> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
         await using var write = new NpgsqlCommand("""
             INSERT INTO revenue.conversations AS c (company_key, conversation_id, channel, variant, started_at)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
@@ -136,4 +161,12 @@ public sealed class RevenueProjection(PostgresEventStore store, CompanyDirectory
         return checkouts.Select(e => e.Data).OfType<VisitorEvents.V1.CheckoutRecorded>()
             .ToDictionary(c => c.EventId, c => c.LineItems);
     }
+}
+
+/// <summary>A conversation as a batch first shows it: its channel, variant and start (<c>revenue.conversations</c>).</summary>
+internal sealed record ConversationStart(string CompanyKey, string ConversationId, string Channel, string? Variant, DateTimeOffset StartedAt)
+{
+    /// <summary>As the upsert keeps a stored row: its channel, the earlier start, the first variant reported.</summary>
+    public ConversationStart Merge(ConversationStart later) =>
+        this with { StartedAt = StartedAt <= later.StartedAt ? StartedAt : later.StartedAt, Variant = Variant ?? later.Variant };
 }

@@ -128,6 +128,95 @@ internal static class RevenueTables
         batch.BatchCommands.Add(upsert);
     }
 
+    /// <summary>
+    /// Writes a rebuilt company with binary COPY, into tables <see cref="DeleteAsync"/> emptied in the same
+    /// transaction: the rollup rows (those all zero left out, as the upsert deletes them), each source's
+    /// contribution (none stored where it adds nothing: a missing row reads as nothing, as
+    /// <see cref="RevenueContribution.None"/> does), the conversations' orders, and the conversations.
+    /// </summary>
+    public static async Task CopyAsync(
+        NpgsqlConnection connection,
+        IReadOnlyList<(string CompanyKey, RollupKey Key, RevenueMetrics Metrics, string Label)> rollups,
+        IReadOnlyList<(string CompanyKey, Guid SourceEventId, RevenueContribution Contribution)> applied,
+        IReadOnlyList<ConversationStart> conversations,
+        CancellationToken ct)
+    {
+        foreach (var rollup in rollups.GroupBy(r => r.Key.Rollup))
+        {
+            var table = Tables[rollup.Key];
+            string[] columns = [.. KeyColumns(table), .. table.LabelColumn is null ? [] : new[] { table.LabelColumn }, .. table.Metrics.Select(m => m.Name)];
+            await using var copy = await connection.BeginBinaryImportAsync(
+                $"COPY {table.Name} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", ct);
+            foreach (var (company, key, metrics, label) in rollup)
+            {
+                if (table.Metrics.All(m => m.IsCount ? (int)m.Value(metrics) == 0 : (decimal)m.Value(metrics) == 0)) continue;
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(company, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(key.Day, NpgsqlDbType.Date, ct);
+                await copy.WriteAsync(key.Currency, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(key.RuleVersion, NpgsqlDbType.Text, ct);
+                if (table.DimensionColumn is not null) await copy.WriteAsync(key.Dimension, NpgsqlDbType.Text, ct);
+                if (table.LabelColumn is not null) await copy.WriteAsync(label, NpgsqlDbType.Text, ct);
+                foreach (var metric in table.Metrics)
+                    if (metric.IsCount) await copy.WriteAsync((int)metric.Value(metrics), NpgsqlDbType.Integer, ct);
+                    else await copy.WriteAsync((decimal)metric.Value(metrics), NpgsqlDbType.Numeric, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        var contributing = applied.Where(a => a.Contribution.Rows.Count > 0 || a.Contribution.Order is not null).ToList();
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY revenue.applied_contributions (company_key, source_event_id, contribution) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var (company, source, contribution) in contributing)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(company, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(source, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(JsonSerializer.Serialize(contribution, EventTypeRegistry.SerializerOptions), NpgsqlDbType.Jsonb, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        await using (var copy = await connection.BeginBinaryImportAsync("""
+            COPY revenue.conversation_orders (company_key, source_event_id, conversation_id, order_id, value, currency, occurred_at, rule_version)
+            FROM STDIN (FORMAT BINARY)
+            """, ct))
+        {
+            foreach (var (company, source, contribution) in contributing)
+            {
+                if (contribution.Order is not { } order) continue;
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(company, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(source, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(order.ConversationId, NpgsqlDbType.Text, ct);
+                if (order.OrderId is null) await copy.WriteNullAsync(ct);
+                else await copy.WriteAsync(order.OrderId, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(order.Value, NpgsqlDbType.Numeric, ct);
+                await copy.WriteAsync(order.Currency, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(order.OccurredAt, NpgsqlDbType.TimestampTz, ct);
+                await copy.WriteAsync(order.RuleVersion, NpgsqlDbType.Text, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY revenue.conversations (company_key, conversation_id, channel, variant, started_at) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var c in conversations)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(c.CompanyKey, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(c.ConversationId, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(c.Channel, NpgsqlDbType.Text, ct);
+                if (c.Variant is null) await copy.WriteNullAsync(ct);
+                else await copy.WriteAsync(c.Variant, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(c.StartedAt, NpgsqlDbType.TimestampTz, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+    }
+
     /// <summary>Deletes one company's rows (a tenant rebuild), or every row when <paramref name="companyKey"/> is null.</summary>
     public static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? companyKey, CancellationToken ct)
     {
