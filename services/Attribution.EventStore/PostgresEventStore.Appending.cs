@@ -137,7 +137,13 @@ public sealed partial class PostgresEventStore
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, stream_id, version, seq_id FROM event_store.events WHERE id = ANY($1)")
             { Parameters = { new() { Value = ids } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, version FROM event_store.streams WHERE id = ANY($1)")
+        // One primary-key probe per id, whatever the statistics say (a lateral subquery cannot be hashed):
+        // for a replay's groups of thousands of ids, "id = ANY($1)" and a plain join both scanned and
+        // hashed the whole streams table (50-90 ms a group instead of about 5).
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            SELECT s.id, s.version FROM unnest($1::text[]) AS k(id)
+            CROSS JOIN LATERAL (SELECT id, version FROM event_store.streams WHERE id = k.id) s
+            """)
             { Parameters = { new() { Value = streamIds } } });
 
         var existing = new Dictionary<Guid, AppendedEvent>();
