@@ -1,7 +1,9 @@
+using System.Text.Json;
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.Attribution.Rules;
 using Attribution.Engine.RevenueProjector.Revenue;
+using Attribution.EventStore;
 using static Attribution.Engine.Attribution.DecisionEvents;
 
 namespace Attribution.UnitTests.RevenueProjector.Revenue;
@@ -119,5 +121,23 @@ public sealed class RevenueContributionsTests
         var delta = RevenueContributions.Delta(old, next).Where(r => r.Key.Rollup == RevenueRollup.CompanyDay).ToList();
         Assert.That(delta.Single(r => r.Key.RuleVersion == Version).Metrics, Is.EqualTo(new RevenueMetrics(CartGmv: -20m, NetCartValue: -20m)));
         Assert.That(delta.Single(r => r.Key.RuleVersion != Version).Metrics, Is.EqualTo(new RevenueMetrics(CartGmv: 20m, NetCartValue: 20m)));
+    }
+
+    [Test]
+    public void A_stored_contribution_leaves_zeros_out_and_reads_back_whole_as_do_rows_stored_with_every_figure()
+    {
+        var contribution = RevenueContributions.Of(Decision(RevenueKind.CHECKOUT, 120m), Day,
+            [new CheckoutLineItem("SKU-1", "Shoe", 2, 60m, "USD")]);
+        var json = JsonSerializer.Serialize(contribution, EventTypeRegistry.SerializerOptions);
+
+        Assert.That(json, Does.Not.Contain("cartGmv"), "a zero figure is not written");
+        Assert.That(Roundtrip(json), Is.EqualTo(contribution.Rows));
+        // As rows were stored before zeros were left out: every figure written.
+        var everyFigure = json.Replace("\"metrics\":{", "\"metrics\":{\"cartGmv\":0,\"refunded\":0,", StringComparison.Ordinal);
+        Assert.That(everyFigure, Does.Contain("\"refunded\":0"));
+        Assert.That(Roundtrip(everyFigure), Is.EqualTo(contribution.Rows));
+
+        static IReadOnlyList<RollupRow> Roundtrip(string stored) =>
+            JsonSerializer.Deserialize<RevenueContribution>(stored, EventTypeRegistry.SerializerOptions)!.Rows;
     }
 }
