@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Npgsql;
 
 namespace Attribution.EventStore.Projections;
@@ -83,22 +85,73 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         await using var tx = await connection.BeginTransactionAsync(ct);
         var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct);
         await projection.ResetTenantAsync(connection, tx, tenantId, ct);
-        var inMemory = projection.StartTenantRebuild(tenantId);
 
-        long position = 0, applied = 0;
-        while (true)
+        long applied = 0;
+        if (projection.StartTenantRebuild(tenantId) is { } inMemory)
         {
-            var events = await store.ReadTenantAsync(connection, tx, tenantId, position, checkpoint, options.DaemonBatchSize * 5, TypeNamesOf(projection), ct);
-            if (events.Count == 0) break;
-            var batch = new ProjectionBatch(connection, tx, events);
-            await (inMemory is null ? projection.ApplyAsync(batch, ct) : inMemory.ApplyAsync(batch, ct));
-            position = events[^1].Sequence;
-            applied += events.Count;
+            await foreach (var events in ReadAheadAsync(projection, tenantId, checkpoint, ct))
+            {
+                await inMemory.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
+                applied += events.Count;
+            }
+            await inMemory.CompleteAsync(connection, tx, ct);
+        }
+        else
+        {
+            long position = 0;
+            while (true)
+            {
+                var events = await store.ReadTenantAsync(connection, tx, tenantId, position, checkpoint, options.DaemonBatchSize * 5, TypeNamesOf(projection), ct);
+                if (events.Count == 0) break;
+                await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
+                position = events[^1].Sequence;
+                applied += events.Count;
+            }
         }
 
-        if (inMemory is not null) await inMemory.CompleteAsync(connection, tx, ct);
         await tx.CommitAsync(ct);
         return applied;
+    }
+
+    /// <summary>
+    /// A tenant's events up to a checkpoint, read on a connection of their own while the caller folds
+    /// the batch before (an in-memory rebuild writes nothing until the end, so reading and folding can
+    /// overlap). Every event up to a checkpoint has committed, since sequence order is commit order.
+    /// </summary>
+    private async IAsyncEnumerable<IReadOnlyList<StoredEvent>> ReadAheadAsync(
+        ITenantProjection projection, string tenantId, long upTo, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var batches = Channel.CreateBounded<IReadOnlyList<StoredEvent>>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stop.Token);
+                long position = 0;
+                while (true)
+                {
+                    var events = await store.ReadTenantAsync(connection, null, tenantId, position, upTo, options.DaemonBatchSize * 5, TypeNamesOf(projection), stop.Token);
+                    if (events.Count == 0) break;
+                    await batches.Writer.WriteAsync(events, stop.Token);
+                    position = events[^1].Sequence;
+                }
+                batches.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                batches.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var events in batches.Reader.ReadAllAsync(ct)) yield return events;
+        }
+        finally
+        {
+            await stop.CancelAsync(); // the caller stopped early (it threw): the reader stops too
+            await reading;
+        }
     }
 
     /// <summary>
