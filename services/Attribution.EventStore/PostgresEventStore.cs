@@ -45,37 +45,34 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterSequence, int maxCount, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await ReadAllAsync(connection, null, afterSequence, maxCount, ct);
-    }
-
-    internal async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, long afterSequence, int maxCount, CancellationToken ct)
-    {
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1 ORDER BY seq_id LIMIT $2", connection, tx);
+            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1 ORDER BY seq_id LIMIT $2", connection);
         cmd.Parameters.AddWithValue(afterSequence);
         cmd.Parameters.AddWithValue(maxCount);
         return await ReadEvents(cmd, ct);
     }
 
     /// <summary>
-    /// The next events of the given stored types after a position, and the position the store was
-    /// read up to: past the last event returned, and when fewer than <paramref name="maxCount"/> came
-    /// back, up to the newest event of any type. Safe because sequence order is commit order (the
+    /// The next events after a position (of the given stored types only, unless null), and the position
+    /// the store was read up to: past the last event returned, and when fewer than <paramref name="maxCount"/>
+    /// came back, up to the newest event of any type. Safe because sequence order is commit order (the
     /// append lock): everything up to the newest sequence seen has committed.
     /// </summary>
-    internal async Task<(IReadOnlyList<StoredEvent> Events, long ReadUpTo)> ReadAllOfTypesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, long afterSequence, int maxCount, string[] typeNames, CancellationToken ct)
+    internal async Task<(IReadOnlyList<StoredEvent> Events, long ReadUpTo)> ReadNextAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, long afterSequence, int maxCount, string[]? typeNames, CancellationToken ct)
     {
         // One round trip, the newest sequence first, then the events: whatever the second statement
         // misses was appended after the first.
         await using var batch = new NpgsqlBatch(connection, tx);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT coalesce(max(seq_id), 0) FROM event_store.events"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1 AND type = ANY($3) ORDER BY seq_id LIMIT $2")
+        var read = new NpgsqlBatchCommand(
+            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1"
+            + (typeNames is null ? "" : " AND type = ANY($3)") + " ORDER BY seq_id LIMIT $2")
         {
-            Parameters = { new() { Value = afterSequence }, new() { Value = maxCount }, new() { Value = typeNames } },
-        });
+            Parameters = { new() { Value = afterSequence }, new() { Value = maxCount } },
+        };
+        if (typeNames is not null) read.Parameters.Add(new() { Value = typeNames });
+        batch.BatchCommands.Add(read);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var newest = reader.GetInt64(0);

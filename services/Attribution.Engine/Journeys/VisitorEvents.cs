@@ -10,10 +10,19 @@ namespace Attribution.Engine.Journeys;
 public static class VisitorEvents
 {
     public static EventTypeRegistry RegisterVisitorEvents(this EventTypeRegistry registry) => registry
-        .Register<V1.CartEventRecorded>("cart_event_recorded.v1")
-        .Register<V1.CheckoutRecorded>("checkout_recorded.v1")
-        .Register<V1.InteractionRecorded>("interaction_recorded.v1")
-        .Register<V1.RefundRecorded>("refund_recorded.v1");
+        .Register<V1.CartEventRecorded>(StoredNames.CartEventRecorded)
+        .Register<V1.CheckoutRecorded>(StoredNames.CheckoutRecorded)
+        .Register<V1.InteractionRecorded>(StoredNames.InteractionRecorded)
+        .Register<V1.RefundRecorded>(StoredNames.RefundRecorded);
+
+    /// <summary>The stored type names, for queries that filter events by type in SQL.</summary>
+    public static class StoredNames
+    {
+        public const string CartEventRecorded = "cart_event_recorded.v1";
+        public const string CheckoutRecorded = "checkout_recorded.v1";
+        public const string InteractionRecorded = "interaction_recorded.v1";
+        public const string RefundRecorded = "refund_recorded.v1";
+    }
 
     public static class V1
     {

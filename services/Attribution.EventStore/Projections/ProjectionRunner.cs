@@ -188,13 +188,9 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
     }
 
     /// <summary>The projection's next events after a position, and the position read up to (past events of other types too).</summary>
-    private async Task<(IReadOnlyList<StoredEvent> Events, long ReadUpTo)> ReadNextAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, long after, int maxCount, CancellationToken ct)
-    {
-        if (TypeNamesOf(projection) is { } typeNames) return await store.ReadAllOfTypesAsync(connection, tx, after, maxCount, typeNames, ct);
-        var events = await store.ReadAllAsync(connection, tx, after, maxCount, ct);
-        return (events, events.Count > 0 ? events[^1].Sequence : after);
-    }
+    private Task<(IReadOnlyList<StoredEvent> Events, long ReadUpTo)> ReadNextAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, long after, int maxCount, CancellationToken ct) =>
+        store.ReadNextAsync(connection, tx, after, maxCount, TypeNamesOf(projection), ct);
 
     private string[]? TypeNamesOf(IProjection projection) => projection.EventTypes?.Select(options.Events.NameOf).ToArray();
 

@@ -23,9 +23,8 @@ namespace Attribution.Engine.Attribution.Deciding;
 public sealed class AttributionReactor(
     PostgresEventStore store, CompanyDirectory companies, DecisionReader decisions, NpgsqlDataSource dataSource) : IProjection
 {
-    private static readonly string[] AttributableTypes = ["cart_event_recorded.v1", "checkout_recorded.v1"];
-    private static readonly string[] CheckoutTypes = ["checkout_recorded.v1"];
-    private static readonly string[] InteractionTypes = ["interaction_recorded.v1"];
+    private static readonly string[] AttributableTypes = [StoredNames.CartEventRecorded, StoredNames.CheckoutRecorded];
+    private static readonly string[] CheckoutTypes = [StoredNames.CheckoutRecorded];
 
     public string Name => ProjectionNames.AttributionDecisions;
 

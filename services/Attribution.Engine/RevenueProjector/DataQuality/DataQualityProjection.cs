@@ -16,7 +16,7 @@ namespace Attribution.Engine.RevenueProjector.DataQuality;
 /// </summary>
 public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirectory companies) : ITenantProjection
 {
-    private static readonly string[] CheckoutTypes = ["checkout_recorded.v1"];
+    private static readonly string[] CheckoutTypes = [StoredNames.CheckoutRecorded];
 
     public string Name => ProjectionNames.DataQuality;
 
