@@ -1,9 +1,9 @@
+using System.Runtime.InteropServices;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.ReadModels;
 using Attribution.ServiceDefaults.Visitors;
-using System.Runtime.InteropServices;
 using Npgsql;
 using static Attribution.Engine.Journeys.VisitorEvents;
 
