@@ -86,37 +86,24 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct);
         await projection.ResetTenantAsync(connection, tx, tenantId, ct);
 
+        var inMemory = projection.StartTenantRebuild(tenantId);
         long applied = 0;
-        if (projection.StartTenantRebuild(tenantId) is { } inMemory)
+        await foreach (var events in ReadAheadAsync(projection, tenantId, checkpoint, ct))
         {
-            await foreach (var events in ReadAheadAsync(projection, tenantId, checkpoint, ct))
-            {
-                await inMemory.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
-                applied += events.Count;
-            }
-            await inMemory.CompleteAsync(connection, tx, ct);
+            var batch = new ProjectionBatch(connection, tx, events);
+            await (inMemory is null ? projection.ApplyAsync(batch, ct) : inMemory.ApplyAsync(batch, ct));
+            applied += events.Count;
         }
-        else
-        {
-            long position = 0;
-            while (true)
-            {
-                var events = await store.ReadTenantAsync(connection, tx, tenantId, position, checkpoint, options.DaemonBatchSize * 5, TypeNamesOf(projection), ct);
-                if (events.Count == 0) break;
-                await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
-                position = events[^1].Sequence;
-                applied += events.Count;
-            }
-        }
+        if (inMemory is not null) await inMemory.CompleteAsync(connection, tx, ct);
 
         await tx.CommitAsync(ct);
         return applied;
     }
 
     /// <summary>
-    /// A tenant's events up to a checkpoint, read on a connection of their own while the caller folds
-    /// the batch before (an in-memory rebuild writes nothing until the end, so reading and folding can
-    /// overlap). Every event up to a checkpoint has committed, since sequence order is commit order.
+    /// A tenant's events up to a checkpoint, read on a connection of their own while the caller applies
+    /// the batch before. Reading outside the rebuild's transaction is safe: every event up to a
+    /// checkpoint has committed (sequence order is commit order), and the rebuild writes no events.
     /// </summary>
     private async IAsyncEnumerable<IReadOnlyList<StoredEvent>> ReadAheadAsync(
         ITenantProjection projection, string tenantId, long upTo, [EnumeratorCancellation] CancellationToken ct)

@@ -55,14 +55,22 @@ public sealed class RunningSystem : IAsyncDisposable
     public Task<IHost> StartSubscriberAsync() =>
         StartHostAsync(b => Attribution.SampleSubscriber.SubscriberRegistration.AddSampleSubscriber(b), "the subscriber");
 
-    // Starts a worker against the run's broker and database and waits until its queues are bound:
-    // before that the gateway's mandatory publishes could not be routed to it.
-    private async Task<IHost> StartHostAsync(Action<HostApplicationBuilder> add, string what)
+    /// <summary>An engine configured for the run's broker and database, not started: no bus, no daemon, its services alone.</summary>
+    public static IHost BuildEngine() => BuildHost(b => b.AddAttributionEngine());
+
+    private static IHost BuildHost(Action<HostApplicationBuilder> add)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
         builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
         add(builder);
-        var host = builder.Build();
+        return builder.Build();
+    }
+
+    // Starts a worker against the run's broker and database and waits until its queues are bound:
+    // before that the gateway's mandatory publishes could not be routed to it.
+    private async Task<IHost> StartHostAsync(Action<HostApplicationBuilder> add, string what)
+    {
+        var host = BuildHost(add);
         await host.StartAsync();
         _engines.Add(host);
         var bus = host.Services.GetRequiredService<MassTransit.IBusControl>();

@@ -2,15 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Attribution.Engine;
 using Attribution.Engine.RevenueProjector.DataQuality;
 using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Attribution.IntegrationTests.RevenueImpact;
 
@@ -186,10 +183,7 @@ public sealed class ReplayAndDataQualityTests
 
         // The replay read this small company in one batch; in batches of five events, the rebuild must
         // also carry contributions, rollups and conversations from batch to batch.
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
-        builder.Configuration.AddInMemoryCollection(TestServices.Configuration(RunningSystem.AdminToken));
-        builder.AddAttributionEngine();
-        using var engine = builder.Build(); // not started: its rebuilds alone
+        using var engine = RunningSystem.BuildEngine(); // not started: its rebuilds alone
         engine.Services.GetRequiredService<EventStoreOptions>().DaemonBatchSize = 1;
         var runner = engine.Services.GetRequiredService<ProjectionRunner>();
         await runner.RebuildTenantAsync(engine.Services.GetRequiredService<RevenueProjection>(), company.CompanyKey, CancellationToken.None);

@@ -37,7 +37,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
         RevenueTables.AddDeltas(write, changes.Deltas);
         RevenueTables.AddApplied(write, changes.Applied);
         RevenueTables.AddConversationOrders(write, [.. changes.Applied.Select(a => (a.CompanyKey, a.SourceEventId, a.Contribution.Order))]);
-        if (write.BatchCommands.Count > 0) await write.ExecuteNonQueryAsync(ct);
+        await write.ExecuteNonQueryAsync(ct); // never empty: each applied contribution is written
     }
 
     public ITenantRebuild StartTenantRebuild(string tenantId) => new RevenueRebuild(this);
