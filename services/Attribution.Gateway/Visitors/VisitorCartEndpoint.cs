@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Attribution.EventStore;
 using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Companies;
@@ -7,9 +9,10 @@ using Npgsql;
 namespace Attribution.Gateway.Visitors;
 
 /// <summary>
-/// GET /v1/visitors/{fingerprint}/cart (API secret): the visitor's cart as the revenue projector
-/// built it from their cart events. Useful to support staff, and the proof that an event went all
-/// the way through broker, event store and projection.
+/// GET /v1/visitors/{fingerprint}/cart (API secret): the visitor's cart, folded from the cart events
+/// the revenue projector filed for them (in the order they happened), with quantities read as the
+/// company's quantityMode says. Useful to support staff, and the proof that an event went all the
+/// way through broker, event store and projection.
 /// </summary>
 public static class VisitorCartEndpoint
 {
@@ -33,11 +36,11 @@ public static class VisitorCartEndpoint
             WHERE type = $1 AND id = ANY($2)
             ORDER BY array_position($2, id) LIMIT 1
             """);
-        cmd.Parameters.AddWithValue(Attribution.ServiceDefaults.ReadModels.DocumentTypes.VisitorCart);
+        cmd.Parameters.AddWithValue(VisitorCart.DocumentType);
         cmd.Parameters.AddWithValue(VisitorKey.Candidates(fingerprint).Select(k => VisitorKey.DocumentId(caller.Company.CompanyKey, k)).ToArray());
-        var json = (string?)await cmd.ExecuteScalarAsync(http.RequestAborted);
-        return json is null
-            ? Problems.Status(StatusCodes.Status404NotFound, "No cart events for this visitor yet.")
-            : Results.Text(json, "application/json");
+        if (await cmd.ExecuteScalarAsync(http.RequestAborted) is not string json)
+            return Problems.Status(StatusCodes.Status404NotFound, "No cart events for this visitor yet.");
+        var cart = JsonSerializer.Deserialize<VisitorCart>(json, EventTypeRegistry.SerializerOptions)!;
+        return Results.Ok(VisitorCartFold.View(cart, caller.Company.QuantityMode));
     }
 }

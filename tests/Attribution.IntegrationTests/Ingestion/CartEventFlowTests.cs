@@ -85,6 +85,44 @@ public sealed class CartEventFlowTests
     }
 
     [Test]
+    public async Task Cart_events_that_arrive_out_of_order_give_the_cart_they_happened_in_and_TOTAL_mode_reads_quantities_as_totals()
+    {
+        var shop = await _system.CreateCompanyAsync("Late cart shop");
+        var fingerprint = "fp_" + Guid.NewGuid().ToString("N");
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-10);
+        object At(string type, int quantity, int minute) => new Dictionary<string, object?>
+        {
+            ["eventId"] = Guid.NewGuid().ToString(), ["userFingerprint"] = fingerprint, ["type"] = type, ["productId"] = "SKU-1",
+            ["productName"] = "Shoe", ["value"] = 10m, ["currency"] = "USD", ["quantity"] = quantity,
+            ["occurredAt"] = t0.AddMinutes(minute).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        // Happened: added 2, decreased 1, increased 3. Arrive: the decrease, the increase, then the add.
+        foreach (var body in new[] { At("QUANTITY_DECREASED", 1, 1), At("QUANTITY_INCREASED", 3, 2), At("ITEM_ADDED", 2, 0) })
+        {
+            using var posted = await shop.PostAsBrowserAsync("/v1/events/cart", body);
+            Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await posted.Content.ReadAsStringAsync());
+        }
+
+        async Task<JsonElement> CartAsync(Func<JsonElement, bool> done, string what) => await Poll.UntilAsync(async () =>
+        {
+            using var response = await shop.GetAsServerAsync($"/v1/visitors/{fingerprint}/cart");
+            return response.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone() : default;
+        }, c => c.ValueKind == JsonValueKind.Object && done(c), TimeSpan.FromSeconds(15), what);
+        static int Units(JsonElement cart) => cart.GetProperty("lines").EnumerateArray().Sum(l => l.GetProperty("quantity").GetInt32());
+
+        var changes = await CartAsync(c => c.GetProperty("eventCount").GetInt32() == 3, "three cart events projected");
+        Assert.That(Units(changes), Is.EqualTo(4), "2 - 1 + 3 as they happened (arrival order would give 5)");
+        Assert.That(changes.GetProperty("decreasesBelowZero").GetInt32(), Is.Zero, "the late add explains the decrease");
+        Assert.That(changes.GetProperty("lastOccurredAt").GetDateTimeOffset(), Is.EqualTo(t0.AddMinutes(2)).Within(TimeSpan.FromMilliseconds(1)));
+
+        using (var patch = await _system.AdminAsync(HttpMethod.Patch, $"/v1/admin/companies/{shop.CompanyKey}", new { quantityMode = "TOTAL" }))
+            Assert.That(patch.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var totals = await CartAsync(c => Units(c) == 3, "the cart read in TOTAL mode: the last total, 3");
+        Assert.That(Units(totals), Is.EqualTo(3), "the last total, by occurredAt");
+    }
+
+    [Test]
     public async Task One_trace_id_runs_from_the_request_through_the_broker_to_the_projection()
     {
         var traceId = ActivityTraceId.CreateRandom();

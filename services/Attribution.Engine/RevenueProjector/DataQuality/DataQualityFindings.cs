@@ -1,7 +1,7 @@
 using System.Globalization;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.RevenueProjector.VisitorCarts;
 using Attribution.ServiceDefaults.ReadModels;
+using Attribution.ServiceDefaults.Visitors;
 using static Attribution.Engine.Journeys.VisitorEvents;
 
 namespace Attribution.Engine.RevenueProjector.DataQuality;

@@ -6,7 +6,11 @@ using static Attribution.Engine.Journeys.VisitorEvents;
 
 namespace Attribution.Engine.RevenueProjector.VisitorCarts;
 
-/// <summary>Builds one <see cref="VisitorCart"/> per company and visitor from cart events (asynchronous).</summary>
+/// <summary>
+/// Files each visitor's cart events, by company and visitor, in the order they happened (asynchronous).
+/// The cart is folded from them when read (<see cref="VisitorCartFold.View"/>), so an event that arrives
+/// late lands where it happened and a change of the company's quantityMode shows at once.
+/// </summary>
 public sealed class VisitorCartProjection : DocumentProjection<VisitorCart>
 {
     public override string Name => ProjectionNames.VisitorCarts;
@@ -29,7 +33,8 @@ public sealed class VisitorCartProjection : DocumentProjection<VisitorCart>
 
     public override VisitorCart Apply(VisitorCart cart, StoredEvent e) => e.Data switch
     {
-        V1.CartEventRecorded c => VisitorCartFold.Apply(cart, c.Type, c.ProductId, c.ProductName, c.Quantity, c.Value, c.Currency, c.OccurredAt),
+        V1.CartEventRecorded c => VisitorCartFold.Add(cart,
+            new VisitorCartEvent(e.Sequence, c.Type, c.ProductId, c.ProductName, c.Quantity, c.Value, c.Currency, c.OccurredAt)),
         _ => cart,
     };
 }
