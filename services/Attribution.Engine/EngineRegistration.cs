@@ -43,33 +43,40 @@ public static class EngineRegistration
         });
 
     /// <summary>The attribution consumer: bus -> visitor streams, watched from the broker's side.</summary>
-    public static IServiceCollection AddAttributionConsumer(this IServiceCollection services, AttributionSettings settings) => services
-        .AddAttributionBus(settings, bus =>
-        {
-            bus.AddConsumer<RecordingConsumer<CartEventReceived>, RecordingConsumerDefinition<CartEventReceived>>();
-            bus.AddConsumer<RecordingConsumer<CheckoutCompleted>, RecordingConsumerDefinition<CheckoutCompleted>>();
-            bus.AddConsumer<RecordingConsumer<InteractionRecorded>, RecordingConsumerDefinition<InteractionRecorded>>();
-            bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
-            bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
-        })
-        .AddSingleton(sp =>
-        {
-            var options = new ConsumerWatchdogOptions
+    public static IServiceCollection AddAttributionConsumer(this IServiceCollection services, AttributionSettings settings)
+    {
+        var instance = EngineInstance.New();
+        return services
+            .AddSingleton(instance)
+            .AddAttributionBus(settings, connectionName: instance.ConnectionName, registerConsumers: bus =>
             {
-                Queues =
-                [
-                    RecordingQueues.Of<CartEventReceived>(),
-                    RecordingQueues.Of<CheckoutCompleted>(),
-                    RecordingQueues.Of<InteractionRecorded>(),
-                    RecordingQueues.Of<RefundRecorded>(),
-                    ReplayCompanyConsumerDefinition.QueueName, // found unreconnected after a broker restart too
-                ],
-            };
-            // Watchdog__Interval and Watchdog__StallLimit (e.g. 00:00:15) shorten it, as the survival tests do.
-            sp.GetRequiredService<IConfiguration>().GetSection(ConsumerWatchdogOptions.Section).Bind(options);
-            return options;
-        })
-        .AddHostedService<ConsumerWatchdog>();
+                bus.AddConsumer<RecordingConsumer<CartEventReceived>, RecordingConsumerDefinition<CartEventReceived>>();
+                bus.AddConsumer<RecordingConsumer<CheckoutCompleted>, RecordingConsumerDefinition<CheckoutCompleted>>();
+                bus.AddConsumer<RecordingConsumer<InteractionRecorded>, RecordingConsumerDefinition<InteractionRecorded>>();
+                bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
+                bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
+            })
+            .AddSingleton(sp =>
+            {
+                var options = new ConsumerWatchdogOptions
+                {
+                    Queues =
+                    [
+                        RecordingQueues.Of<CartEventReceived>(),
+                        RecordingQueues.Of<CheckoutCompleted>(),
+                        RecordingQueues.Of<InteractionRecorded>(),
+                        RecordingQueues.Of<RefundRecorded>(),
+                        ReplayCompanyConsumerDefinition.QueueName, // found unreconnected after a broker restart too
+                    ],
+                };
+                // Watchdog__Interval and Watchdog__StallLimit (e.g. 00:00:15) shorten it, as the survival tests do.
+                sp.GetRequiredService<IConfiguration>().GetSection(ConsumerWatchdogOptions.Section).Bind(options);
+                return options;
+            })
+            .AddSingleton<BusStartSignal>()
+            .AddBusObserver(sp => sp.GetRequiredService<BusStartSignal>())
+            .AddHostedService<ConsumerWatchdog>();
+    }
 
     /// <summary>The revenue projector: decisions and visitor streams -> Revenue Impact and data-quality read models, via the projection daemon.</summary>
     public static IServiceCollection AddRevenueProjector(this IServiceCollection services) => services

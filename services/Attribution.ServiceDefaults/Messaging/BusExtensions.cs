@@ -8,7 +8,8 @@ namespace Attribution.ServiceDefaults.Messaging;
 public static class BusExtensions
 {
     public static IServiceCollection AddAttributionBus(
-        this IServiceCollection services, AttributionSettings settings, Action<IBusRegistrationConfigurator>? registerConsumers = null)
+        this IServiceCollection services, AttributionSettings settings, Action<IBusRegistrationConfigurator>? registerConsumers = null,
+        string? connectionName = null)
     {
         var broker = RabbitMqAddress.Parse(settings.RabbitMqUrl);
         services.AddMassTransit(bus =>
@@ -23,6 +24,8 @@ public static class BusExtensions
                     h.Password(broker.Password);
                     // Publish completes only when the broker has the message (contract §3: 202 means durable).
                     h.PublisherConfirmation = true;
+                    // How the broker names this process's connection (the assembly's name by default).
+                    if (connectionName is not null) h.ConnectionName(connectionName);
                 });
                 cfg.ConfigureEndpoints(context);
             });

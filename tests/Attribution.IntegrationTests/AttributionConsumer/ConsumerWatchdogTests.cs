@@ -81,18 +81,55 @@ public sealed class ConsumerWatchdogTests
     }
 
     [Test]
+    public async Task With_two_engines_the_one_whose_bus_is_down_stops_while_the_other_consumes_on()
+    {
+        await using var system = await RunningSystem.StartAsync(engines: 0);
+        var watched = PerEngineOptions();
+        var healthy = await system.StartEngineAsync(s => s.AddSingleton(watched));
+        var broken = await system.StartEngineAsync(s => s.AddSingleton(watched));
+        var company = await system.CreateCompanyAsync("Two engines");
+
+        // The broken engine's bus stops (as one that never reconnected); its process, and its watchdog, run on.
+        await broken.Services.GetRequiredService<MassTransit.IBusControl>().StopAsync();
+        try
+        {
+            var brokenLifetime = broken.Services.GetRequiredService<IHostApplicationLifetime>();
+            var fingerprint = "fp_" + Guid.NewGuid().ToString("N");
+            await Poll.UntilAsync(async () =>
+            {
+                // The other engine keeps the queue empty, so the queue's totals show nothing wrong.
+                using var r = await company.PostAsBrowserAsync("/v1/events/cart", new
+                {
+                    userFingerprint = fingerprint, type = "ITEM_ADDED", productId = "SKU-1", productName = "Shoe", value = 10m, currency = "USD", quantity = 1,
+                });
+                Assert.That((int)r.StatusCode, Is.EqualTo(202));
+                return brokenLifetime.ApplicationStopping.IsCancellationRequested;
+            }, stopping => stopping, TimeSpan.FromSeconds(45), "the watchdog of the engine whose bus is down to stop it");
+
+            Assert.That(Environment.ExitCode, Is.EqualTo(ConsumerWatchdog.StalledExitCode));
+            Assert.That(healthy.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested, Is.False,
+                "the engine that consumes is left running");
+            await Poll.UntilAsync(async () => { using var cart = await company.GetAsServerAsync($"/v1/visitors/{fingerprint}/cart"); return (int)cart.StatusCode; },
+                status => status == 200, TimeSpan.FromSeconds(15), "the healthy engine to have recorded the events meanwhile");
+        }
+        finally
+        {
+            Environment.ExitCode = 0; // the test process itself must not exit with the engine's code
+            await system.StopEngineAsync(broken);
+        }
+    }
+
+    [Test]
     public async Task An_engine_consuming_its_queues_is_left_running()
     {
         await using var system = await RunningSystem.StartAsync(engines: 0);
-        var engine = await system.StartEngineAsync(s => s.AddSingleton(new ConsumerWatchdogOptions
-        {
-            Queues = [RecordingQueues.Of<CartEventReceived>()], Interval = TimeSpan.FromMilliseconds(200), StallLimit = TimeSpan.FromSeconds(1),
-        }));
+        var options = PerEngineOptions();
+        var engine = await system.StartEngineAsync(s => s.AddSingleton(options));
         var lifetime = engine.Services.GetRequiredService<IHostApplicationLifetime>();
         var company = await system.CreateCompanyAsync("Watched");
 
-        // Traffic flows through the watched queue for several stall limits; the engine keeps running.
-        var until = DateTime.UtcNow.AddSeconds(4);
+        // Traffic flows through the watched queue for longer than the stall limit; the engine keeps running.
+        var until = DateTime.UtcNow + options.StallLimit * 1.5;
         while (DateTime.UtcNow < until)
         {
             using var r = await company.PostAsBrowserAsync("/v1/events/cart", new
@@ -103,4 +140,13 @@ public sealed class ConsumerWatchdogTests
         }
         Assert.That(lifetime.ApplicationStopping.IsCancellationRequested, Is.False);
     }
+
+    /// <summary>
+    /// Limits for judging per engine. RabbitMQ's management API lists a new connection's consumers up to
+    /// its statistics interval (5 s by default) after they exist, so the limit must be longer than that.
+    /// </summary>
+    private static ConsumerWatchdogOptions PerEngineOptions() => new()
+    {
+        Queues = [RecordingQueues.Of<CartEventReceived>()], Interval = TimeSpan.FromMilliseconds(250), StallLimit = TimeSpan.FromSeconds(8),
+    };
 }

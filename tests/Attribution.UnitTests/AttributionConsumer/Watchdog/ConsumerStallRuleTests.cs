@@ -41,4 +41,24 @@ public sealed class ConsumerStallRuleTests
         var (_, idle) = ConsumerStallRule.Observe(state, [new QueueSample("q", 0, 0)], T0.AddSeconds(120), Limit);
         Assert.That(idle, Is.False, "no consumer and nothing waiting: an engine restarting, not a stall");
     }
+
+    [Test]
+    public void Known_per_engine_an_engine_holding_no_consumer_stalls_even_while_another_engine_consumes()
+    {
+        // Two engines, nothing waiting: the other engine consumes everything, this one's bus never came back.
+        var otherConsumes = new QueueSample("q", Messages: 0, Consumers: 1, OwnConsumers: 0);
+        var (state, stalled) = ConsumerStallRule.Observe(ConsumerStallRule.State.Healthy, [otherConsumes], T0, Limit);
+        Assert.That(stalled, Is.False, "the first sight starts the clock");
+        (_, stalled) = ConsumerStallRule.Observe(state, [otherConsumes], T0.AddSeconds(61), Limit);
+        Assert.That(stalled, Is.True, "judged by the queue's totals alone, this stall goes unseen");
+    }
+
+    [Test]
+    public void Known_per_engine_an_engine_holding_its_consumer_is_healthy_under_a_backlog()
+    {
+        var backlog = new QueueSample("q", Messages: 5_000, Consumers: 2, OwnConsumers: 1);
+        var (state, _) = ConsumerStallRule.Observe(ConsumerStallRule.State.Healthy, [backlog], T0, Limit);
+        var (next, stalled) = ConsumerStallRule.Observe(state, [backlog], T0.AddSeconds(120), Limit);
+        Assert.That((stalled, next.StalledSince), Is.EqualTo((false, (DateTimeOffset?)null)));
+    }
 }
