@@ -97,12 +97,7 @@ public sealed class ConsumerWatchdogTests
             var fingerprint = "fp_" + Guid.NewGuid().ToString("N");
             await Poll.UntilAsync(async () =>
             {
-                // The other engine keeps the queue empty, so the queue's totals show nothing wrong.
-                using var r = await company.PostAsBrowserAsync("/v1/events/cart", new
-                {
-                    userFingerprint = fingerprint, type = "ITEM_ADDED", productId = "SKU-1", productName = "Shoe", value = 10m, currency = "USD", quantity = 1,
-                });
-                Assert.That((int)r.StatusCode, Is.EqualTo(202));
+                await PostCartEventAsync(company, fingerprint); // the other engine keeps the queue empty: its totals show nothing wrong
                 return brokenLifetime.ApplicationStopping.IsCancellationRequested;
             }, stopping => stopping, TimeSpan.FromSeconds(45), "the watchdog of the engine whose bus is down to stop it");
 
@@ -130,14 +125,7 @@ public sealed class ConsumerWatchdogTests
 
         // Traffic flows through the watched queue for longer than the stall limit; the engine keeps running.
         var until = DateTime.UtcNow + options.StallLimit * 1.5;
-        while (DateTime.UtcNow < until)
-        {
-            using var r = await company.PostAsBrowserAsync("/v1/events/cart", new
-            {
-                userFingerprint = "fp_watched", type = "ITEM_ADDED", productId = "SKU-1", productName = "Shoe", value = 10m, currency = "USD", quantity = 1,
-            });
-            Assert.That((int)r.StatusCode, Is.EqualTo(202));
-        }
+        while (DateTime.UtcNow < until) await PostCartEventAsync(company, "fp_watched");
         Assert.That(lifetime.ApplicationStopping.IsCancellationRequested, Is.False);
     }
 
@@ -149,4 +137,13 @@ public sealed class ConsumerWatchdogTests
     {
         Queues = [RecordingQueues.Of<CartEventReceived>()], Interval = TimeSpan.FromMilliseconds(250), StallLimit = TimeSpan.FromSeconds(8),
     };
+
+    private static async Task PostCartEventAsync(TestCompany company, string fingerprint)
+    {
+        using var r = await company.PostAsBrowserAsync("/v1/events/cart", new
+        {
+            userFingerprint = fingerprint, type = "ITEM_ADDED", productId = "SKU-1", productName = "Shoe", value = 10m, currency = "USD", quantity = 1,
+        });
+        Assert.That((int)r.StatusCode, Is.EqualTo(202));
+    }
 }

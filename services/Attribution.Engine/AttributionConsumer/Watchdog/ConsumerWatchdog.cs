@@ -122,7 +122,7 @@ public sealed class ConsumerWatchdog(
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !ct.IsCancellationRequested)
         {
             if (!_perEngineUnavailableLogged)
-                logger.LogWarning(ex, "Watchdog: RabbitMQ's management API cannot be asked, so it judges the queues' totals only: with several engines, one whose bus did not reconnect goes unseen while another consumes");
+                logger.LogWarning(ex, "Watchdog: RabbitMQ's management API cannot be asked (plugin off, wrong Watchdog__ManagementUrl, or a user without the management tag), so meanwhile it judges the queues' totals only: with several engines, one whose bus did not reconnect goes unseen while another consumes. Logged once");
             _perEngineUnavailableLogged = true;
             return null;
         }
