@@ -6,35 +6,65 @@ namespace Attribution.EventStore;
 /// <summary>
 /// Maps CLR event types to stable, versioned stored names ("cart_event_recorded.v1"), so renaming
 /// a class never breaks a replay (Eventuous' <c>[EventType]</c>, Marten's event type aliases).
+/// An event whose shape changed gets a new name; the old name stays readable through an upcaster
+/// that turns its stored form into the current type (Marten's <c>Upcast&lt;TOld, TNew&gt;</c>), so
+/// stored history is never rewritten and new events are only ever written under the new name.
 /// </summary>
 public sealed class EventTypeRegistry
 {
     private readonly Dictionary<Type, string> _names = [];
-    private readonly Dictionary<string, Type> _types = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<string, object>> _readers = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, List<string>> _storedNames = [];
 
     public static JsonSerializerOptions SerializerOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public EventTypeRegistry Register<T>(string storedName)
+    public EventTypeRegistry Register<T>(string storedName) where T : notnull
     {
-        if (_types.TryGetValue(storedName, out var existing) && existing != typeof(T))
-            throw new InvalidOperationException($"Stored event name '{storedName}' is already used by {existing.Name}.");
+        AddReader(storedName, typeof(T), json => JsonSerializer.Deserialize<T>(json, SerializerOptions)!);
         _names[typeof(T)] = storedName;
-        _types[storedName] = typeof(T);
         return this;
     }
 
+    /// <summary>
+    /// Reads events stored as <paramref name="oldStoredName"/> (in <typeparamref name="TOld"/>'s shape) as
+    /// <typeparamref name="TNew"/>. <typeparamref name="TOld"/> gets no name to write under.
+    /// </summary>
+    public EventTypeRegistry Upcast<TOld, TNew>(string oldStoredName, Func<TOld, TNew> upcast) where TNew : notnull
+    {
+        AddReader(oldStoredName, typeof(TNew), json => upcast(JsonSerializer.Deserialize<TOld>(json, SerializerOptions)!));
+        return this;
+    }
+
+    /// <summary>The name new events of <paramref name="type"/> are written under.</summary>
     public string NameOf(Type type) =>
         _names.TryGetValue(type, out var name)
             ? name
             : throw new InvalidOperationException($"Event type {type.FullName} has no stored name; register it first.");
 
+    /// <summary>Every stored name that reads as <paramref name="type"/>: its own and those upcast to it (for type-filtered reads).</summary>
+    public IReadOnlyList<string> StoredNamesOf(Type type) =>
+        _storedNames.TryGetValue(type, out var names)
+            ? names
+            : throw new InvalidOperationException($"Event type {type.FullName} has no stored name; register it first.");
+
     public static string Serialize(object data) => JsonSerializer.Serialize(data, data.GetType(), SerializerOptions);
 
     public object Deserialize(string typeName, string json) =>
-        _types.TryGetValue(typeName, out var type)
-            ? JsonSerializer.Deserialize(json, type, SerializerOptions)!
+        _readers.TryGetValue(typeName, out var read)
+            ? read(json)
             : new UnknownEventData(JsonDocument.Parse(json).RootElement.Clone());
+
+    // Registering the same name for the same type again is harmless (several hosts share a registry in tests).
+    private void AddReader(string storedName, Type readsAs, Func<string, object> read)
+    {
+        var existing = _storedNames.FirstOrDefault(kv => kv.Value.Contains(storedName, StringComparer.Ordinal)).Key;
+        if (existing is not null && existing != readsAs)
+            throw new InvalidOperationException($"Stored event name '{storedName}' is already used by {existing.Name}.");
+        _readers[storedName] = read;
+        if (!_storedNames.TryGetValue(readsAs, out var names)) _storedNames[readsAs] = names = [];
+        if (!names.Contains(storedName, StringComparer.Ordinal)) names.Add(storedName);
+    }
 }

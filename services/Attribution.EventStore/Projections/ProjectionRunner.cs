@@ -179,7 +179,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
         NpgsqlConnection connection, NpgsqlTransaction tx, IProjection projection, long after, int maxCount, CancellationToken ct) =>
         store.ReadNextAsync(connection, tx, after, maxCount, TypeNamesOf(projection), ct);
 
-    private string[]? TypeNamesOf(IProjection projection) => projection.EventTypes?.Select(options.Events.NameOf).ToArray();
+    private string[]? TypeNamesOf(IProjection projection) => projection.EventTypes?.SelectMany(options.Events.StoredNamesOf).ToArray();
 
     // One round trip: the daemon runs this for every projection on every append notification.
     private static async Task<long> LockCheckpoint(

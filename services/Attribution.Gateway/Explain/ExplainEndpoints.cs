@@ -10,7 +10,8 @@ namespace Attribution.Gateway.Explain;
 /// <summary>
 /// GET /v1/attribution/events/{eventId} and /v1/attribution/orders/{orderId} (contract §6): the
 /// decision, the credited interaction, the window, the rule, its version and the reasons every
-/// other interaction did not qualify. Reads the engine's latest-decision documents.
+/// other interaction did not qualify. Reads the engine's latest-decision documents; the rule's words
+/// come from the rule version the decision names (decisions do not repeat them).
 /// </summary>
 public static class ExplainEndpoints
 {
@@ -77,7 +78,7 @@ public static class ExplainEndpoints
                 credited.GetProperty("variant").GetString(),
                 credited.GetProperty("qualifiedAt").GetDateTimeOffset()),
             d.GetProperty("windowHours").GetInt32(),
-            d.GetProperty("rule").GetString()!,
+            RuleVersions.Describe(d.GetProperty("ruleVersion").GetString()!),
             d.GetProperty("ruleVersion").GetString()!,
             d.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!).ToList(),
             d.GetProperty("revision").GetInt32(),

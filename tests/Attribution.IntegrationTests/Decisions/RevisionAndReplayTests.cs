@@ -69,12 +69,8 @@ public sealed class RevisionAndReplayTests
         return rows;
     }
 
-    private static async Task<long> DecisionEvents(string companyKey)
-    {
-        await using var cmd = TestServices.Database.CreateCommand("SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type = 'attribution_decided.v1'");
-        cmd.Parameters.AddWithValue(companyKey);
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private static Task<long> DecisionEvents(string companyKey) =>
+        CountAsync("SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type = 'attribution_decided.v2'", companyKey);
 
     [Test]
     public async Task An_attributed_checkout_is_announced_once_to_downstream_services()
@@ -152,6 +148,52 @@ public sealed class RevisionAndReplayTests
         var nearMessages = await Received(nearCheckout);
         Assert.That(farMessages.Select(r => r.Type), Is.EqualTo(new[] { "AttributionRevised" }), "exactly one AttributionRevised for the 30 h case");
         Assert.That(nearMessages.Select(r => r.Type), Is.EqualTo(new[] { "RevenueAttributed" }), "a rule-version-only change is not announced");
+    }
+
+    [Test]
+    public async Task Decisions_stored_before_v2_still_explain_count_and_replay_to_what_live_showed_without_a_new_revision()
+    {
+        var company = await _system.CreateCompanyAsync("Stored v1");
+        var fp = "fp_" + Guid.NewGuid().ToString("N")[..8];
+        var t = DateTimeOffset.UtcNow.AddHours(-2);
+        await Chat(company, fp, t);
+        var checkout = await Checkout(company, fp, "ORD-V1", t.AddHours(1));
+        await Explain(company, checkout, e => e.GetProperty("attributed").GetBoolean(), "the checkout attributed");
+        var live = await Poll.UntilAsync(() => company.GetJsonAsync("/v1/revenue/summary"),
+            s => s.GetProperty("checkoutRevenue").GetDecimal() == 120.00m, TimeSpan.FromSeconds(20), "the order's revenue visible");
+
+        // Turn the company's stored decisions into what an engine before v2 wrote: the v1 name, with the rule's words inside.
+        foreach (var sql in new[]
+        {
+            "UPDATE event_store.events SET type = 'attribution_decided.v1', data = data || jsonb_build_object('rule', $2::text) WHERE tenant_id = $1 AND type = 'attribution_decided.v2'",
+            "UPDATE event_store.documents SET data = data || jsonb_build_object('rule', $2::text) WHERE type = 'attribution_decision' AND data->>'companyKey' = $1",
+        })
+        {
+            await using var cmd = TestServices.Database.CreateCommand(sql);
+            cmd.Parameters.AddWithValue(company.CompanyKey);
+            cmd.Parameters.AddWithValue("The v1 rule description.");
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var storedV1 = await CountAsync("SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type = 'attribution_decided.v1'", company.CompanyKey);
+        Assert.That(storedV1, Is.GreaterThanOrEqualTo(1));
+
+        var replay = await company.ReplayAsync();
+
+        Assert.That(replay.GetProperty("status").GetString(), Is.EqualTo("completed"));
+        Assert.That(replay.GetProperty("revisions").GetInt32(), Is.Zero, "a v1 decision read through the upcaster is the same decision");
+        Assert.That(await DecisionEvents(company.CompanyKey), Is.Zero, "nothing re-written as v2");
+        Assert.That((await company.GetJsonAsync("/v1/revenue/summary")).GetRawText(), Is.EqualTo(live.GetRawText()), "the rebuild read the v1 decisions");
+        var explained = await company.GetJsonAsync($"/v1/attribution/events/{checkout}");
+        Assert.That(explained.GetProperty("attributed").GetBoolean(), Is.True);
+        Assert.That(explained.GetProperty("revision").GetInt32(), Is.EqualTo(1));
+        Assert.That(explained.GetProperty("rule").GetString(), Does.StartWith("A CHAT or FAQ conversation qualifies"), "the rule's words come from its version");
+    }
+
+    private static async Task<long> CountAsync(string sql, string companyKey)
+    {
+        await using var cmd = TestServices.Database.CreateCommand(sql);
+        cmd.Parameters.AddWithValue(companyKey);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     [Test]

@@ -127,7 +127,7 @@ public sealed class VisitorErasureTests
     private static async Task<long> DecisionCountAsync(string companyKey)
     {
         await using var cmd = TestServices.Database.CreateCommand(
-            "SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type IN ('attribution_decided.v1', 'refund_decided.v1')");
+            "SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type IN ('attribution_decided.v2', 'refund_decided.v1')");
         cmd.Parameters.AddWithValue(companyKey);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }

@@ -104,7 +104,7 @@ public sealed class AttributionReactor(
     }
 
     /// <summary>A replay's company-wide lookups; the live path queries them per batch instead.</summary>
-    private sealed record CompanyLookups(Dictionary<string, Guid> CountedCheckouts, Dictionary<Guid, DecisionEvents.V1.AttributionDecided> LatestDecisions);
+    private sealed record CompanyLookups(Dictionary<string, Guid> CountedCheckouts, Dictionary<Guid, DecisionEvents.V2.AttributionDecided> LatestDecisions);
 
     private async Task<int> DecideStreamsAsync(
         NpgsqlConnection connection, string companyKey, List<string> streamIds, CancellationToken ct, CompanyLookups? lookups = null)

@@ -8,20 +8,20 @@ namespace Attribution.Engine.Attribution.Deciding;
 /// <summary>The latest decisions, from the inline <see cref="LatestDecisionProjection"/> and <see cref="LatestRefundProjection"/>.</summary>
 public sealed class DecisionReader(NpgsqlDataSource db)
 {
-    public async Task<Dictionary<Guid, V1.AttributionDecided>> LatestAsync(string companyKey, IReadOnlyCollection<Guid> sourceEventIds, CancellationToken ct)
+    public async Task<Dictionary<Guid, V2.AttributionDecided>> LatestAsync(string companyKey, IReadOnlyCollection<Guid> sourceEventIds, CancellationToken ct)
     {
         if (sourceEventIds.Count == 0) return [];
         await using var cmd = ById(LatestDecisionProjection.DocumentTypeName, companyKey, sourceEventIds);
-        return await Read<V1.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
+        return await Read<V2.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
     }
 
     /// <summary>Every latest decision of a company, by source event (a replay reads them once instead of per batch).</summary>
-    public async Task<Dictionary<Guid, V1.AttributionDecided>> LatestOfCompanyAsync(string companyKey, CancellationToken ct)
+    public async Task<Dictionary<Guid, V2.AttributionDecided>> LatestOfCompanyAsync(string companyKey, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("SELECT data::text FROM event_store.documents WHERE type = $1 AND data->>'companyKey' = $2");
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
         cmd.Parameters.AddWithValue(companyKey);
-        return await Read<V1.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
+        return await Read<V2.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
     }
 
     public async Task<Dictionary<Guid, V1.RefundDecided>> LatestRefundsAsync(string companyKey, IReadOnlyCollection<Guid> refundEventIds, CancellationToken ct)
@@ -31,7 +31,7 @@ public sealed class DecisionReader(NpgsqlDataSource db)
     }
 
     /// <summary>The counted checkout decision of each order (the copy that counts), by orderId.</summary>
-    public async Task<Dictionary<string, V1.AttributionDecided>> CountedOrdersAsync(string companyKey, IReadOnlyCollection<string> orderIds, CancellationToken ct)
+    public async Task<Dictionary<string, V2.AttributionDecided>> CountedOrdersAsync(string companyKey, IReadOnlyCollection<string> orderIds, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
             SELECT data::text FROM event_store.documents
@@ -40,7 +40,7 @@ public sealed class DecisionReader(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
         cmd.Parameters.AddWithValue(companyKey);
         cmd.Parameters.AddWithValue(orderIds.ToArray());
-        return await Read<V1.AttributionDecided, string>(cmd, d => d.OrderId!, ct);
+        return await Read<V2.AttributionDecided, string>(cmd, d => d.OrderId!, ct);
     }
 
     private NpgsqlCommand ById(string documentType, string companyKey, IReadOnlyCollection<Guid> ids)

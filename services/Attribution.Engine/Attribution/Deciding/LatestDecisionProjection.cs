@@ -28,8 +28,8 @@ public static class DecisionDocuments
     public static string Id(string companyKey, Guid sourceEventId) => $"{companyKey}:{sourceEventId}";
 }
 
-/// <summary>The latest <see cref="V1.AttributionDecided"/> per cart or checkout event.</summary>
-public sealed class LatestDecisionProjection : LatestRevisionProjection<V1.AttributionDecided>
+/// <summary>The latest <see cref="V2.AttributionDecided"/> per cart or checkout event.</summary>
+public sealed class LatestDecisionProjection : LatestRevisionProjection<V2.AttributionDecided>
 {
     public const string DocumentTypeName = ServiceDefaults.ReadModels.DocumentTypes.AttributionDecision;
 
@@ -37,7 +37,7 @@ public sealed class LatestDecisionProjection : LatestRevisionProjection<V1.Attri
 
     public override string DocumentType => DocumentTypeName;
 
-    protected override (string, Guid, int) KeyOf(V1.AttributionDecided d) => (d.CompanyKey, d.SourceEventId, d.Revision);
+    protected override (string, Guid, int) KeyOf(V2.AttributionDecided d) => (d.CompanyKey, d.SourceEventId, d.Revision);
 }
 
 /// <summary>The latest <see cref="V1.RefundDecided"/> per refund event.</summary>

@@ -12,9 +12,9 @@ namespace Attribution.Engine.Attribution.Deciding;
 /// </summary>
 public static class Revisions
 {
-    public static V1.AttributionDecided? Next(
+    public static V2.AttributionDecided? Next(
         string companyKey, AttributableEvent e, AttributionDecision decision, bool counted, IReadOnlyList<string> countingReasons,
-        V1.AttributionDecided? current)
+        V2.AttributionDecided? current)
     {
         string[] reasons = [.. countingReasons, .. decision.Reasons];
         if (current is not null
@@ -26,17 +26,17 @@ public static class Revisions
             return null;
 
         var revision = (current?.Revision ?? 0) + 1;
-        return new V1.AttributionDecided(
+        return new V2.AttributionDecided(
             DeterministicGuid.From($"{companyKey}:{e.EventId}:{revision}"),
             companyKey, e.EventId, e.Kind, e.OrderId, e.Amount, e.Currency, e.OccurredAt, revision,
-            decision.Attributed, counted, decision.Credited, decision.WindowHours, decision.Rule, decision.RuleVersion,
+            decision.Attributed, counted, decision.Credited, decision.WindowHours, decision.RuleVersion,
             reasons, e.UserFingerprint ?? e.UserFaqFingerprint, decision.Credited?.Variant);
     }
 
     /// <summary>A refund's next revision, or null when what it subtracts, and from which credit, is unchanged.</summary>
     public static V1.RefundDecided? NextRefund(
         string companyKey, Journeys.VisitorEvents.V1.RefundRecorded refund, RefundRules.Application application,
-        V1.AttributionDecided? order, V1.RefundDecided? current)
+        V2.AttributionDecided? order, V1.RefundDecided? current)
     {
         var attributed = order is { Attributed: true, Counted: true };
         var credited = attributed ? order!.Credited : null;
@@ -52,7 +52,7 @@ public static class Revisions
     }
 
     /// <summary>True when downstream consumers must hear of the change (not for a rule-version-only change).</summary>
-    public static bool OutcomeChanged(V1.AttributionDecided? previous, V1.AttributionDecided next) =>
+    public static bool OutcomeChanged(V2.AttributionDecided? previous, V2.AttributionDecided next) =>
         previous is null
             ? next.Attributed && next.Counted
             : previous.Attributed != next.Attributed || previous.Credited != next.Credited || previous.Counted != next.Counted;

@@ -19,7 +19,7 @@ public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IPro
 {
     public string Name => ProjectionNames.AttributionPublisher;
 
-    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(V1.AttributionDecided)];
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(V2.AttributionDecided)];
 
     /// <summary>A rebuild republishes nothing twice in effect: ids are deterministic.</summary>
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
@@ -32,7 +32,7 @@ public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IPro
         var byDecision = new Dictionary<string, List<Func<Task>>>(StringComparer.Ordinal);
         foreach (var e in batch.Events)
         {
-            if (e.Data is not V1.AttributionDecided next) continue;
+            if (e.Data is not V2.AttributionDecided next) continue;
             var previous = next.Revision == 1 ? null : await PreviousAsync(e, ct);
             if (!Deciding.Revisions.OutcomeChanged(previous, next)) continue;
 
@@ -53,13 +53,13 @@ public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IPro
         })).WaitAsync(ConfirmTimeout, ct);
     }
 
-    private async Task<V1.AttributionDecided?> PreviousAsync(StoredEvent e, CancellationToken ct)
+    private async Task<V2.AttributionDecided?> PreviousAsync(StoredEvent e, CancellationToken ct)
     {
         var events = await store.ReadStreamAsync(e.StreamId, e.Version - 1, ct);
-        return events.Count > 0 ? events[0].Data as V1.AttributionDecided : null;
+        return events.Count > 0 ? events[0].Data as V2.AttributionDecided : null;
     }
 
-    public static RevenueAttributed Attributed(V1.AttributionDecided d) => new()
+    public static RevenueAttributed Attributed(V2.AttributionDecided d) => new()
     {
         AttributionId = d.DecisionId,
         CompanyKey = d.CompanyKey,
@@ -76,7 +76,7 @@ public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IPro
         RuleVersion = d.RuleVersion,
     };
 
-    public static AttributionRevised Revised(V1.AttributionDecided before, V1.AttributionDecided after) => new()
+    public static AttributionRevised Revised(V2.AttributionDecided before, V2.AttributionDecided after) => new()
     {
         AttributionId = after.DecisionId,
         CompanyKey = after.CompanyKey,
@@ -91,6 +91,6 @@ public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IPro
         OccurredAt = after.OccurredAt,
     };
 
-    private static CreditSnapshot Snapshot(V1.AttributionDecided d) => new(
+    private static CreditSnapshot Snapshot(V2.AttributionDecided d) => new(
         d.Attributed && d.Counted, d.Credited?.Channel, d.Credited?.ConversationId, d.Credited?.NudgeId, d.Credited?.Variant, d.RuleVersion);
 }

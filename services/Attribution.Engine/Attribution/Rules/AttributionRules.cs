@@ -41,7 +41,6 @@ public sealed record AttributionDecision(
     bool Attributed,
     CreditedInteraction? Credited,
     int WindowHours,
-    string Rule,
     string RuleVersion,
     IReadOnlyList<string> Reasons);
 
@@ -57,11 +56,6 @@ public sealed record AttributionDecision(
 /// </summary>
 public static class AttributionRules
 {
-    public const string Rule =
-        "A CHAT or FAQ conversation qualifies once it has a real shopper message and a helpful answer; a nudge click " +
-        "qualifies by itself. The event is credited to the interaction that qualified first among those whose last " +
-        "activity is within the window before the event (inclusive).";
-
     private sealed record Candidate(
         InteractionChannel Channel, string Id, string? Variant, DateTimeOffset? QualifiedAt, DateTimeOffset LastActivityAt, string? WhyNot);
 
@@ -105,7 +99,6 @@ public static class AttributionRules
                 credited.QualifiedAt!.Value,
                 credited.LastActivityAt),
             settings.WindowHours,
-            Rule,
             settings.RuleVersion,
             reasons);
     }

@@ -70,7 +70,7 @@ public sealed record RevenueContribution(IReadOnlyList<RollupRow> Rows, Conversa
 public static class RevenueContributions
 {
     /// <param name="lineItems">The checkout's line items (empty for cart events): the products of an attributed order.</param>
-    public static RevenueContribution Of(V1.AttributionDecided d, DateOnly day, IReadOnlyList<CheckoutLineItem> lineItems)
+    public static RevenueContribution Of(V2.AttributionDecided d, DateOnly day, IReadOnlyList<CheckoutLineItem> lineItems)
     {
         if (!d.Counted) return RevenueContribution.None;
         var rows = new List<RollupRow>();

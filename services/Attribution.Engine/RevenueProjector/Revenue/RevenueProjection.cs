@@ -25,7 +25,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
 
     /// <summary>Decisions carry the money; interactions name the conversations and their variants.</summary>
     public IReadOnlyCollection<Type> EventTypes { get; } =
-        [typeof(V1.AttributionDecided), typeof(V1.RefundDecided), typeof(VisitorEvents.V1.InteractionRecorded)];
+        [typeof(V2.AttributionDecided), typeof(V1.RefundDecided), typeof(VisitorEvents.V1.InteractionRecorded)];
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
@@ -58,7 +58,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
         CancellationToken ct)
     {
         var conversations = ConversationsOf(batch);
-        var decisions = batch.Events.Where(e => e.Data is V1.AttributionDecided or V1.RefundDecided).ToList();
+        var decisions = batch.Events.Where(e => e.Data is V2.AttributionDecided or V1.RefundDecided).ToList();
         if (decisions.Count == 0) return new RevenueChanges(conversations, [], []);
 
         var applied = await loadApplied(decisions.Select(SourceOf).Distinct().ToList());
@@ -73,7 +73,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
             var zone = company is null ? NodaTime.DateTimeZone.Utc : CompanyCalendar.ZoneOf(company);
             var next = e.Data switch
             {
-                V1.AttributionDecided d => RevenueContributions.Of(d, CompanyCalendar.DayOf(d.OccurredAt, zone),
+                V2.AttributionDecided d => RevenueContributions.Of(d, CompanyCalendar.DayOf(d.OccurredAt, zone),
                     lineItems.GetValueOrDefault(d.SourceEventId) ?? []),
                 V1.RefundDecided r => RevenueContributions.Of(r, CompanyCalendar.DayOf(r.OccurredAt, zone),
                     RuleVersions.Of(company?.AttributionWindowHours ?? 24)),
@@ -99,7 +99,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
 
     private static (string Company, Guid Source) SourceOf(StoredEvent e) => e.Data switch
     {
-        V1.AttributionDecided d => (d.CompanyKey, d.SourceEventId),
+        V2.AttributionDecided d => (d.CompanyKey, d.SourceEventId),
         V1.RefundDecided r => (r.CompanyKey, r.RefundEventId),
         _ => throw new InvalidOperationException(e.TypeName),
     };
@@ -154,7 +154,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
     private async Task<Dictionary<Guid, IReadOnlyList<CheckoutLineItem>>> LoadLineItemsAsync(
         ProjectionBatch batch, IEnumerable<StoredEvent> decisions, CancellationToken ct)
     {
-        var ids = decisions.Select(e => e.Data).OfType<V1.AttributionDecided>()
+        var ids = decisions.Select(e => e.Data).OfType<V2.AttributionDecided>()
             .Where(d => d is { Kind: RevenueKind.CHECKOUT, Attributed: true, Counted: true })
             .Select(d => d.SourceEventId).Distinct().ToList();
         var checkouts = await store.ReadEventsByIdAsync(batch.Connection, batch.Transaction, ids, ct);

@@ -56,7 +56,7 @@ public sealed class RevisionsTests
     private static readonly CreditedInteraction Chat = new(InteractionChannel.CHAT, "c1", null, "B", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
 
     private static AttributionDecision Decision(bool attributed, int window = 24, params string[] reasons) =>
-        new(Event.EventId, attributed, attributed ? Chat : null, window, AttributionRules.Rule, new RuleSettings(window).RuleVersion, reasons);
+        new(Event.EventId, attributed, attributed ? Chat : null, window, new RuleSettings(window).RuleVersion, reasons);
 
     [Test]
     public void The_first_decision_is_revision_one_with_a_deterministic_id()

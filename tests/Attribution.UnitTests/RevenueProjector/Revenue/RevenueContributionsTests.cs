@@ -15,10 +15,10 @@ public sealed class RevenueContributionsTests
     private const string Version = "qualified-first.v1;window=24h";
     private static readonly CreditedInteraction ChatA = new(InteractionChannel.CHAT, "c1", null, "A", At, At);
 
-    private static V1.AttributionDecided Decision(RevenueKind kind, decimal amount, bool attributed = true, bool counted = true,
+    private static V2.AttributionDecided Decision(RevenueKind kind, decimal amount, bool attributed = true, bool counted = true,
         string? fingerprint = "fp", int revision = 1, string version = Version, CreditedInteraction? credited = null) =>
         new(Guid.NewGuid(), "co", Guid.Empty, kind, kind == RevenueKind.CHECKOUT ? "o1" : null, amount, "USD", At, revision,
-            attributed, counted, attributed ? credited ?? ChatA : null, 24, "qualified-first", version, [], fingerprint, attributed ? "A" : null);
+            attributed, counted, attributed ? credited ?? ChatA : null, 24, version, [], fingerprint, attributed ? "A" : null);
 
     private static RevenueMetrics Of(RevenueContribution c, RevenueRollup rollup, string dimension = "") =>
         c.Rows.Single(r => r.Key.Rollup == rollup && r.Key.Dimension == dimension).Metrics;
