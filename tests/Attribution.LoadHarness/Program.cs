@@ -4,7 +4,7 @@ using Npgsql;
 
 // The load harness of issue 7. Start the system first (bash infra/up.sh), then:
 //
-//   dotnet run -c Release --project tests/Attribution.LoadHarness [-- --seconds 15 --warm-up-seconds 10 --replay-events 1000000 --results DIR]
+//   dotnet run -c Release --project tests/Attribution.LoadHarness [-- --seconds 15 --warm-up-seconds 10 --replay-events 1000000 --steady-rate N --results DIR]
 //
 // It measures, in one run on this machine: the raw broker (RabbitMQ.Client publish with confirms +
 // consume) and the raw database (COPY of event rows); single-event POSTs end to end (sustained rate,
@@ -59,8 +59,9 @@ figures.AddRange([singleAccept, singleEndToEnd]);
 latencies["accept, single events at the maximum"] = Latency.Of(single.Accepted.Select(a => a.AcceptMs).ToList());
 latencies["accepted → visible, at the maximum"] = Latency.Of(singleVisible.VisibleMs);
 
-var half = Math.Max(1, singleEndToEnd.EventsPerSecond / 2);
-Say($"steady {half:0}/s (half the end-to-end maximum), {options.Seconds} s");
+// --steady-rate pins the rate, for comparing two builds at the same load (the measured maximum varies from run to run).
+var half = options.SteadyRate > 0 ? options.SteadyRate : Math.Max(1, singleEndToEnd.EventsPerSecond / 2);
+Say($"steady {half:0}/s ({(options.SteadyRate > 0 ? "--steady-rate" : "half the end-to-end maximum")}), {options.Seconds} s");
 var steady = await load.SteadyRateAsync(await load.CreateCompanyAsync("Load: half rate"), half, duration);
 var steadyVisible = await load.WaitUntilVisibleAsync(steady, TimeSpan.FromMinutes(10));
 figures.Add(new Figure($"Single-event POSTs at a steady {half:0}/s", steady.Accepted.Count, steady.Seconds, $"open loop; {steady.Refused} refused"));
@@ -122,7 +123,7 @@ static string FindRepositoryRoot()
     return Directory.GetCurrentDirectory();
 }
 
-internal sealed record Options(int Seconds, int WarmUpSeconds, int Workers, int BatchWorkers, int BatchSize, int RawMessages, int ReplayEvents, string? Results)
+internal sealed record Options(int Seconds, int WarmUpSeconds, int Workers, int BatchWorkers, int BatchSize, int RawMessages, int ReplayEvents, int SteadyRate, string? Results)
 {
     public static Options Parse(string[] args)
     {
@@ -132,7 +133,7 @@ internal sealed record Options(int Seconds, int WarmUpSeconds, int Workers, int 
             return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         }
         return new Options(Get("seconds", 15), Get("warm-up-seconds", 10), Get("workers", 64), Get("batch-workers", 8), Get("batch-size", 500),
-            Get("raw-messages", 100_000), Get("replay-events", 1_000_000),
+            Get("raw-messages", 100_000), Get("replay-events", 1_000_000), Get("steady-rate", 0),
             Array.IndexOf(args, "--results") is var r and >= 0 && r + 1 < args.Length ? Path.GetFullPath(args[r + 1]) : null);
     }
 }

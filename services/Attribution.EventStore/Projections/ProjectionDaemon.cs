@@ -35,6 +35,8 @@ public sealed class ProjectionDaemon(
                 var applied = await runner.RunOnceAsync(projection, ct);
                 failures = 0;
                 if (applied == 0) await signal.WaitAsync(options.DaemonIdlePoll, ct);
+                else if (applied < options.DaemonBatchSize && options.DaemonCoalesceDelay > TimeSpan.Zero)
+                    await Task.Delay(options.DaemonCoalesceDelay, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

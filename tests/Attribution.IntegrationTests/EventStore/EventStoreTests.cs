@@ -201,6 +201,56 @@ public sealed class EventStoreTests
         Assert.That(replayed, Is.GreaterThanOrEqualTo(40));
     }
 
+    [Test]
+    public async Task Under_a_steady_stream_the_daemon_lets_events_gather_instead_of_running_a_transaction_for_each()
+    {
+        _options.DaemonCoalesceDelay = TimeSpan.FromMilliseconds(400);
+        var projection = new BatchLog(_prefix);
+        _options.AddProjection(projection, ProjectionLifecycle.Async);
+        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
+        while (await runner.RunOnceAsync(projection, CancellationToken.None) > 0) { } // past other tests' events
+
+        var daemon = NewDaemon(runner);
+        await daemon.StartAsync(CancellationToken.None);
+        try
+        {
+            await Append("quiet", ExpectedVersion.Any, Inc(1));
+            await Poll.UntilAsync(() => Task.FromResult(projection.Batches.Count), n => n == 1, TimeSpan.FromSeconds(10), "the first event after a quiet spell");
+
+            // Twenty appends one after another, each of which notifies the daemon.
+            for (var i = 0; i < 20; i++) await Append("steady", ExpectedVersion.Any, Inc(1));
+            await Poll.UntilAsync(() => Task.FromResult(projection.Batches.Sum()), n => n == 21, TimeSpan.FromSeconds(10), "all 21 events projected");
+        }
+        finally
+        {
+            await daemon.StopAsync(CancellationToken.None);
+        }
+
+        Assert.That(projection.Batches[0], Is.EqualTo(1), "the first event is read at once, alone");
+        Assert.That(projection.Batches.Count - 1, Is.LessThanOrEqualTo(4), $"20 notified appends gathered into a few batches: {string.Join(", ", projection.Batches)}");
+    }
+
+    /// <summary>Logs how many of this test's events each batch held.</summary>
+    private sealed class BatchLog(string streamPrefix) : IProjection
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<int> Log { get; } = new();
+
+        public List<int> Batches => [.. Log];
+
+        public string Name { get; } = "batches_" + streamPrefix;
+
+        public IReadOnlyCollection<Type>? EventTypes { get; } = [typeof(CounterEvents.V1.Incremented)];
+
+        public Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
+        {
+            var ours = batch.Events.Count(e => e.StreamId.StartsWith(streamPrefix, StringComparison.Ordinal));
+            if (ours > 0) Log.Enqueue(ours);
+            return Task.CompletedTask;
+        }
+
+        public Task ResetAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
+    }
+
     private ProjectionDaemon NewDaemon(ProjectionRunner runner) =>
         new(TestServices.Database, runner, _options, Array.Empty<IProjection>(), NullLogger<ProjectionDaemon>.Instance);
 }
