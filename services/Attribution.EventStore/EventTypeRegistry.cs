@@ -13,7 +13,7 @@ namespace Attribution.EventStore;
 public sealed class EventTypeRegistry
 {
     private readonly Dictionary<Type, string> _names = [];
-    private readonly Dictionary<string, Func<string, object>> _readers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Type ReadsAs, Func<string, object> Read)> _readers = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, List<string>> _storedNames = [];
 
     public static JsonSerializerOptions SerializerOptions { get; } = new(JsonSerializerDefaults.Web)
@@ -53,18 +53,21 @@ public sealed class EventTypeRegistry
     public static string Serialize(object data) => JsonSerializer.Serialize(data, data.GetType(), SerializerOptions);
 
     public object Deserialize(string typeName, string json) =>
-        _readers.TryGetValue(typeName, out var read)
-            ? read(json)
+        _readers.TryGetValue(typeName, out var reader)
+            ? reader.Read(json)
             : new UnknownEventData(JsonDocument.Parse(json).RootElement.Clone());
 
     // Registering the same name for the same type again is harmless (several hosts share a registry in tests).
     private void AddReader(string storedName, Type readsAs, Func<string, object> read)
     {
-        var existing = _storedNames.FirstOrDefault(kv => kv.Value.Contains(storedName, StringComparer.Ordinal)).Key;
-        if (existing is not null && existing != readsAs)
-            throw new InvalidOperationException($"Stored event name '{storedName}' is already used by {existing.Name}.");
-        _readers[storedName] = read;
+        if (_readers.TryGetValue(storedName, out var existing))
+        {
+            if (existing.ReadsAs != readsAs)
+                throw new InvalidOperationException($"Stored event name '{storedName}' is already used by {existing.ReadsAs.Name}.");
+            return;
+        }
+        _readers[storedName] = (readsAs, read);
         if (!_storedNames.TryGetValue(readsAs, out var names)) _storedNames[readsAs] = names = [];
-        if (!names.Contains(storedName, StringComparer.Ordinal)) names.Add(storedName);
+        names.Add(storedName);
     }
 }

@@ -60,8 +60,9 @@ latencies["accept, single events at the maximum"] = Latency.Of(single.Accepted.S
 latencies["accepted → visible, at the maximum"] = Latency.Of(singleVisible.VisibleMs);
 
 // --steady-rate pins the rate, for comparing two builds at the same load (the measured maximum varies from run to run).
-var half = options.SteadyRate > 0 ? options.SteadyRate : Math.Max(1, singleEndToEnd.EventsPerSecond / 2);
-Say($"steady {half:0}/s ({(options.SteadyRate > 0 ? "--steady-rate" : "half the end-to-end maximum")}), {options.Seconds} s");
+var pinned = options.SteadyRate > 0;
+var half = pinned ? options.SteadyRate : Math.Max(1, singleEndToEnd.EventsPerSecond / 2);
+Say($"steady {half:0}/s ({(pinned ? "--steady-rate" : "half the end-to-end maximum")}), {options.Seconds} s");
 var steady = await load.SteadyRateAsync(await load.CreateCompanyAsync("Load: half rate"), half, duration);
 var steadyVisible = await load.WaitUntilVisibleAsync(steady, TimeSpan.FromMinutes(10));
 figures.Add(new Figure($"Single-event POSTs at a steady {half:0}/s", steady.Accepted.Count, steady.Seconds, $"open loop; {steady.Refused} refused"));
@@ -91,8 +92,9 @@ var targets = new List<Target>
 {
     Rate("single-event end to end", 4_000, singleEndToEnd.EventsPerSecond),
     Rate("batch end to end", 15_000, batchEndToEnd.EventsPerSecond),
-    new("p99 accept at half the maximum rate", "≤ 20 ms", $"{steadyAccept.P99:0.0} ms", steadyAccept.P99 <= 20),
-    new("p99 accepted → visible (at half the maximum)", "≤ 1,000 ms", $"{steadyToVisible.P99:0} ms", steadyToVisible.P99 <= 1000),
+    // A rate pinned by --steady-rate is not half the maximum: those latencies are shown, not judged.
+    new("p99 accept at half the maximum rate", "≤ 20 ms", $"{steadyAccept.P99:0.0} ms{PinnedNote()}", !pinned && steadyAccept.P99 <= 20),
+    new("p99 accepted → visible (at half the maximum)", "≤ 1,000 ms", $"{steadyToVisible.P99:0} ms{PinnedNote()}", !pinned && steadyToVisible.P99 <= 1000),
     replay is null ? new("replay", "≥ 50,000 events/s", "not run (--replay-events 0)", false) : Rate("replay", 50_000, replay.EventsPerSecond),
     new("end to end vs raw RabbitMQ of the same run", "≥ 50 %", $"{100 * bestEndToEnd / raw.EventsPerSecond:0} % ({bestEndToEnd:N0} of {raw.EventsPerSecond:N0}/s)",
         bestEndToEnd >= raw.EventsPerSecond / 2),
@@ -106,6 +108,8 @@ await report.WriteAsync(results);
 Console.WriteLine(report.Markdown());
 Say($"written: {Path.Combine(results, "load.json")} and load.md");
 return;
+
+string PinnedNote() => pinned ? $" at a pinned {half:0}/s, not judged" : "";
 
 static Figure EndToEnd(string name, GatewayLoad.Run run, DateTime lastVisibleUtc)
 {

@@ -36,7 +36,7 @@ public sealed class ProjectionDaemon(
                 failures = 0;
                 if (applied == 0) await signal.WaitAsync(options.DaemonIdlePoll, ct);
                 else if (applied < options.DaemonBatchSize && options.DaemonCoalesceDelay > TimeSpan.Zero)
-                    await Task.Delay(options.DaemonCoalesceDelay, ct);
+                    await Delay(options.DaemonCoalesceDelay, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

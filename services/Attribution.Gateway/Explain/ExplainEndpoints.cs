@@ -65,6 +65,7 @@ public static class ExplainEndpoints
         if (json is null) return Problems.Status(StatusCodes.Status404NotFound, $"No decision for {what} yet (decisions are eventually consistent).");
         var d = JsonDocument.Parse(json).RootElement;
         var credited = d.GetProperty("credited");
+        var ruleVersion = d.GetProperty("ruleVersion").GetString()!;
         return TypedResults.Ok(new Explanation(
             d.GetProperty("sourceEventId").GetGuid(),
             d.GetProperty("kind").GetString()!,
@@ -78,8 +79,8 @@ public static class ExplainEndpoints
                 credited.GetProperty("variant").GetString(),
                 credited.GetProperty("qualifiedAt").GetDateTimeOffset()),
             d.GetProperty("windowHours").GetInt32(),
-            RuleVersions.Describe(d.GetProperty("ruleVersion").GetString()!),
-            d.GetProperty("ruleVersion").GetString()!,
+            RuleVersions.Describe(ruleVersion),
+            ruleVersion,
             d.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!).ToList(),
             d.GetProperty("revision").GetInt32(),
             d.GetProperty("amount").GetDecimal(),
