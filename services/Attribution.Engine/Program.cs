@@ -1,5 +1,7 @@
 using Attribution.Engine;
 using Attribution.Engine.Attribution.Replaying;
+using Attribution.EventStore;
+using Attribution.ServiceDefaults.Database;
 using Npgsql;
 
 // The engine: the attribution consumer (bus -> visitor streams), attribution decisions, and the
@@ -13,10 +15,18 @@ using var host = builder.Build();
 
 if (args is ["replay", var companyKey])
 {
-    await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+    try
+    {
+        await DatabaseExtensions.MigrateAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+    }
+    catch (SchemaNewerThanBuildException refused)
+    {
+        Console.Error.WriteLine(refused.Message);
+        return SchemaFence.ExitCode;
+    }
     var changed = await host.Services.GetRequiredService<CompanyReplay>().RunAsync(companyKey, CancellationToken.None);
     Console.WriteLine($"Replay of {companyKey}: {changed} decisions changed. The running engine publishes AttributionRevised for outcome changes.");
-    return;
+    return 0;
 }
 
-await host.RunAsync();
+return await host.RunServiceAsync();

@@ -46,7 +46,13 @@ public static class EventStoreServiceCollectionExtensions
         return services;
     }
 
+    private const string SchemaComponent = "event_store";
+
     /// <summary>Creates or upgrades the event store's schema.</summary>
     public static Task MigrateEventStoreAsync(this NpgsqlDataSource dataSource, CancellationToken ct = default) =>
-        SchemaMigrator.MigrateAsync(dataSource, "event_store", typeof(PostgresEventStore).Assembly, ct);
+        SchemaMigrator.MigrateAsync(dataSource, SchemaComponent, typeof(PostgresEventStore).Assembly, ct);
+
+    /// <summary>Event-store migrations in the database that this build does not have (a newer build ran them).</summary>
+    public static Task<IReadOnlyList<string>> UnknownEventStoreMigrationsAsync(this NpgsqlDataSource dataSource, CancellationToken ct = default) =>
+        SchemaMigrator.UnknownMigrationsAsync(dataSource, SchemaComponent, typeof(PostgresEventStore).Assembly, ct);
 }

@@ -7,20 +7,25 @@ namespace Attribution.EventStore;
 /// Applies versioned SQL migrations embedded in an assembly (resources named <c>NNNN_name.sql</c>).
 /// Each component (the event store, the application) keeps its own numbering in
 /// <c>public.schema_migrations</c>. A session advisory lock makes concurrent start-ups safe.
+///
+/// A build never runs against a schema newer than itself (Flyway's <c>validate</c>): when the
+/// database holds a migration the build does not have, a newer build has migrated it, and
+/// <see cref="MigrateAsync"/> throws <see cref="SchemaNewerThanBuildException"/> instead of letting
+/// the old build write data in the old shape. <see cref="UnknownMigrationsAsync"/> asks the same
+/// question of a running process (the schema fence), which each migration wakes with a
+/// notification on <see cref="MigratedChannel"/>.
 /// </summary>
 public static class SchemaMigrator
 {
     private const long MigrationLockKey = 7_246_001;
 
+    /// <summary>The PostgreSQL channel notified (on commit) by every migration applied.</summary>
+    public const string MigratedChannel = "schema_migrated";
+
     public static async Task MigrateAsync(
         NpgsqlDataSource dataSource, string component, Assembly assembly, CancellationToken ct = default)
     {
-        var migrations = assembly.GetManifestResourceNames()
-            .Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n => (Resource: n, File: FileNameOf(n)))
-            .Select(m => (m.Resource, Version: int.Parse(m.File.AsSpan(0, m.File.IndexOf('_', StringComparison.Ordinal))), m.File))
-            .OrderBy(m => m.Version)
-            .ToList();
+        var migrations = MigrationsIn(assembly);
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await Execute(connection, null, $"SELECT pg_advisory_lock({MigrationLockKey})", ct);
@@ -60,14 +65,52 @@ public static class SchemaMigrator
                     record.Parameters.AddWithValue(migration.File);
                     await record.ExecuteNonQueryAsync(ct);
                 }
+                await Execute(connection, tx, $"NOTIFY {MigratedChannel}", ct);
                 await tx.CommitAsync(ct);
             }
+
+            var unknown = await UnknownMigrationsAsync(connection, component, migrations, ct);
+            if (unknown.Count > 0) throw new SchemaNewerThanBuildException(unknown);
         }
         finally
         {
             await Execute(connection, null, $"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// The component's migrations recorded in the database that <paramref name="assembly"/> does
+    /// not have (as "component/NNNN_name.sql"): empty unless a newer build has migrated it.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(
+        NpgsqlDataSource dataSource, string component, Assembly assembly, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await UnknownMigrationsAsync(connection, component, MigrationsIn(assembly), ct);
+    }
+
+    private static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(
+        NpgsqlConnection connection, string component, List<Migration> known, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT name FROM public.schema_migrations WHERE component = $1 AND NOT version = ANY($2) ORDER BY version", connection);
+        cmd.Parameters.AddWithValue(component);
+        cmd.Parameters.AddWithValue(known.Select(m => m.Version).ToArray());
+        var unknown = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) unknown.Add($"{component}/{reader.GetString(0)}");
+        return unknown;
+    }
+
+    private sealed record Migration(string Resource, int Version, string File);
+
+    private static List<Migration> MigrationsIn(Assembly assembly) =>
+        assembly.GetManifestResourceNames()
+            .Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n => (Resource: n, File: FileNameOf(n)))
+            .Select(m => new Migration(m.Resource, int.Parse(m.File.AsSpan(0, m.File.IndexOf('_', StringComparison.Ordinal))), m.File))
+            .OrderBy(m => m.Version)
+            .ToList();
 
     // "Attribution.EventStore.Schema.0001_event_store.sql" -> "0001_event_store.sql"
     private static string FileNameOf(string resource)
@@ -81,4 +124,15 @@ public static class SchemaMigrator
         await using var cmd = new NpgsqlCommand(sql, connection, tx);
         await cmd.ExecuteNonQueryAsync(ct);
     }
+}
+
+/// <summary>
+/// The database has migrations this build does not know: a newer build has migrated it, and this
+/// one must not write data in the shapes it knows. Upgrade the process.
+/// </summary>
+public sealed class SchemaNewerThanBuildException(IReadOnlyList<string> unknownMigrations) : Exception(
+    $"The database has been migrated by a newer build ({string.Join(", ", unknownMigrations)} unknown to this one). " +
+    "This process stops rather than write data in an older shape: upgrade it.")
+{
+    public IReadOnlyList<string> UnknownMigrations { get; } = unknownMigrations;
 }

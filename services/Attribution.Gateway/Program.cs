@@ -1,4 +1,5 @@
 using Attribution.Gateway;
+using Attribution.ServiceDefaults.Database;
 
 // The gateway: the one base URL of the system (contract §2–§7).
 // Wiring: GatewayRegistration.AddAttributionGateway; routes: GatewayRegistration.MapAttributionGateway.
@@ -7,4 +8,4 @@ builder.AddAttributionGateway();
 
 var app = builder.Build();
 app.MapAttributionGateway();
-await app.RunAsync();
+return await app.RunServiceAsync();

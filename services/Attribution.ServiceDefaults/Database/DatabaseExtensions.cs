@@ -1,9 +1,11 @@
 using Attribution.EventStore;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Resilience;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Attribution.ServiceDefaults.Database;
@@ -12,27 +14,82 @@ public static class DatabaseExtensions
 {
     /// <summary>
     /// One pooled <see cref="NpgsqlDataSource"/> per process, schema migrated at start-up (event
-    /// store first, then the application's tables), and a health check.
+    /// store first, then the application's tables), a health check, and the schema fence that
+    /// stops the process once a newer build has migrated the database.
     /// </summary>
     public static IServiceCollection AddAttributionDatabase(this IServiceCollection services, AttributionSettings settings)
     {
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(settings.PostgresConnection).Build());
         services.AddHostedService<DatabaseMigrator>();
+        services.AddSingleton(sp =>
+        {
+            var options = new SchemaFenceOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection(SchemaFenceOptions.Section).Bind(options);
+            return options;
+        });
+        services.AddHostedService<SchemaFence>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         return services;
     }
 
+    /// <summary>
+    /// Migrates the event store, then the application's tables. Throws
+    /// <see cref="SchemaNewerThanBuildException"/> when a newer build has migrated either.
+    /// </summary>
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
         await dataSource.MigrateEventStoreAsync(ct);
-        await SchemaMigrator.MigrateAsync(dataSource, "app", typeof(DatabaseExtensions).Assembly, ct);
+        await SchemaMigrator.MigrateAsync(dataSource, AppComponent, typeof(DatabaseExtensions).Assembly, ct);
     }
 
-    /// <summary>Runs before the other hosted services (registered first), retrying while the database boots.</summary>
-    private sealed class DatabaseMigrator(NpgsqlDataSource dataSource) : IHostedService
+    /// <summary>Migrations in the database that this build does not have, event store's and application's.</summary>
+    public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
+    [
+        .. await dataSource.UnknownEventStoreMigrationsAsync(ct),
+        .. await SchemaMigrator.UnknownMigrationsAsync(dataSource, AppComponent, typeof(DatabaseExtensions).Assembly, ct),
+    ];
+
+    /// <summary>
+    /// Runs a service's host; a process refused by the schema fence, at start-up or later, ends
+    /// with <see cref="SchemaFence.ExitCode"/>, any other with <see cref="Environment.ExitCode"/>.
+    /// </summary>
+    public static async Task<int> RunServiceAsync(this IHost host)
     {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            ResiliencePipelines.StartUp.ExecuteAsync(async ct => await MigrateAsync(dataSource, ct), cancellationToken).AsTask();
+        try
+        {
+            await host.RunAsync();
+            return Environment.ExitCode;
+        }
+        catch (Exception ex) when (RefusedByTheSchemaFence(ex))
+        {
+            return SchemaFence.ExitCode;
+        }
+    }
+
+    private static bool RefusedByTheSchemaFence(Exception ex) => ex switch
+    {
+        SchemaNewerThanBuildException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(RefusedByTheSchemaFence),
+        _ => ex.InnerException is { } inner && RefusedByTheSchemaFence(inner),
+    };
+
+    private const string AppComponent = "app";
+
+    /// <summary>Runs before the other hosted services (registered first), retrying while the database boots.</summary>
+    private sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<DatabaseMigrator> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await ResiliencePipelines.StartUp.ExecuteAsync(async ct => await MigrateAsync(dataSource, ct), cancellationToken);
+            }
+            catch (SchemaNewerThanBuildException ex)
+            {
+                logger.LogCritical("{Refusal} Not starting (exit code {Code}).", ex.Message, SchemaFence.ExitCode);
+                throw;
+            }
+        }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -45,17 +45,53 @@ public sealed class TestServices
         }
 
         _databaseName = "attribution_" + RunId;
-        await using (var admin = NpgsqlDataSource.Create(_adminConnection))
-        await using (var create = admin.CreateCommand($"CREATE DATABASE {_databaseName}"))
-            await create.ExecuteNonQueryAsync();
-        PostgresConnection = new NpgsqlConnectionStringBuilder(_adminConnection) { Database = _databaseName, MaxPoolSize = 50 }.ConnectionString;
+        PostgresConnection = await CreateDatabaseAsync(_databaseName);
         Database = NpgsqlDataSource.Create(PostgresConnection);
         await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAsync(Database, CancellationToken.None);
+        RabbitMqUrl = await CreateVirtualHostAsync(RunId);
+    }
 
-        await Management(HttpMethod.Put, $"vhosts/{RunId}", "{}");
-        await Management(HttpMethod.Put, $"permissions/{RunId}/{Uri.EscapeDataString(_broker.Username)}",
+    /// <summary>
+    /// A database and a virtual host of their own, migrated, for a test whose engine must not share
+    /// the run's (one that changes the schema, say); both are removed on dispose.
+    /// </summary>
+    public static async Task<ScratchEnvironment> CreateScratchEnvironmentAsync(string name)
+    {
+        var database = $"{_databaseName}_{name}";
+        var postgres = await CreateDatabaseAsync(database);
+        await using (var dataSource = NpgsqlDataSource.Create(postgres))
+            await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAsync(dataSource, CancellationToken.None);
+        var vhost = $"{RunId}_{name}";
+        return new ScratchEnvironment(postgres, await CreateVirtualHostAsync(vhost), async () =>
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Attribution.LoadHarness.ReplayBenchmark.DropDatabaseAsync(_adminConnection, database);
+            await Management(HttpMethod.Delete, $"vhosts/{vhost}", null);
+        });
+    }
+
+    public sealed class ScratchEnvironment(string postgresConnection, string rabbitMqUrl, Func<Task> remove) : IAsyncDisposable
+    {
+        public string PostgresConnection { get; } = postgresConnection;
+        public string RabbitMqUrl { get; } = rabbitMqUrl;
+
+        public async ValueTask DisposeAsync() => await remove();
+    }
+
+    private static async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using (var admin = NpgsqlDataSource.Create(_adminConnection))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE {name}"))
+            await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(_adminConnection) { Database = name, MaxPoolSize = 50 }.ConnectionString;
+    }
+
+    private static async Task<string> CreateVirtualHostAsync(string vhost)
+    {
+        await Management(HttpMethod.Put, $"vhosts/{vhost}", "{}");
+        await Management(HttpMethod.Put, $"permissions/{vhost}/{Uri.EscapeDataString(_broker.Username)}",
             """{"configure":".*","write":".*","read":".*"}""");
-        RabbitMqUrl = $"amqp://{Uri.EscapeDataString(_broker.Username)}:{Uri.EscapeDataString(_broker.Password)}@{_broker.Host}:{_broker.Port}/{RunId}";
+        return $"amqp://{Uri.EscapeDataString(_broker.Username)}:{Uri.EscapeDataString(_broker.Password)}@{_broker.Host}:{_broker.Port}/{vhost}";
     }
 
     [OneTimeTearDown]

@@ -1,0 +1,97 @@
+using Attribution.Contracts.Ingestion;
+using Attribution.Engine.AttributionConsumer.Recording;
+using Attribution.Engine.AttributionConsumer.Watchdog;
+using Attribution.EventStore;
+using Attribution.IntegrationTests.Infrastructure;
+using Attribution.ServiceDefaults.Database;
+using Npgsql;
+using RabbitMQ.Client;
+
+namespace Attribution.IntegrationTests.Survival;
+
+/// <summary>
+/// Rolling upgrades: once a newer build has migrated the database, processes of the older build
+/// stop (exit code 78) and will not start again until upgraded, so they never write data in the
+/// shape the migration replaced. A migration row this build does not have stands for the newer
+/// build's. Each test has a database and a virtual host of its own: the fence would otherwise stop
+/// the run's shared engines too.
+/// </summary>
+[NonParallelizable]
+public sealed class SchemaFenceTests
+{
+    private const string NewerMigration = "9999_from_a_newer_build.sql";
+
+    [Test]
+    public async Task Migrating_a_database_that_a_newer_build_has_migrated_fails_naming_the_unknown_migration()
+    {
+        await using var scratch = await TestServices.CreateScratchEnvironmentAsync("fence_migrate");
+        await using var database = NpgsqlDataSource.Create(scratch.PostgresConnection);
+        Assert.That(await DatabaseExtensions.UnknownMigrationsAsync(database, CancellationToken.None), Is.Empty, "a database this build migrated");
+
+        await RecordNewerMigrationAsync(database, "event_store");
+
+        var refused = Assert.ThrowsAsync<SchemaNewerThanBuildException>(() => DatabaseExtensions.MigrateAsync(database, CancellationToken.None));
+        Assert.That(refused!.UnknownMigrations, Is.EqualTo(new[] { $"event_store/{NewerMigration}" }));
+        Assert.That(refused.Message, Does.Contain($"event_store/{NewerMigration}").And.Contain("upgrade"));
+        Assert.That(await DatabaseExtensions.UnknownMigrationsAsync(database, CancellationToken.None), Is.EqualTo(new[] { $"event_store/{NewerMigration}" }));
+    }
+
+    [Test]
+    public async Task An_engine_stops_once_a_newer_build_migrates_and_is_refused_at_start_until_upgraded()
+    {
+        await using var scratch = await TestServices.CreateScratchEnvironmentAsync("fence_engine");
+        await using var database = NpgsqlDataSource.Create(scratch.PostgresConnection);
+        var cartQueue = RecordingQueues.Of<CartEventReceived>();
+        using var engine = EngineProcess.Start("older build", new Dictionary<string, string?>
+        {
+            ["POSTGRES_CONNECTION"] = scratch.PostgresConnection,
+            ["RABBITMQ_URL"] = scratch.RabbitMqUrl,
+            ["SchemaFence__Interval"] = "00:10:00", // longer than the test: the stop must come from the migration's notification
+        });
+        await using var broker = await new ConnectionFactory { Uri = new Uri(scratch.RabbitMqUrl) }.CreateConnectionAsync();
+        try
+        {
+            await Poll.UntilAsync(() => ConsumerCountAsync(broker, cartQueue), n => n >= 1, TimeSpan.FromSeconds(60), "the engine consuming");
+
+            // A newer build migrates the database: the running engine stops, and the supervisor's restart is refused.
+            await RecordNewerMigrationAsync(database, "app");
+            await Poll.UntilAsync(() => Task.FromResult(engine.Restarts), restarts => restarts.Count >= 2, TimeSpan.FromSeconds(60),
+                "the engine to stop, and its restart to be refused");
+            Assert.That(engine.Restarts.Take(2), Is.All.EqualTo(SchemaFence.ExitCode), "exit codes: stopped by the fence, then refused at start");
+            Assert.That(await ConsumerCountAsync(broker, cartQueue), Is.Zero, "no engine of the older build consumes: messages wait for the newer one");
+
+            // Upgraded (the build now knows every migration): the supervisor's next start runs and consumes again.
+            await ForgetNewerMigrationAsync(database);
+            await Poll.UntilAsync(() => ConsumerCountAsync(broker, cartQueue), n => n >= 1, TimeSpan.FromSeconds(60), "the upgraded engine consuming");
+        }
+        finally
+        {
+            await engine.KillAsync();
+        }
+    }
+
+    // What SchemaMigrator does for each migration it applies: record it, and notify on commit.
+    private static async Task RecordNewerMigrationAsync(NpgsqlDataSource database, string component)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var record = new NpgsqlCommand("INSERT INTO public.schema_migrations (component, version, name) VALUES ($1, 9999, $2)", connection, tx))
+        {
+            record.Parameters.AddWithValue(component);
+            record.Parameters.AddWithValue(NewerMigration);
+            await record.ExecuteNonQueryAsync();
+        }
+        await using (var notify = new NpgsqlCommand($"NOTIFY {SchemaMigrator.MigratedChannel}", connection, tx))
+            await notify.ExecuteNonQueryAsync();
+        await tx.CommitAsync();
+    }
+
+    private static async Task ForgetNewerMigrationAsync(NpgsqlDataSource database)
+    {
+        await using var cmd = database.CreateCommand("DELETE FROM public.schema_migrations WHERE version = 9999");
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<uint> ConsumerCountAsync(IConnection connection, string queue) =>
+        (await BrokerQueues.SampleAsync(connection, queue))?.Consumers ?? 0;
+}
