@@ -93,9 +93,9 @@ var targets = new List<Target>
     Rate("single-event end to end", 4_000, singleEndToEnd.EventsPerSecond),
     Rate("batch end to end", 15_000, batchEndToEnd.EventsPerSecond),
     // A rate pinned by --steady-rate is not half the maximum: those latencies are shown, not judged.
-    new("p99 accept at half the maximum rate", "≤ 20 ms", $"{steadyAccept.P99:0.0} ms{PinnedNote()}", !pinned && steadyAccept.P99 <= 20),
-    new("p99 accepted → visible (at half the maximum)", "≤ 1,000 ms", $"{steadyToVisible.P99:0} ms{PinnedNote()}", !pinned && steadyToVisible.P99 <= 1000),
-    replay is null ? new("replay", "≥ 50,000 events/s", "not run (--replay-events 0)", false) : Rate("replay", 50_000, replay.EventsPerSecond),
+    new("p99 accept at half the maximum rate", "≤ 20 ms", $"{steadyAccept.P99:0.0} ms{PinnedNote()}", pinned ? null : steadyAccept.P99 <= 20),
+    new("p99 accepted → visible (at half the maximum)", "≤ 1,000 ms", $"{steadyToVisible.P99:0} ms{PinnedNote()}", pinned ? null : steadyToVisible.P99 <= 1000),
+    replay is null ? new("replay", "≥ 50,000 events/s", "not run (--replay-events 0)", null) : Rate("replay", 50_000, replay.EventsPerSecond),
     new("end to end vs raw RabbitMQ of the same run", "≥ 50 %", $"{100 * bestEndToEnd / raw.EventsPerSecond:0} % ({bestEndToEnd:N0} of {raw.EventsPerSecond:N0}/s)",
         bestEndToEnd >= raw.EventsPerSecond / 2),
 };
@@ -109,7 +109,7 @@ Console.WriteLine(report.Markdown());
 Say($"written: {Path.Combine(results, "load.json")} and load.md");
 return;
 
-string PinnedNote() => pinned ? $" at a pinned {half:0}/s, not judged" : "";
+string PinnedNote() => pinned ? $" at a pinned {half:0}/s" : "";
 
 static Figure EndToEnd(string name, GatewayLoad.Run run, DateTime lastVisibleUtc)
 {

@@ -22,8 +22,8 @@ public sealed record Latency(int Samples, double P50, double P99, double Max)
     }
 }
 
-/// <summary>A target of issue 7 against what this run measured.</summary>
-public sealed record Target(string What, string Goal, string Measured, bool Met);
+/// <summary>A target of issue 7 against what this run measured; Met is null when this run does not judge it (a pinned rate, no replay).</summary>
+public sealed record Target(string What, string Goal, string Measured, bool? Met);
 
 public sealed record LoadReport(string Machine, DateTimeOffset At, IReadOnlyList<Figure> Figures, IReadOnlyDictionary<string, Latency> Latencies, IReadOnlyList<Target> Targets)
 {
@@ -47,7 +47,7 @@ public sealed record LoadReport(string Machine, DateTimeOffset At, IReadOnlyList
         md.AppendLine(CultureInfo.InvariantCulture, $"Load harness, {At:yyyy-MM-dd HH:mm} UTC, {Machine}; gateway, engine, RabbitMQ, PostgreSQL and the harness on the same machine.");
         md.AppendLine();
         md.AppendLine("| target | goal | measured | met |").AppendLine("| --- | --- | --- | --- |");
-        foreach (var t in Targets) md.AppendLine(CultureInfo.InvariantCulture, $"| {t.What} | {t.Goal} | {t.Measured} | {(t.Met ? "yes" : "**no**")} |");
+        foreach (var t in Targets) md.AppendLine(CultureInfo.InvariantCulture, $"| {t.What} | {t.Goal} | {t.Measured} | {t.Met switch { true => "yes", false => "**no**", null => "not judged" }} |");
         md.AppendLine();
         md.AppendLine("| figure | events | seconds | events/s | how |").AppendLine("| --- | ---: | ---: | ---: | --- |");
         foreach (var f in Figures) md.AppendLine(CultureInfo.InvariantCulture, $"| {f.Name} | {f.Events:N0} | {f.Seconds:0.00} | {f.EventsPerSecond:N0} | {f.How} |");
