@@ -40,6 +40,27 @@ public sealed class EventStoreTests
     }
 
     [Test]
+    public async Task Every_stream_row_stays_at_its_last_events_version_through_conflicts_duplicates_and_group_commits()
+    {
+        await Append("integrity-a", ExpectedVersion.NoStream, Inc(1), Inc(2));
+        await Append("integrity-a", ExpectedVersion.Exactly(2), Inc(3));
+        Assert.ThrowsAsync<EventStoreConcurrencyException>(() => Append("integrity-a", ExpectedVersion.Exactly(1), Inc(9)));
+        var duplicate = Guid.NewGuid();
+        await Append("integrity-b", ExpectedVersion.Any, Inc(1, duplicate));
+        await Append("integrity-b", ExpectedVersion.Any, Inc(1, duplicate));
+        // Appends that share group transactions, several streams each.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => _store.AppendAsync(
+        [
+            new StreamAppend($"{_prefix}integrity-group-{i % 4}", "tenant-a", ExpectedVersion.Any, [Inc(i)]),
+            new StreamAppend($"{_prefix}integrity-own-{i}", "tenant-a", ExpectedVersion.NoStream, [Inc(i), Inc(i)]),
+        ])));
+
+        Assert.That(await StoredEvents.StreamsOutOfStepAsync(), Is.Empty, "streams whose row and events disagree, anywhere in the run's store");
+        Assert.That((await _store.ReadStreamAsync(_prefix + "integrity-a")).Select(e => e.Version), Is.EqualTo(new long[] { 1, 2, 3 }));
+        Assert.That(await _store.ReadStreamAsync(_prefix + "integrity-b"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task A_stale_expected_version_is_a_concurrency_conflict_and_stores_nothing()
     {
         await Append("b", ExpectedVersion.NoStream, Inc(1), Inc(1));

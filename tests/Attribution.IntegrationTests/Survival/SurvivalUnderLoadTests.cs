@@ -163,6 +163,7 @@ public sealed class SurvivalUnderLoadTests
             $"{a.EventId} sent {a.SentUtc:HH:mm:ss.fff} accepted after {a.AcceptMs:0} ms")) + (faultAtUtc is { } f ? $"; fault at {f:HH:mm:ss.fff}" : ""));
         await _load.WaitUntilVisibleAsync(run, TimeSpan.FromSeconds(120));
         await Projections.WaitForNonStaleAsync();
+        Assert.That(await StoredEvents.StreamsOutOfStepAsync(), Is.Empty, "every stored event in a stream row at its last version");
         // A refused event may have reached the broker before its answer failed; a client resends it with
         // the same eventId, so it counts once either way. Nothing else may be stored, nothing twice.
         var refusedButStored = (await StoredEvents.FindAsync(run.RefusedIds)).Count;

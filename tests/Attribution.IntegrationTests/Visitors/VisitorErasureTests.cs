@@ -65,6 +65,7 @@ public sealed class VisitorErasureTests
             Assert.That(await PersonalDataCountAsync(other.CompanyKey, Erased, "jane.doe@example.com"), Is.GreaterThan(0), "another company is untouched");
             Assert.That(await FiguresAsync(company), Is.EqualTo(before), "every aggregate unchanged");
             Assert.That(await DecisionCountAsync(company.CompanyKey), Is.EqualTo(decisionsBefore), "erasure revised no decision");
+            Assert.That(await StoredEvents.StreamsOutOfStepAsync(), Is.Empty, "erasure moved the visitor's streams whole");
         });
         using (var cart = await company.GetAsServerAsync($"/v1/visitors/{Erased}/cart"))
             Assert.That(cart.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "the visitor is no longer known by that fingerprint");
