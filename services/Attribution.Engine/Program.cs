@@ -1,6 +1,7 @@
 using Attribution.Engine;
 using Attribution.Engine.Attribution.Replaying;
 using Attribution.EventStore;
+using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Database;
 using Npgsql;
 
@@ -22,7 +23,7 @@ if (args is ["replay", var companyKey])
     catch (SchemaNewerThanBuildException refused)
     {
         Console.Error.WriteLine(refused.Message);
-        return SchemaFence.ExitCode;
+        return SchemaFence.RefusedExitCode;
     }
     var changed = await host.Services.GetRequiredService<CompanyReplay>().RunAsync(companyKey, CancellationToken.None);
     Console.WriteLine($"Replay of {companyKey}: {changed} decisions changed. The running engine publishes AttributionRevised for outcome changes.");

@@ -46,13 +46,10 @@ public static class EventStoreServiceCollectionExtensions
         return services;
     }
 
-    private const string SchemaComponent = "event_store";
+    /// <summary>The event store's name in <c>public.schema_migrations</c>.</summary>
+    public const string SchemaComponent = "event_store";
 
     /// <summary>Creates or upgrades the event store's schema.</summary>
     public static Task MigrateEventStoreAsync(this NpgsqlDataSource dataSource, CancellationToken ct = default) =>
         SchemaMigrator.MigrateAsync(dataSource, SchemaComponent, typeof(PostgresEventStore).Assembly, ct);
-
-    /// <summary>Event-store migrations in the database that this build does not have (a newer build ran them).</summary>
-    public static Task<IReadOnlyList<string>> UnknownEventStoreMigrationsAsync(this NpgsqlDataSource dataSource, CancellationToken ct = default) =>
-        SchemaMigrator.UnknownMigrationsAsync(dataSource, SchemaComponent, typeof(PostgresEventStore).Assembly, ct);
 }

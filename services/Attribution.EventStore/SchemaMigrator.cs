@@ -8,12 +8,12 @@ namespace Attribution.EventStore;
 /// Each component (the event store, the application) keeps its own numbering in
 /// <c>public.schema_migrations</c>. A session advisory lock makes concurrent start-ups safe.
 ///
-/// A build never runs against a schema newer than itself (Flyway's <c>validate</c>): when the
-/// database holds a migration the build does not have, a newer build has migrated it, and
-/// <see cref="MigrateAsync"/> throws <see cref="SchemaNewerThanBuildException"/> instead of letting
-/// the old build write data in the old shape. <see cref="UnknownMigrationsAsync"/> asks the same
-/// question of a running process (the schema fence), which each migration wakes with a
-/// notification on <see cref="MigratedChannel"/>.
+/// A build never runs against a schema newer than itself (Flyway's <c>validate</c> with future
+/// migrations refused): when the database holds a migration the build does not have, a newer
+/// build has migrated it, and <see cref="MigrateAsync"/> applies nothing and throws
+/// <see cref="SchemaNewerThanBuildException"/> instead of letting the old build write data in the
+/// old shape. <see cref="UnknownMigrationsAsync"/> asks the same question of a running process
+/// (the schema fence), which each migration wakes with a notification on <see cref="MigratedChannel"/>.
 /// </summary>
 public static class SchemaMigrator
 {
@@ -39,6 +39,10 @@ public static class SchemaMigrator
                     applied_at timestamptz NOT NULL DEFAULT now(),
                     PRIMARY KEY (component, version))
                 """, ct);
+
+            // Before applying anything: a build that is not the database's newest changes nothing.
+            var unknown = await UnknownMigrationsAsync(connection, component, migrations, ct);
+            if (unknown.Count > 0) throw new SchemaNewerThanBuildException(unknown);
 
             var applied = new HashSet<int>();
             await using (var cmd = new NpgsqlCommand("SELECT version FROM public.schema_migrations WHERE component = $1", connection))
@@ -68,9 +72,6 @@ public static class SchemaMigrator
                 await Execute(connection, tx, $"NOTIFY {MigratedChannel}", ct);
                 await tx.CommitAsync(ct);
             }
-
-            var unknown = await UnknownMigrationsAsync(connection, component, migrations, ct);
-            if (unknown.Count > 0) throw new SchemaNewerThanBuildException(unknown);
         }
         finally
         {
@@ -80,7 +81,8 @@ public static class SchemaMigrator
 
     /// <summary>
     /// The component's migrations recorded in the database that <paramref name="assembly"/> does
-    /// not have (as "component/NNNN_name.sql"): empty unless a newer build has migrated it.
+    /// not have, by version and name (as "component/NNNN_name.sql"): empty unless a newer build,
+    /// or one of another lineage, has migrated it.
     /// </summary>
     public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(
         NpgsqlDataSource dataSource, string component, Assembly assembly, CancellationToken ct = default)
@@ -92,10 +94,15 @@ public static class SchemaMigrator
     private static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(
         NpgsqlConnection connection, string component, List<Migration> known, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(
-            "SELECT name FROM public.schema_migrations WHERE component = $1 AND NOT version = ANY($2) ORDER BY version", connection);
+        await using var cmd = new NpgsqlCommand("""
+            SELECT m.name FROM public.schema_migrations m
+            WHERE m.component = $1
+              AND NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::text[]) AS k(version, name) WHERE k.version = m.version AND k.name = m.name)
+            ORDER BY m.version
+            """, connection);
         cmd.Parameters.AddWithValue(component);
         cmd.Parameters.AddWithValue(known.Select(m => m.Version).ToArray());
+        cmd.Parameters.AddWithValue(known.Select(m => m.File).ToArray());
         var unknown = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) unknown.Add($"{component}/{reader.GetString(0)}");

@@ -1,5 +1,5 @@
 using Attribution.Gateway;
-using Attribution.ServiceDefaults.Database;
+using Attribution.ServiceDefaults;
 
 // The gateway: the one base URL of the system (contract §2–§7).
 // Wiring: GatewayRegistration.AddAttributionGateway; routes: GatewayRegistration.MapAttributionGateway.

@@ -1,5 +1,5 @@
 using Attribution.SampleSubscriber;
-using Attribution.ServiceDefaults.Database;
+using Attribution.ServiceDefaults;
 
 // An example downstream service: subscribes to RevenueAttributed and AttributionRevised and keeps
 // each once (see RevenueMessagesConsumer). Copy it as the start of your own integration.

@@ -1,3 +1,4 @@
+using Attribution.EventStore;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Database;
@@ -28,6 +29,31 @@ public static class ServiceDefaultsExtensions
         builder.AddProductionLogLevels();
         return settings;
     }
+
+    /// <summary>
+    /// Runs a service's host to its end. A process refused by the schema fence, at start-up or
+    /// later (even while other services were still starting), ends with
+    /// <see cref="SchemaFence.RefusedExitCode"/>; any other with <see cref="Environment.ExitCode"/>.
+    /// </summary>
+    public static async Task<int> RunServiceAsync(this IHost host)
+    {
+        try
+        {
+            await host.RunAsync();
+            return Environment.ExitCode;
+        }
+        catch (Exception ex) when (RefusedByTheSchemaFence(ex) || Environment.ExitCode == SchemaFence.RefusedExitCode)
+        {
+            return SchemaFence.RefusedExitCode;
+        }
+    }
+
+    private static bool RefusedByTheSchemaFence(Exception ex) => ex switch
+    {
+        SchemaNewerThanBuildException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(RefusedByTheSchemaFence),
+        _ => ex.InnerException is { } inner && RefusedByTheSchemaFence(inner),
+    };
 
     /// <summary>
     /// ASP.NET Core logs six lines per request at Information; under load writing them cost more

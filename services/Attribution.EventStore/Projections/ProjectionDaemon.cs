@@ -20,12 +20,12 @@ public sealed class ProjectionDaemon(
     {
         var projections = options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection)
             .Concat(containerProjections).ToList();
-        var signals = projections.Select(_ => new AppendSignal()).ToList();
+        var signals = projections.Select(_ => new WakeSignal()).ToList();
         var loops = projections.Select((p, i) => RunProjection(p, signals[i], stoppingToken));
         return Task.WhenAll(loops.Append(Listen(signals, stoppingToken)));
     }
 
-    private async Task RunProjection(IProjection projection, AppendSignal signal, CancellationToken ct)
+    private async Task RunProjection(IProjection projection, WakeSignal signal, CancellationToken ct)
     {
         var failures = 0;
         while (!ct.IsCancellationRequested)
@@ -53,11 +53,11 @@ public sealed class ProjectionDaemon(
     }
 
     // A notification wakes every projection; on (re)connect they catch up on anything appended meanwhile.
-    private Task Listen(IReadOnlyList<AppendSignal> signals, CancellationToken ct) =>
+    private Task Listen(IReadOnlyList<WakeSignal> signals, CancellationToken ct) =>
         PostgresNotifications.ListenAsync(dataSource, PostgresEventStore.NotificationChannel,
             _ => PulseAll(signals), () => PulseAll(signals), logger, ct);
 
-    private static void PulseAll(IReadOnlyList<AppendSignal> signals)
+    private static void PulseAll(IReadOnlyList<WakeSignal> signals)
     {
         foreach (var s in signals) s.Pulse();
     }
@@ -68,21 +68,5 @@ public sealed class ProjectionDaemon(
     {
         try { await Task.Delay(delay, ct); }
         catch (OperationCanceledException) { }
-    }
-
-    /// <summary>A pulse that is never lost between "found nothing" and "start waiting".</summary>
-    private sealed class AppendSignal
-    {
-        private TaskCompletionSource _current = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Pulse() => Volatile.Read(ref _current).TrySetResult();
-
-        public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-        {
-            var tcs = Volatile.Read(ref _current);
-            try { await tcs.Task.WaitAsync(timeout, ct); }
-            catch (TimeoutException) { }
-            Interlocked.CompareExchange(ref _current, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), tcs);
-        }
     }
 }

@@ -25,6 +25,8 @@ public static class DatabaseExtensions
         {
             var options = new SchemaFenceOptions();
             sp.GetRequiredService<IConfiguration>().GetSection(SchemaFenceOptions.Section).Bind(options);
+            if (options.Interval <= TimeSpan.Zero)
+                throw new InvalidOperationException($"{SchemaFenceOptions.Section}:Interval must be positive; it is {options.Interval}.");
             return options;
         });
         services.AddHostedService<SchemaFence>();
@@ -38,42 +40,24 @@ public static class DatabaseExtensions
     /// </summary>
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        await dataSource.MigrateEventStoreAsync(ct);
-        await SchemaMigrator.MigrateAsync(dataSource, AppComponent, typeof(DatabaseExtensions).Assembly, ct);
+        foreach (var (component, assembly) in Components) await SchemaMigrator.MigrateAsync(dataSource, component, assembly, ct);
     }
 
     /// <summary>Migrations in the database that this build does not have, event store's and application's.</summary>
-    public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
-    [
-        .. await dataSource.UnknownEventStoreMigrationsAsync(ct),
-        .. await SchemaMigrator.UnknownMigrationsAsync(dataSource, AppComponent, typeof(DatabaseExtensions).Assembly, ct),
-    ];
-
-    /// <summary>
-    /// Runs a service's host; a process refused by the schema fence, at start-up or later, ends
-    /// with <see cref="SchemaFence.ExitCode"/>, any other with <see cref="Environment.ExitCode"/>.
-    /// </summary>
-    public static async Task<int> RunServiceAsync(this IHost host)
+    public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        try
-        {
-            await host.RunAsync();
-            return Environment.ExitCode;
-        }
-        catch (Exception ex) when (RefusedByTheSchemaFence(ex))
-        {
-            return SchemaFence.ExitCode;
-        }
+        var unknown = new List<string>();
+        foreach (var (component, assembly) in Components)
+            unknown.AddRange(await SchemaMigrator.UnknownMigrationsAsync(dataSource, component, assembly, ct));
+        return unknown;
     }
 
-    private static bool RefusedByTheSchemaFence(Exception ex) => ex switch
-    {
-        SchemaNewerThanBuildException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(RefusedByTheSchemaFence),
-        _ => ex.InnerException is { } inner && RefusedByTheSchemaFence(inner),
-    };
-
-    private const string AppComponent = "app";
+    // The event store first: the application's tables may refer to it.
+    private static readonly (string Component, System.Reflection.Assembly Assembly)[] Components =
+    [
+        (EventStoreServiceCollectionExtensions.SchemaComponent, typeof(PostgresEventStore).Assembly),
+        ("app", typeof(DatabaseExtensions).Assembly),
+    ];
 
     /// <summary>Runs before the other hosted services (registered first), retrying while the database boots.</summary>
     private sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<DatabaseMigrator> logger) : IHostedService
@@ -86,7 +70,7 @@ public static class DatabaseExtensions
             }
             catch (SchemaNewerThanBuildException ex)
             {
-                logger.LogCritical("{Refusal} Not starting (exit code {Code}).", ex.Message, SchemaFence.ExitCode);
+                logger.LogCritical("{Refusal} Not starting (exit code {Code}).", ex.Message, SchemaFence.RefusedExitCode);
                 throw;
             }
         }

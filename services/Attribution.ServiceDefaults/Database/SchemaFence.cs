@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Attribution.EventStore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,14 +18,15 @@ public sealed class SchemaFenceOptions
 }
 
 /// <summary>
-/// Rolling upgrades: when a newer build starts and migrates the database, the processes of the
-/// older build still running must stop writing, or they would keep storing documents in the shape
-/// the migration replaced. Every process asks whether the database holds migrations its build does
-/// not have: as soon as a migration is committed (LISTEN on <see cref="SchemaMigrator.MigratedChannel"/>),
-/// on every reconnection of that listener, and every <see cref="SchemaFenceOptions.Interval"/>.
-/// If so it logs why and stops with exit code 78 (EX_CONFIG). Its unacknowledged messages go back
-/// to their queues for the new build's engines; a supervisor that starts it again gets the same
-/// refusal at start-up (<see cref="SchemaNewerThanBuildException"/>), until it is upgraded.
+/// Rolling upgrades: when a newer build starts and migrates the database, the gateways and engines
+/// of the older build still running must stop writing, or they would keep storing documents in
+/// the shape the migration replaced. Each asks whether the database holds migrations its build
+/// does not have: as soon as a migration is committed (LISTEN on
+/// <see cref="SchemaMigrator.MigratedChannel"/>), on every reconnection of that listener, and
+/// every <see cref="SchemaFenceOptions.Interval"/>. If so it logs why and stops with exit code 78
+/// (EX_CONFIG). Its unacknowledged messages go back to their queues for the new build's engines;
+/// a supervisor that starts it again gets the same refusal at start-up
+/// (<see cref="SchemaNewerThanBuildException"/>), until it is upgraded.
 /// </summary>
 public sealed class SchemaFence(
     NpgsqlDataSource dataSource,
@@ -35,36 +35,34 @@ public sealed class SchemaFence(
     TimeProvider clock,
     ILogger<SchemaFence> logger) : BackgroundService
 {
-    public const int ExitCode = 78; // EX_CONFIG
-
-    private readonly Channel<bool> _checkNow = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    public const int RefusedExitCode = 78; // EX_CONFIG
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var migrated = new WakeSignal(clock);
         var listening = PostgresNotifications.ListenAsync(
-            dataSource, SchemaMigrator.MigratedChannel, _ => CheckNow(), CheckNow, logger, stoppingToken);
+            dataSource, SchemaMigrator.MigratedChannel, _ => migrated.Pulse(), migrated.Pulse, logger, stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await NextCheckAsync(stoppingToken);
+                await migrated.WaitAsync(options.Interval, stoppingToken);
                 IReadOnlyList<string> unknown;
                 try
                 {
                     unknown = await DatabaseExtensions.UnknownMigrationsAsync(dataSource, stoppingToken);
                 }
-                // An unreachable database is the other services' concern (health check, retries); ask again later.
-                catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+                // Not fatal for the fence: it asks again at the next notification or interval. Logged
+                // as a warning, so that a fence that can never ask (say, a missing privilege) shows.
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    logger.LogDebug(ex, "Schema fence: the database did not answer; asking again later");
+                    logger.LogWarning(ex, "Schema fence: could not ask the database for migrations; asking again later");
                     continue;
                 }
                 if (unknown.Count == 0) continue;
 
-                logger.LogCritical(
-                    "The database has been migrated by a newer build ({Migrations} unknown to this one). Stopping with exit code {Code} rather than write data in an older shape: upgrade this process.",
-                    string.Join(", ", unknown), ExitCode);
-                Environment.ExitCode = ExitCode;
+                logger.LogCritical("{Refusal} Stopping with exit code {Code}.", new SchemaNewerThanBuildException(unknown).Message, RefusedExitCode);
+                Environment.ExitCode = RefusedExitCode;
                 lifetime.StopApplication();
                 return;
             }
@@ -75,22 +73,6 @@ public sealed class SchemaFence(
         finally
         {
             await listening;
-        }
-    }
-
-    private void CheckNow() => _checkNow.Writer.TryWrite(true);
-
-    // A notification, or the interval running out, whichever comes first.
-    private async Task NextCheckAsync(CancellationToken stoppingToken)
-    {
-        using var interval = new CancellationTokenSource(options.Interval, clock);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, interval.Token);
-        try
-        {
-            await _checkNow.Reader.ReadAsync(either.Token);
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
         }
     }
 }

@@ -64,7 +64,6 @@ public sealed class TestServices
         var vhost = $"{RunId}_{name}";
         return new ScratchEnvironment(postgres, await CreateVirtualHostAsync(vhost), async () =>
         {
-            NpgsqlConnection.ClearAllPools();
             await Attribution.LoadHarness.ReplayBenchmark.DropDatabaseAsync(_adminConnection, database);
             await Management(HttpMethod.Delete, $"vhosts/{vhost}", null);
         });

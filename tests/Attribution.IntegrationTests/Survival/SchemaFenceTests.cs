@@ -33,7 +33,13 @@ public sealed class SchemaFenceTests
         var refused = Assert.ThrowsAsync<SchemaNewerThanBuildException>(() => DatabaseExtensions.MigrateAsync(database, CancellationToken.None));
         Assert.That(refused!.UnknownMigrations, Is.EqualTo(new[] { $"event_store/{NewerMigration}" }));
         Assert.That(refused.Message, Does.Contain($"event_store/{NewerMigration}").And.Contain("upgrade"));
-        Assert.That(await DatabaseExtensions.UnknownMigrationsAsync(database, CancellationToken.None), Is.EqualTo(new[] { $"event_store/{NewerMigration}" }));
+
+        // A build of another lineage: the same version under another name is not this build's migration either.
+        await using (var rename = database.CreateCommand(
+            "UPDATE public.schema_migrations SET name = '0001_of_another_lineage.sql' WHERE component = 'app' AND version = 1"))
+            await rename.ExecuteNonQueryAsync();
+        Assert.That(await DatabaseExtensions.UnknownMigrationsAsync(database, CancellationToken.None),
+            Is.EqualTo(new[] { $"event_store/{NewerMigration}", "app/0001_of_another_lineage.sql" }));
     }
 
     [Test]
@@ -53,11 +59,14 @@ public sealed class SchemaFenceTests
         {
             await Poll.UntilAsync(() => ConsumerCountAsync(broker, cartQueue), n => n >= 1, TimeSpan.FromSeconds(60), "the engine consuming");
 
-            // A newer build migrates the database: the running engine stops, and the supervisor's restart is refused.
+            // A newer build migrates the database: the running engine stops, within the default backstop
+            // interval (30 s), so at the migration's notification; and the supervisor's restart is refused.
             await RecordNewerMigrationAsync(database, "app");
-            await Poll.UntilAsync(() => Task.FromResult(engine.Restarts), restarts => restarts.Count >= 2, TimeSpan.FromSeconds(60),
-                "the engine to stop, and its restart to be refused");
-            Assert.That(engine.Restarts.Take(2), Is.All.EqualTo(SchemaFence.ExitCode), "exit codes: stopped by the fence, then refused at start");
+            await Poll.UntilAsync(() => Task.FromResult(engine.Restarts), restarts => restarts.Count >= 1, TimeSpan.FromSeconds(20),
+                "the engine to stop at the migration's notification");
+            await Poll.UntilAsync(() => Task.FromResult(engine.Restarts), restarts => restarts.Count >= 2, TimeSpan.FromSeconds(40),
+                "its restart to be refused");
+            Assert.That(engine.Restarts.Take(2), Is.All.EqualTo(SchemaFence.RefusedExitCode), "exit codes: stopped by the fence, then refused at start");
             Assert.That(await ConsumerCountAsync(broker, cartQueue), Is.Zero, "no engine of the older build consumes: messages wait for the newer one");
 
             // Upgraded (the build now knows every migration): the supervisor's next start runs and consumes again.
