@@ -77,8 +77,9 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
         var clock = Stopwatch.StartNew();
         for (long i = 0; clock.Elapsed < duration; i++)
         {
-            var due = TimeSpan.FromSeconds(i / perSecond);
-            if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, CancellationToken.None);
+            // Read the clock once: read twice, the wait could come out negative and Task.Delay throw.
+            var wait = TimeSpan.FromSeconds(i / perSecond) - clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, CancellationToken.None);
             var n = i;
             inFlight.Add(Task.Run(async () =>
             {
