@@ -22,10 +22,18 @@ public static class SchemaMigrator
     /// <summary>The PostgreSQL channel notified (on commit) by every migration applied.</summary>
     public const string MigratedChannel = "schema_migrated";
 
+    public static Task MigrateAsync(
+        NpgsqlDataSource dataSource, string component, Assembly assembly, CancellationToken ct = default) =>
+        MigrateAsync(dataSource, [(component, assembly)], ct);
+
+    /// <summary>
+    /// Migrates several components in order, under one lock. Every component is checked for
+    /// migrations this build does not have before any is migrated.
+    /// </summary>
     public static async Task MigrateAsync(
-        NpgsqlDataSource dataSource, string component, Assembly assembly, CancellationToken ct = default)
+        NpgsqlDataSource dataSource, IReadOnlyList<(string Component, Assembly Assembly)> components, CancellationToken ct = default)
     {
-        var migrations = MigrationsIn(assembly);
+        var known = components.Select(c => (c.Component, c.Assembly, Migrations: MigrationsIn(c.Assembly))).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await Execute(connection, null, $"SELECT pg_advisory_lock({MigrationLockKey})", ct);
@@ -41,41 +49,50 @@ public static class SchemaMigrator
                 """, ct);
 
             // Before applying anything: a build that is not the database's newest changes nothing.
-            var unknown = await UnknownMigrationsAsync(connection, component, migrations, ct);
+            var unknown = new List<string>();
+            foreach (var (component, _, migrations) in known)
+                unknown.AddRange(await UnknownMigrationsAsync(connection, component, migrations, ct));
             if (unknown.Count > 0) throw new SchemaNewerThanBuildException(unknown);
 
-            var applied = new HashSet<int>();
-            await using (var cmd = new NpgsqlCommand("SELECT version FROM public.schema_migrations WHERE component = $1", connection))
-            {
-                cmd.Parameters.AddWithValue(component);
-                await using var reader = await cmd.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct)) applied.Add(reader.GetInt32(0));
-            }
-
-            foreach (var migration in migrations.Where(m => !applied.Contains(m.Version)))
-            {
-                string sql;
-                await using (var stream = assembly.GetManifestResourceStream(migration.Resource)!)
-                using (var text = new StreamReader(stream))
-                    sql = await text.ReadToEndAsync(ct);
-
-                await using var tx = await connection.BeginTransactionAsync(ct);
-                await Execute(connection, tx, sql, ct);
-                await using (var record = new NpgsqlCommand(
-                    "INSERT INTO public.schema_migrations (component, version, name) VALUES ($1, $2, $3)", connection, tx))
-                {
-                    record.Parameters.AddWithValue(component);
-                    record.Parameters.AddWithValue(migration.Version);
-                    record.Parameters.AddWithValue(migration.File);
-                    await record.ExecuteNonQueryAsync(ct);
-                }
-                await Execute(connection, tx, $"NOTIFY {MigratedChannel}", ct);
-                await tx.CommitAsync(ct);
-            }
+            foreach (var (component, assembly, migrations) in known)
+                await ApplyAsync(connection, component, assembly, migrations, ct);
         }
         finally
         {
             await Execute(connection, null, $"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+        }
+    }
+
+    private static async Task ApplyAsync(
+        NpgsqlConnection connection, string component, Assembly assembly, List<Migration> migrations, CancellationToken ct)
+    {
+        var applied = new HashSet<int>();
+        await using (var cmd = new NpgsqlCommand("SELECT version FROM public.schema_migrations WHERE component = $1", connection))
+        {
+            cmd.Parameters.AddWithValue(component);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) applied.Add(reader.GetInt32(0));
+        }
+
+        foreach (var migration in migrations.Where(m => !applied.Contains(m.Version)))
+        {
+            string sql;
+            await using (var stream = assembly.GetManifestResourceStream(migration.Resource)!)
+            using (var text = new StreamReader(stream))
+                sql = await text.ReadToEndAsync(ct);
+
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await Execute(connection, tx, sql, ct);
+            await using (var record = new NpgsqlCommand(
+                "INSERT INTO public.schema_migrations (component, version, name) VALUES ($1, $2, $3)", connection, tx))
+            {
+                record.Parameters.AddWithValue(component);
+                record.Parameters.AddWithValue(migration.Version);
+                record.Parameters.AddWithValue(migration.File);
+                await record.ExecuteNonQueryAsync(ct);
+            }
+            await Execute(connection, tx, $"NOTIFY {MigratedChannel}", ct);
+            await tx.CommitAsync(ct);
         }
     }
 

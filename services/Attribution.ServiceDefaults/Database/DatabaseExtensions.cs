@@ -36,12 +36,11 @@ public static class DatabaseExtensions
 
     /// <summary>
     /// Migrates the event store, then the application's tables. Throws
-    /// <see cref="SchemaNewerThanBuildException"/> when a newer build has migrated either.
+    /// <see cref="SchemaNewerThanBuildException"/>, having applied nothing, when a newer build has
+    /// migrated either.
     /// </summary>
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken ct)
-    {
-        foreach (var (component, assembly) in Components) await SchemaMigrator.MigrateAsync(dataSource, component, assembly, ct);
-    }
+    public static Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
+        SchemaMigrator.MigrateAsync(dataSource, Components, ct);
 
     /// <summary>Migrations in the database that this build does not have, event store's and application's.</summary>
     public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(NpgsqlDataSource dataSource, CancellationToken ct)

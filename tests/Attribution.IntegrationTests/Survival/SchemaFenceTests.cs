@@ -22,24 +22,27 @@ public sealed class SchemaFenceTests
     private const string NewerMigration = "9999_from_a_newer_build.sql";
 
     [Test]
-    public async Task Migrating_a_database_that_a_newer_build_has_migrated_fails_naming_the_unknown_migration()
+    public async Task Migrating_a_database_that_a_newer_build_has_migrated_applies_nothing_and_fails_naming_the_unknown_migration()
     {
         await using var scratch = await TestServices.CreateScratchEnvironmentAsync("fence_migrate");
         await using var database = NpgsqlDataSource.Create(scratch.PostgresConnection);
         Assert.That(await DatabaseExtensions.UnknownMigrationsAsync(database, CancellationToken.None), Is.Empty, "a database this build migrated");
 
-        await RecordNewerMigrationAsync(database, "event_store");
+        // A newer build's application migration, while this build would still have an event-store one to
+        // apply (its row removed): the refusal must come before anything is applied, for every component.
+        await RecordNewerMigrationAsync(database, "app");
+        await ExecuteAsync(database, "DELETE FROM public.schema_migrations WHERE component = 'event_store' AND version = 1");
 
         var refused = Assert.ThrowsAsync<SchemaNewerThanBuildException>(() => DatabaseExtensions.MigrateAsync(database, CancellationToken.None));
-        Assert.That(refused!.UnknownMigrations, Is.EqualTo(new[] { $"event_store/{NewerMigration}" }));
-        Assert.That(refused.Message, Does.Contain($"event_store/{NewerMigration}").And.Contain("upgrade"));
+        Assert.That(refused!.UnknownMigrations, Is.EqualTo(new[] { $"app/{NewerMigration}" }));
+        Assert.That(refused.Message, Does.Contain($"app/{NewerMigration}").And.Contain("upgrade"));
+        Assert.That(await ScalarAsync(database, "SELECT count(*) FROM public.schema_migrations WHERE component = 'event_store'"), Is.Zero,
+            "the event store's pending migration was not applied");
 
         // A build of another lineage: the same version under another name is not this build's migration either.
-        await using (var rename = database.CreateCommand(
-            "UPDATE public.schema_migrations SET name = '0001_of_another_lineage.sql' WHERE component = 'app' AND version = 1"))
-            await rename.ExecuteNonQueryAsync();
+        await ExecuteAsync(database, "UPDATE public.schema_migrations SET name = '0001_of_another_lineage.sql' WHERE component = 'app' AND version = 1");
         Assert.That(await DatabaseExtensions.UnknownMigrationsAsync(database, CancellationToken.None),
-            Is.EqualTo(new[] { $"event_store/{NewerMigration}", "app/0001_of_another_lineage.sql" }));
+            Is.EqualTo(new[] { "app/0001_of_another_lineage.sql", $"app/{NewerMigration}" }));
     }
 
     [Test]
@@ -95,10 +98,19 @@ public sealed class SchemaFenceTests
         await tx.CommitAsync();
     }
 
-    private static async Task ForgetNewerMigrationAsync(NpgsqlDataSource database)
+    private static Task ForgetNewerMigrationAsync(NpgsqlDataSource database) =>
+        ExecuteAsync(database, "DELETE FROM public.schema_migrations WHERE version = 9999");
+
+    private static async Task ExecuteAsync(NpgsqlDataSource database, string sql)
     {
-        await using var cmd = database.CreateCommand("DELETE FROM public.schema_migrations WHERE version = 9999");
+        await using var cmd = database.CreateCommand(sql);
         await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlDataSource database, string sql)
+    {
+        await using var cmd = database.CreateCommand(sql);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     private static async Task<uint> ConsumerCountAsync(IConnection connection, string queue) =>
