@@ -49,9 +49,7 @@ public static class SchemaMigrator
                 """, ct);
 
             // Before applying anything: a build that is not the database's newest changes nothing.
-            var unknown = new List<string>();
-            foreach (var (component, _, migrations) in known)
-                unknown.AddRange(await UnknownMigrationsAsync(connection, component, migrations, ct));
+            var unknown = await UnknownMigrationsAsync(connection, known.Select(k => (k.Component, k.Migrations)), ct);
             if (unknown.Count > 0) throw new SchemaNewerThanBuildException(unknown);
 
             foreach (var (component, assembly, migrations) in known)
@@ -97,32 +95,35 @@ public static class SchemaMigrator
     }
 
     /// <summary>
-    /// The component's migrations recorded in the database that <paramref name="assembly"/> does
-    /// not have, by version and name (as "component/NNNN_name.sql"): empty unless a newer build,
-    /// or one of another lineage, has migrated it.
+    /// The components' migrations recorded in the database that their assemblies do not have, by
+    /// version and name (as "component/NNNN_name.sql"), in the components' order: empty unless a
+    /// newer build, or one of another lineage, has migrated it.
     /// </summary>
     public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(
-        NpgsqlDataSource dataSource, string component, Assembly assembly, CancellationToken ct = default)
+        NpgsqlDataSource dataSource, IReadOnlyList<(string Component, Assembly Assembly)> components, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await UnknownMigrationsAsync(connection, component, MigrationsIn(assembly), ct);
+        return await UnknownMigrationsAsync(connection, components.Select(c => (c.Component, MigrationsIn(c.Assembly))), ct);
     }
 
     private static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(
-        NpgsqlConnection connection, string component, List<Migration> known, CancellationToken ct)
+        NpgsqlConnection connection, IEnumerable<(string Component, List<Migration> Known)> components, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("""
-            SELECT m.name FROM public.schema_migrations m
-            WHERE m.component = $1
-              AND NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::text[]) AS k(version, name) WHERE k.version = m.version AND k.name = m.name)
-            ORDER BY m.version
-            """, connection);
-        cmd.Parameters.AddWithValue(component);
-        cmd.Parameters.AddWithValue(known.Select(m => m.Version).ToArray());
-        cmd.Parameters.AddWithValue(known.Select(m => m.File).ToArray());
         var unknown = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) unknown.Add($"{component}/{reader.GetString(0)}");
+        foreach (var (component, known) in components)
+        {
+            await using var cmd = new NpgsqlCommand("""
+                SELECT m.name FROM public.schema_migrations m
+                WHERE m.component = $1
+                  AND NOT EXISTS (SELECT 1 FROM unnest($2::int[], $3::text[]) AS k(version, name) WHERE k.version = m.version AND k.name = m.name)
+                ORDER BY m.version
+                """, connection);
+            cmd.Parameters.AddWithValue(component);
+            cmd.Parameters.AddWithValue(known.Select(m => m.Version).ToArray());
+            cmd.Parameters.AddWithValue(known.Select(m => m.File).ToArray());
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) unknown.Add($"{component}/{reader.GetString(0)}");
+        }
         return unknown;
     }
 

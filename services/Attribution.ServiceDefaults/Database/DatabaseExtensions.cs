@@ -43,13 +43,8 @@ public static class DatabaseExtensions
         SchemaMigrator.MigrateAsync(dataSource, Components, ct);
 
     /// <summary>Migrations in the database that this build does not have, event store's and application's.</summary>
-    public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(NpgsqlDataSource dataSource, CancellationToken ct)
-    {
-        var unknown = new List<string>();
-        foreach (var (component, assembly) in Components)
-            unknown.AddRange(await SchemaMigrator.UnknownMigrationsAsync(dataSource, component, assembly, ct));
-        return unknown;
-    }
+    public static Task<IReadOnlyList<string>> UnknownMigrationsAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
+        SchemaMigrator.UnknownMigrationsAsync(dataSource, Components, ct);
 
     // The event store first: the application's tables may refer to it.
     private static readonly (string Component, System.Reflection.Assembly Assembly)[] Components =

@@ -62,11 +62,7 @@ public sealed class TestServices
         await using (var dataSource = NpgsqlDataSource.Create(postgres))
             await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAsync(dataSource, CancellationToken.None);
         var vhost = $"{RunId}_{name}";
-        return new ScratchEnvironment(postgres, await CreateVirtualHostAsync(vhost), async () =>
-        {
-            await Attribution.LoadHarness.ReplayBenchmark.DropDatabaseAsync(_adminConnection, database);
-            await Management(HttpMethod.Delete, $"vhosts/{vhost}", null);
-        });
+        return new ScratchEnvironment(postgres, await CreateVirtualHostAsync(vhost), () => RemoveAsync(database, vhost));
     }
 
     public sealed class ScratchEnvironment(string postgresConnection, string rabbitMqUrl, Func<Task> remove) : IAsyncDisposable
@@ -98,9 +94,13 @@ public sealed class TestServices
     {
         if (Database is not null) await Database.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        if (_databaseName.Length > 0)
-            await Attribution.LoadHarness.ReplayBenchmark.DropDatabaseAsync(_adminConnection, _databaseName);
-        if (RabbitMqUrl.Length > 0) await Management(HttpMethod.Delete, $"vhosts/{RunId}", null);
+        await RemoveAsync(_databaseName.Length > 0 ? _databaseName : null, RabbitMqUrl.Length > 0 ? RunId : null);
+    }
+
+    private static async Task RemoveAsync(string? database, string? vhost)
+    {
+        if (database is not null) await Attribution.LoadHarness.ReplayBenchmark.DropDatabaseAsync(_adminConnection, database);
+        if (vhost is not null) await Management(HttpMethod.Delete, $"vhosts/{vhost}", null);
     }
 
     /// <summary>Configuration for a gateway or engine hosted by a test.</summary>

@@ -1,6 +1,5 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.AttributionConsumer.Recording;
-using Attribution.Engine.AttributionConsumer.Watchdog;
 using Attribution.EventStore;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.ServiceDefaults.Database;
@@ -60,7 +59,7 @@ public sealed class SchemaFenceTests
         await using var broker = await new ConnectionFactory { Uri = new Uri(scratch.RabbitMqUrl) }.CreateConnectionAsync();
         try
         {
-            await Poll.UntilAsync(() => ConsumerCountAsync(broker, cartQueue), n => n >= 1, TimeSpan.FromSeconds(60), "the engine consuming");
+            await Poll.UntilAsync(() => QueueCounts.ConsumersAsync(broker, cartQueue), n => n >= 1, TimeSpan.FromSeconds(60), "the engine consuming");
 
             // A newer build migrates the database: the running engine stops, within the default backstop
             // interval (30 s), so at the migration's notification; and the supervisor's restart is refused.
@@ -70,11 +69,11 @@ public sealed class SchemaFenceTests
             await Poll.UntilAsync(() => Task.FromResult(engine.Restarts), restarts => restarts.Count >= 2, TimeSpan.FromSeconds(40),
                 "its restart to be refused");
             Assert.That(engine.Restarts.Take(2), Is.All.EqualTo(SchemaFence.RefusedExitCode), "exit codes: stopped by the fence, then refused at start");
-            Assert.That(await ConsumerCountAsync(broker, cartQueue), Is.Zero, "no engine of the older build consumes: messages wait for the newer one");
+            Assert.That(await QueueCounts.ConsumersAsync(broker, cartQueue), Is.Zero, "no engine of the older build consumes: messages wait for the newer one");
 
             // Upgraded (the build now knows every migration): the supervisor's next start runs and consumes again.
             await ForgetNewerMigrationAsync(database);
-            await Poll.UntilAsync(() => ConsumerCountAsync(broker, cartQueue), n => n >= 1, TimeSpan.FromSeconds(60), "the upgraded engine consuming");
+            await Poll.UntilAsync(() => QueueCounts.ConsumersAsync(broker, cartQueue), n => n >= 1, TimeSpan.FromSeconds(60), "the upgraded engine consuming");
         }
         finally
         {
@@ -112,7 +111,4 @@ public sealed class SchemaFenceTests
         await using var cmd = database.CreateCommand(sql);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
-
-    private static async Task<uint> ConsumerCountAsync(IConnection connection, string queue) =>
-        (await BrokerQueues.SampleAsync(connection, queue))?.Consumers ?? 0;
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.AttributionConsumer.Recording;
-using Attribution.Engine.AttributionConsumer.Watchdog;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.LoadHarness;
 using RabbitMQ.Client;
@@ -95,7 +94,7 @@ public sealed class SurvivalUnderLoadTests
         var queue = CartQueue;
         await using var connection = await TestServices.OpenBrokerConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        var errorsBefore = await MessageCountAsync(connection, queue + "_error");
+        var errorsBefore = await QueueCounts.MessagesAsync(connection, queue + "_error");
 
         // Not a message at all: MassTransit cannot read it, so no retry can help.
         await channel.BasicPublishAsync("", queue, false, new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true },
@@ -103,7 +102,7 @@ public sealed class SurvivalUnderLoadTests
 
         var run = await _load.SteadyRateAsync(company.CompanyKey, Rate, TimeSpan.FromSeconds(3));
         await AssertEachAcceptedEventOnceAsync(company, run);
-        await Poll.UntilAsync(() => MessageCountAsync(connection, queue + "_error"), n => n == errorsBefore + 1, TimeSpan.FromSeconds(30),
+        await Poll.UntilAsync(() => QueueCounts.MessagesAsync(connection, queue + "_error"), n => n == errorsBefore + 1, TimeSpan.FromSeconds(30),
             "the poison message in the error queue, where an operator sees it");
     }
 
@@ -116,7 +115,7 @@ public sealed class SurvivalUnderLoadTests
             ["Watchdog__StallLimit"] = "00:00:15",
         });
         await using var connection = await TestServices.OpenBrokerConnectionAsync();
-        await Poll.UntilAsync(() => ConsumerCountAsync(connection, CartQueue), n => n >= consumers, TimeSpan.FromSeconds(60),
+        await Poll.UntilAsync(() => QueueCounts.ConsumersAsync(connection, CartQueue), n => n >= consumers, TimeSpan.FromSeconds(60),
             $"engine {name} consuming ({consumers} consumer(s) on {CartQueue})");
         return engine;
     }
@@ -187,10 +186,4 @@ public sealed class SurvivalUnderLoadTests
         cmd.Parameters.AddWithValue(companyKey + ":");
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
-
-    private static async Task<uint> MessageCountAsync(IConnection connection, string queue) =>
-        (await BrokerQueues.SampleAsync(connection, queue))?.Messages ?? 0; // not declared yet: nothing ever failed there
-
-    private static async Task<uint> ConsumerCountAsync(IConnection connection, string queue) =>
-        (await BrokerQueues.SampleAsync(connection, queue))?.Consumers ?? 0;
 }
