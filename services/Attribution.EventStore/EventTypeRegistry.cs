@@ -13,8 +13,11 @@ namespace Attribution.EventStore;
 public sealed class EventTypeRegistry
 {
     private readonly Dictionary<Type, string> _names = [];
-    private readonly Dictionary<string, (Type ReadsAs, Func<string, object> Read)> _readers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Type ReadsAs, Reader Read)> _readers = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, List<string>> _storedNames = [];
+
+    /// <summary>Stored UTF-8 JSON → the event (a delegate, since a span cannot be a <c>Func</c> argument).</summary>
+    private delegate object Reader(ReadOnlySpan<byte> utf8Json);
 
     public static JsonSerializerOptions SerializerOptions { get; } = new(JsonSerializerDefaults.Web)
     {
@@ -50,15 +53,14 @@ public sealed class EventTypeRegistry
             ? names
             : throw new InvalidOperationException($"Event type {type.FullName} has no stored name; register it first.");
 
-    public static string Serialize(object data) => JsonSerializer.Serialize(data, data.GetType(), SerializerOptions);
-
-    public object Deserialize(string typeName, string json) =>
+    /// <summary>A stored event's data, from its UTF-8 JSON (<see cref="StoredJson"/>), as the type its stored name reads as.</summary>
+    public object Deserialize(string typeName, ReadOnlySpan<byte> utf8Json) =>
         _readers.TryGetValue(typeName, out var reader)
-            ? reader.Read(json)
-            : new UnknownEventData(JsonDocument.Parse(json).RootElement.Clone());
+            ? reader.Read(utf8Json)
+            : new UnknownEventData(JsonSerializer.Deserialize<JsonElement>(utf8Json));
 
     // Registering the same name for the same type again is harmless (several hosts share a registry in tests).
-    private void AddReader(string storedName, Type readsAs, Func<string, object> read)
+    private void AddReader(string storedName, Type readsAs, Reader read)
     {
         if (_readers.TryGetValue(storedName, out var existing))
         {

@@ -197,10 +197,10 @@ public sealed partial class PostgresEventStore
                 new() { Value = rows.Select(r => r.Version).ToArray() },
                 new() { Value = rows.Select(r => r.TenantId).ToArray() },
                 new() { Value = typeNames },
-                new() { Value = rows.Select(r => EventTypeRegistry.Serialize(r.Event.Data)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+                new() { Value = rows.Select(r => StoredJson.Utf8Of(r.Event.Data)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
                 new()
                 {
-                    Value = rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Event.Metadata, EventTypeRegistry.SerializerOptions)).ToArray(),
+                    Value = rows.Select(r => StoredJson.Utf8Of(r.Event.Metadata)).ToArray(),
                     NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
                 },
             },

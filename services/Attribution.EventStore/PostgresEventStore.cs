@@ -30,7 +30,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
 
     internal static readonly ActivitySource Activity = new("Attribution.EventStore");
 
-    private const string SelectColumns = "seq_id, id, stream_id, version, tenant_id, type, data::text, metadata::text, timestamp";
+    private const string SelectColumns = "seq_id, id, stream_id, version, tenant_id, type, data, metadata, timestamp";
 
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, CancellationToken ct = default)
     {
@@ -168,8 +168,8 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
                 Version: reader.GetInt64(3),
                 TenantId: reader.GetString(4),
                 TypeName: type,
-                Data: options.Events.Deserialize(type, reader.GetString(6)),
-                Metadata: System.Text.Json.JsonSerializer.Deserialize<EventMetadata>(reader.GetString(7), EventTypeRegistry.SerializerOptions)!,
+                Data: options.Events.Deserialize(type, StoredJson.Utf8(reader, 6)),
+                Metadata: StoredJson.Read<EventMetadata>(reader, 7),
                 Timestamp: reader.GetFieldValue<DateTimeOffset>(8)));
         }
         return events;

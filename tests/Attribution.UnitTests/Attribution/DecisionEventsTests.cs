@@ -25,7 +25,7 @@ public sealed class DecisionEventsTests
     [Test]
     public void A_decision_stored_as_v1_reads_as_the_same_v2_decision_without_the_rules_words()
     {
-        var read = Registry.Deserialize("attribution_decided.v1", StoredV1);
+        var read = Registry.Deserialize("attribution_decided.v1", System.Text.Encoding.UTF8.GetBytes(StoredV1));
 
         var expected = new V2.AttributionDecided(
             Guid.Parse("0b7d3c1e-6f0a-4f3e-9a51-2f6d7c1b9e10"), "co", Guid.Parse("5f0c2a9e-1b3d-4c5e-8f70-a1b2c3d4e5f6"), RevenueKind.CHECKOUT,
@@ -51,9 +51,9 @@ public sealed class DecisionEventsTests
     public void A_v2_decision_does_not_carry_the_rules_words_and_explain_takes_them_from_the_rule_version()
     {
         var decision = AttributionRules.Decide([], Guid.NewGuid(), DateTimeOffset.Parse("2026-11-20T10:00:00+00:00"), new RuleSettings(24));
-        var json = EventTypeRegistry.Serialize(Engine.Attribution.Deciding.Revisions.Next(
+        var json = System.Text.Encoding.UTF8.GetString(StoredJson.Utf8Of<object>(Engine.Attribution.Deciding.Revisions.Next(
             "co", new(Guid.NewGuid(), RevenueKind.CART, DateTimeOffset.Parse("2026-11-20T10:00:00+00:00"), 1, 10m, "USD", null, false, "fp", null),
-            decision, true, [], null)!);
+            decision, true, [], null)!));
 
         Assert.That(json, Does.Not.Contain("\"rule\":"));
         Assert.That(RuleVersions.Describe(decision.RuleVersion), Does.StartWith("A CHAT or FAQ conversation qualifies"));

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Attribution.EventStore;
 using Npgsql;
 using static Attribution.Engine.Attribution.DecisionEvents;
@@ -18,7 +17,7 @@ public sealed class DecisionReader(NpgsqlDataSource db)
     /// <summary>Every latest decision of a company, by source event (a replay reads them once instead of per batch).</summary>
     public async Task<Dictionary<Guid, V2.AttributionDecided>> LatestOfCompanyAsync(string companyKey, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT data::text FROM event_store.documents WHERE type = $1 AND data->>'companyKey' = $2");
+        await using var cmd = db.CreateCommand("SELECT data FROM event_store.documents WHERE type = $1 AND data->>'companyKey' = $2");
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
         cmd.Parameters.AddWithValue(companyKey);
         return await Read<V2.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
@@ -34,7 +33,7 @@ public sealed class DecisionReader(NpgsqlDataSource db)
     public async Task<Dictionary<string, V2.AttributionDecided>> CountedOrdersAsync(string companyKey, IReadOnlyCollection<string> orderIds, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT data::text FROM event_store.documents
+            SELECT data FROM event_store.documents
             WHERE type = $1 AND data->>'companyKey' = $2 AND data->>'kind' = 'CHECKOUT' AND data->>'orderId' = ANY($3) AND (data->>'counted')::boolean
             """);
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
@@ -45,7 +44,7 @@ public sealed class DecisionReader(NpgsqlDataSource db)
 
     private NpgsqlCommand ById(string documentType, string companyKey, IReadOnlyCollection<Guid> ids)
     {
-        var cmd = db.CreateCommand("SELECT data::text FROM event_store.documents WHERE type = $1 AND id = ANY($2)");
+        var cmd = db.CreateCommand("SELECT data FROM event_store.documents WHERE type = $1 AND id = ANY($2)");
         cmd.Parameters.AddWithValue(documentType);
         cmd.Parameters.AddWithValue(ids.Select(id => DecisionDocuments.Id(companyKey, id)).ToArray());
         return cmd;
@@ -57,7 +56,7 @@ public sealed class DecisionReader(NpgsqlDataSource db)
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var doc = JsonSerializer.Deserialize<T>(reader.GetString(0), EventTypeRegistry.SerializerOptions)!;
+            var doc = StoredJson.Read<T>(reader, 0);
             result[keyOf(doc)] = doc;
         }
         return result;

@@ -1,5 +1,4 @@
 using Attribution.ServiceDefaults.ReadModels;
-using System.Text.Json;
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using Attribution.EventStore;
@@ -137,7 +136,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
     {
         var result = new Dictionary<(string, Guid), RevenueContribution>();
         await using var cmd = new NpgsqlCommand("""
-            SELECT a.company_key, a.source_event_id, a.contribution::text
+            SELECT a.company_key, a.source_event_id, a.contribution
             FROM revenue.applied_contributions a
             JOIN unnest($1::text[], $2::uuid[]) AS k(company_key, source_event_id) USING (company_key, source_event_id)
             """, batch.Connection, batch.Transaction);
@@ -146,7 +145,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             result[(reader.GetString(0), reader.GetGuid(1))] =
-                JsonSerializer.Deserialize<RevenueContribution>(reader.GetString(2), EventTypeRegistry.SerializerOptions)!;
+                StoredJson.Read<RevenueContribution>(reader, 2);
         return result;
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Attribution.EventStore;
 using Npgsql;
 using NpgsqlTypes;
@@ -87,7 +86,7 @@ internal static class RevenueTables
         command.Parameters.Add(new NpgsqlParameter
         {
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
-            Value = applied.Select(a => JsonSerializer.Serialize(a.Contribution, EventTypeRegistry.SerializerOptions)).ToArray(),
+            Value = applied.Select(a => StoredJson.Utf8Of(a.Contribution)).ToArray(),
         });
         batch.BatchCommands.Add(command);
     }
@@ -173,7 +172,7 @@ internal static class RevenueTables
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(company, NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(source, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(JsonSerializer.Serialize(contribution, EventTypeRegistry.SerializerOptions), NpgsqlDbType.Jsonb, ct);
+                await copy.WriteAsync(StoredJson.Utf8Of(contribution), NpgsqlDbType.Jsonb, ct);
             }
             await copy.CompleteAsync(ct);
         }
