@@ -100,6 +100,16 @@ public sealed class DashboardPageTests
         await Poll.UntilAsync(() => Task.FromResult(driver.FindElement(By.Id("conversation-result")).Text), t => t.Contains("dash-o1", StringComparison.Ordinal),
             TimeSpan.FromSeconds(15), "the conversation's orders");
 
+        // Nothing else failed on the way: every asset and call answered, and the console holds no error
+        // but the deliberate wrong secret's 401 (a missing asset, the tab icon included, shows up here).
+        var failed = browser.Requests.Where(r => r.Status >= 400).Select(r => $"{r.Status} {r.Url}").ToList();
+        var consoleErrors = browser.Console.Where(c => c.Level == "Severe").Select(c => c.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed, Has.All.StartsWith("401 "), string.Join("\n", failed));
+            Assert.That(consoleErrors.Where(m => !m.Contains("status of 401", StringComparison.Ordinal)), Is.Empty, string.Join("\n", consoleErrors));
+        });
+
         var screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "revenue-impact-dashboard.png");
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
         TestContext.AddTestAttachment(screenshot, "The Revenue Impact page after sign-in");
