@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Attribution.EventStore;
 using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
@@ -32,15 +31,16 @@ public static class VisitorCartEndpoint
 
         // A fingerprint may be a chat or an FAQ one; the chat one wins when both exist.
         await using var cmd = db.CreateCommand("""
-            SELECT data::text FROM event_store.documents
+            SELECT data FROM event_store.documents
             WHERE type = $1 AND id = ANY($2)
             ORDER BY array_position($2, id) LIMIT 1
             """);
         cmd.Parameters.AddWithValue(VisitorCart.DocumentType);
         cmd.Parameters.AddWithValue(VisitorKey.Candidates(fingerprint).Select(k => VisitorKey.DocumentId(caller.Company.CompanyKey, k)).ToArray());
-        if (await cmd.ExecuteScalarAsync(http.RequestAborted) is not string json)
+        await using var reader = await cmd.ExecuteReaderAsync(http.RequestAborted);
+        if (!await reader.ReadAsync(http.RequestAborted))
             return Problems.Status(StatusCodes.Status404NotFound, "No cart events for this visitor yet.");
-        var cart = JsonSerializer.Deserialize<VisitorCart>(json, EventTypeRegistry.SerializerOptions)!;
+        var cart = StoredJson.Read<VisitorCart>(reader, 0);
         return Results.Ok(VisitorCartFold.View(cart, caller.Company.QuantityMode));
     }
 }
