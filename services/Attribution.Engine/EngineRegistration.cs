@@ -48,6 +48,7 @@ public static class EngineRegistration
         var instance = EngineInstance.New();
         return services
             .AddSingleton(instance)
+            .AddSingleton<UnstorableMessages>()
             .AddAttributionBus(settings, connectionName: instance.ConnectionName, registerConsumers: bus =>
             {
                 bus.AddConsumer<RecordingConsumer<CartEventReceived>, RecordingConsumerDefinition<CartEventReceived>>();

@@ -12,10 +12,12 @@ namespace Attribution.EventStore;
 /// makes the lock the one place all writers queue. Appends that arrive while another is in flight
 /// therefore wait in <see cref="_pending"/> and go together in the next transaction: one lock,
 /// one WAL flush and the same few round trips (lock and look-ups, rows, inline projections, commit)
-/// for all of them instead of for each. The load harness had found writers waiting 56 ms on average
-/// for the lock and holding it about 40 ms each, mostly in round trips.
+/// for all of them instead of for each.
 /// Each caller still gets its own all-or-nothing outcome: a caller whose expected version does not
-/// hold fails alone, and the others commit.
+/// hold fails alone, and the others commit. A caller's events are serialized and checked before
+/// they join a group (<see cref="Storability"/>), and a group that the database still refuses for
+/// its data is retried caller by caller, so one unstorable event never fails its neighbours.
+/// An event id is unique within its tenant, not across tenants.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "The writer's SemaphoreSlim is only awaited; without AvailableWaitHandle it holds nothing to dispose.")]
 public sealed partial class PostgresEventStore
@@ -32,7 +34,7 @@ public sealed partial class PostgresEventStore
         activity?.SetTag("event_store.streams", appends.Count);
 
         // The caller's trace goes with its events, whichever caller's transaction writes them.
-        var request = new PendingAppend(WithTraceParent(appends, System.Diagnostics.Activity.Current?.Id));
+        var request = PendingAppend.Prepare(WithTraceParent(appends, System.Diagnostics.Activity.Current?.Id));
         _pending.Enqueue(request);
         try
         {
@@ -91,10 +93,10 @@ public sealed partial class PostgresEventStore
                 if (plan.TryAdd(request) is { } conflict)
                     request.Outcome.TrySetException(conflict);
 
-            var stored = new Dictionary<Guid, StoredEvent>();
+            var stored = new Dictionary<EventKey, StoredEvent>();
             if (plan.Rows.Count > 0)
             {
-                foreach (var e in await WriteRows(connection, tx, plan, ct)) stored[e.Id] = e;
+                foreach (var e in await WriteRows(connection, tx, plan, ct)) stored[new EventKey(e.TenantId, e.Id)] = e;
                 var inOrder = stored.Values.OrderBy(e => e.Sequence).ToList();
                 foreach (var inline in options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
                     await inline.Projection.ApplyAsync(new ProjectionBatch(connection, tx, inOrder), ct);
@@ -103,11 +105,18 @@ public sealed partial class PostgresEventStore
 
             foreach (var request in group.Where(r => !r.Outcome.Task.IsCompleted))
             {
-                var reported = new HashSet<Guid>(); // an id twice in one request is written once, reported fresh once
+                var reported = new HashSet<EventKey>(); // an id twice in one request is written once, reported fresh once
                 request.Outcome.TrySetResult(new AppendResult(request.Appends
-                    .SelectMany(a => a.Events.Select(e => Outcome(e.Id, a.StreamId, plan.IsFreshIn(request, e.Id) && reported.Add(e.Id), existing, stored)))
+                    .SelectMany(a => a.Events.Select(e => new EventKey(a.TenantId, e.Id)).Select(key =>
+                        Outcome(key, a.StreamId, plan.IsFreshIn(request, key) && reported.Add(key), existing, stored)))
                     .ToList()));
             }
+        }
+        catch (PostgresException ex) when (IsDataException(ex) && group.Count(r => !r.Outcome.Task.IsCompleted) > 1)
+        {
+            // Something the checks before grouping missed: retry each caller alone, so only the culprit fails.
+            foreach (var request in group.Where(r => !r.Outcome.Task.IsCompleted))
+                await CommitGroupAsync([request], ct);
         }
         catch (Exception ex)
         {
@@ -115,28 +124,38 @@ public sealed partial class PostgresEventStore
         }
     }
 
+    /// <summary>SQLSTATE class 22 (data exception): the rows themselves are refused, so a retry of the same rows fails again.</summary>
+    public static bool IsDataException(PostgresException ex) => ex.SqlState.StartsWith("22", StringComparison.Ordinal);
+
     private static AppendedEvent Outcome(
-        Guid id, string streamId, bool fresh, Dictionary<Guid, AppendedEvent> existing, Dictionary<Guid, StoredEvent> stored)
+        EventKey key, string streamId, bool fresh, Dictionary<EventKey, AppendedEvent> existing, Dictionary<EventKey, StoredEvent> stored)
     {
-        if (fresh && stored.TryGetValue(id, out var e)) return new AppendedEvent(id, e.StreamId, e.Version, e.Sequence, WasDuplicate: false);
-        if (existing.TryGetValue(id, out var before)) return before;
+        if (fresh && stored.TryGetValue(key, out var e)) return new AppendedEvent(key.Id, e.StreamId, e.Version, e.Sequence, WasDuplicate: false);
+        if (existing.TryGetValue(key, out var before)) return before;
         // A duplicate of an event another request of the same group wrote.
-        return stored.TryGetValue(id, out var sibling)
-            ? new AppendedEvent(id, sibling.StreamId, sibling.Version, sibling.Sequence, WasDuplicate: true)
-            : new AppendedEvent(id, streamId, 0, 0, WasDuplicate: true);
+        return stored.TryGetValue(key, out var sibling)
+            ? new AppendedEvent(key.Id, sibling.StreamId, sibling.Version, sibling.Sequence, WasDuplicate: true)
+            : new AppendedEvent(key.Id, streamId, 0, 0, WasDuplicate: true);
     }
 
+    /// <summary>An event's identity in the store: its id within its tenant.</summary>
+    private readonly record struct EventKey(string TenantId, Guid Id);
+
     /// <summary>One round trip: the append lock, then (seeing everything committed before it) the ids and stream versions already stored.</summary>
-    private static async Task<(Dictionary<Guid, AppendedEvent> Existing, Dictionary<string, long> Versions)> LockAndLoad(
+    private static async Task<(Dictionary<EventKey, AppendedEvent> Existing, Dictionary<string, long> Versions)> LockAndLoad(
         NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingAppend> group, CancellationToken ct)
     {
-        var ids = group.SelectMany(r => r.Appends).SelectMany(a => a.Events).Select(e => e.Id).Distinct().ToArray();
+        var keys = group.SelectMany(r => r.Appends).SelectMany(a => a.Events.Select(e => new EventKey(a.TenantId, e.Id))).Distinct().ToArray();
         var streamIds = group.SelectMany(r => r.Appends).Select(a => a.StreamId).Distinct().ToArray();
 
         await using var batch = new NpgsqlBatch(connection, tx);
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, stream_id, version, seq_id FROM event_store.events WHERE id = ANY($1)")
-            { Parameters = { new() { Value = ids } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            SELECT e.id, e.tenant_id, e.stream_id, e.version, e.seq_id FROM unnest($1::text[], $2::uuid[]) AS k(tenant_id, id)
+            CROSS JOIN LATERAL (SELECT id, tenant_id, stream_id, version, seq_id FROM event_store.events
+                                WHERE tenant_id = k.tenant_id AND id = k.id) e
+            """)
+            { Parameters = { new() { Value = keys.Select(k => k.TenantId).ToArray() }, new() { Value = keys.Select(k => k.Id).ToArray() } } });
         // One primary-key probe per id, whatever the statistics say (a lateral subquery cannot be hashed):
         // for a replay's groups of thousands of ids, "id = ANY($1)" and a plain join both scanned and
         // hashed the whole streams table (50-90 ms a group instead of about 5).
@@ -146,14 +165,15 @@ public sealed partial class PostgresEventStore
             """)
             { Parameters = { new() { Value = streamIds } } });
 
-        var existing = new Dictionary<Guid, AppendedEvent>();
+        var existing = new Dictionary<EventKey, AppendedEvent>();
         var versions = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             var id = reader.GetGuid(0);
-            existing[id] = new AppendedEvent(id, reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), WasDuplicate: true);
+            existing[new EventKey(reader.GetString(1), id)] =
+                new AppendedEvent(id, reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), WasDuplicate: true);
         }
         await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct)) versions[reader.GetString(0)] = reader.GetInt64(1);
@@ -187,7 +207,7 @@ public sealed partial class PostgresEventStore
             FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
                  WITH ORDINALITY AS r(id, stream_id, version, tenant_id, type, data, metadata, ord)
             ORDER BY ord
-            RETURNING seq_id, id, timestamp
+            RETURNING seq_id, tenant_id, id, timestamp
             """)
         {
             Parameters =
@@ -197,27 +217,25 @@ public sealed partial class PostgresEventStore
                 new() { Value = rows.Select(r => r.Version).ToArray() },
                 new() { Value = rows.Select(r => r.TenantId).ToArray() },
                 new() { Value = typeNames },
-                new() { Value = rows.Select(r => StoredJson.Utf8Of(r.Event.Data)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
-                new()
-                {
-                    Value = rows.Select(r => StoredJson.Utf8Of(r.Event.Metadata)).ToArray(),
-                    NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
-                },
+                new() { Value = rows.Select(r => r.Json.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+                new() { Value = rows.Select(r => r.Json.Metadata).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
             },
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{NotificationChannel}', '')"));
 
-        var assigned = new Dictionary<Guid, (long Sequence, DateTimeOffset Timestamp)>(rows.Count);
+        var assigned = new Dictionary<EventKey, (long Sequence, DateTimeOffset Timestamp)>(rows.Count);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             // The streams' upsert returns no result set, so the reader opens on the inserted events.
             while (await reader.ReadAsync(ct))
-                assigned[reader.GetGuid(1)] = (reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(2));
+                assigned[new EventKey(reader.GetString(1), reader.GetGuid(2))] = (reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(3));
         }
 
-        return rows.Select((r, i) => new StoredEvent(
-                assigned[r.Event.Id].Sequence, r.Event.Id, r.StreamId, r.Version, r.TenantId,
-                typeNames[i], r.Event.Data, r.Event.Metadata!, assigned[r.Event.Id].Timestamp))
+        return rows.Select((r, i) =>
+            {
+                var (sequence, timestamp) = assigned[new EventKey(r.TenantId, r.Event.Id)];
+                return new StoredEvent(sequence, r.Event.Id, r.StreamId, r.Version, r.TenantId, typeNames[i], r.Event.Data, r.Event.Metadata!, timestamp);
+            })
             .ToList();
     }
 
@@ -227,13 +245,49 @@ public sealed partial class PostgresEventStore
                 : a with { Events = a.Events.Select(e => e.Metadata is null ? e with { Metadata = new EventMetadata { TraceParent = traceParent } } : e).ToList() })
             .ToList();
 
+    /// <summary>An event's data and metadata as the UTF-8 JSON written to jsonb.</summary>
+    private sealed record EventJson(byte[] Data, byte[] Metadata);
+
     /// <summary>A caller's append waiting for a group transaction; claimed by the group that writes it, or abandoned by a cancelled caller.</summary>
-    private sealed class PendingAppend(IReadOnlyList<StreamAppend> appends)
+    private sealed class PendingAppend(IReadOnlyList<StreamAppend> appends, Dictionary<NewEvent, EventJson> json)
     {
         private const int Waiting = 0, Claimed = 1, Abandoned = 2;
         private int _state = Waiting;
 
+        /// <summary>
+        /// Serializes the caller's events on the caller's own thread and checks that the store can hold
+        /// them; throws <see cref="UnstorableEventException"/> to this caller alone when it cannot.
+        /// </summary>
+        public static PendingAppend Prepare(IReadOnlyList<StreamAppend> appends)
+        {
+            var json = new Dictionary<NewEvent, EventJson>(ReferenceEqualityComparer.Instance);
+            var problems = new Dictionary<(string TenantId, Guid Id), string>();
+            foreach (var append in appends)
+            {
+                var textProblem = Storability.ProblemOfText(append.StreamId) ?? Storability.ProblemOfText(append.TenantId);
+                foreach (var e in append.Events)
+                {
+                    if (json.ContainsKey(e)) continue;
+                    try
+                    {
+                        var prepared = new EventJson(StoredJson.Utf8Of(e.Data), StoredJson.Utf8Of(e.Metadata));
+                        var problem = textProblem ?? Storability.ProblemOfJson(prepared.Data) ?? Storability.ProblemOfJson(prepared.Metadata);
+                        if (problem is null) json[e] = prepared;
+                        else problems[(append.TenantId, e.Id)] = problem;
+                    }
+                    catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
+                    {
+                        problems[(append.TenantId, e.Id)] = "it cannot be serialized: " + ex.Message; // invalid UTF-16, say
+                    }
+                }
+            }
+            if (problems.Count > 0) throw new UnstorableEventException(problems);
+            return new PendingAppend(appends, json);
+        }
+
         public IReadOnlyList<StreamAppend> Appends { get; } = appends;
+
+        public EventJson JsonOf(NewEvent e) => json[e];
         public int EventCount { get; } = appends.Sum(a => a.Events.Count);
         public TaskCompletionSource<AppendResult> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -242,30 +296,32 @@ public sealed partial class PostgresEventStore
         public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Abandoned, Waiting) == Waiting;
     }
 
-    private sealed record PendingRow(NewEvent Event, string StreamId, string TenantId, long Version);
+    private sealed record PendingRow(NewEvent Event, EventJson Json, string StreamId, string TenantId, long Version);
 
     /// <summary>The rows of a group transaction, built request by request; a request that conflicts adds nothing.</summary>
-    private sealed class GroupPlan(Dictionary<Guid, AppendedEvent> existing, Dictionary<string, long> versions)
+    private sealed class GroupPlan(Dictionary<EventKey, AppendedEvent> existing, Dictionary<string, long> versions)
     {
-        private readonly HashSet<Guid> _seen = [];
-        private readonly Dictionary<PendingAppend, HashSet<Guid>> _fresh = [];
+        private readonly HashSet<EventKey> _seen = [];
+        private readonly Dictionary<PendingAppend, HashSet<EventKey>> _fresh = [];
 
         public List<PendingRow> Rows { get; } = [];
         public Dictionary<string, (string Tenant, long Version)> Streams { get; } = new(StringComparer.Ordinal);
 
-        public bool IsFreshIn(PendingAppend request, Guid id) => _fresh.TryGetValue(request, out var ids) && ids.Contains(id);
+        public bool IsFreshIn(PendingAppend request, EventKey key) => _fresh.TryGetValue(request, out var keys) && keys.Contains(key);
 
         /// <summary>Adds the request's new events, or returns why its expected version does not hold.</summary>
         public EventStoreConcurrencyException? TryAdd(PendingAppend request)
         {
             var rows = new List<PendingRow>();
             var streams = new Dictionary<string, (string Tenant, long Version)>(StringComparer.Ordinal);
-            var fresh = new HashSet<Guid>();
+            var fresh = new HashSet<EventKey>();
             foreach (var append in request.Appends)
             {
                 // Events already stored (or written by an earlier request of this group) are skipped, and a
                 // stream whose events were all duplicates is not version-checked: a redelivery succeeds.
-                var newEvents = append.Events.Where(e => !existing.ContainsKey(e.Id) && !_seen.Contains(e.Id) && fresh.Add(e.Id)).ToList();
+                var newEvents = append.Events
+                    .Where(e => new EventKey(append.TenantId, e.Id) is var key && !existing.ContainsKey(key) && !_seen.Contains(key) && fresh.Add(key))
+                    .ToList();
                 if (newEvents.Count == 0) continue;
 
                 var current = streams.TryGetValue(append.StreamId, out var mine) ? mine.Version
@@ -274,7 +330,7 @@ public sealed partial class PostgresEventStore
                 if (append.ExpectedVersion != ExpectedVersion.Any && append.ExpectedVersion.Value != current)
                     return new EventStoreConcurrencyException(append.StreamId, append.ExpectedVersion.Value, current);
 
-                foreach (var e in newEvents) rows.Add(new PendingRow(e, append.StreamId, append.TenantId, ++current));
+                foreach (var e in newEvents) rows.Add(new PendingRow(e, request.JsonOf(e), append.StreamId, append.TenantId, ++current));
                 streams[append.StreamId] = (append.TenantId, current);
             }
 

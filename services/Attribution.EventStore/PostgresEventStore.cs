@@ -110,14 +110,16 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         return await ReadEvents(cmd, ct);
     }
 
-    /// <summary>Events by id (Marten's <c>Events.Load</c>), in global order; ids not stored are left out.</summary>
+    /// <summary>Events by tenant and id (Marten's <c>Events.Load</c>), in global order; ids not stored are left out.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadEventsByIdAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyCollection<(string TenantId, Guid Id)> keys, CancellationToken ct)
     {
-        if (ids.Count == 0) return [];
+        if (keys.Count == 0) return [];
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE id = ANY($1) ORDER BY seq_id", connection, tx);
-        cmd.Parameters.AddWithValue(ids.ToArray());
+            $"SELECT {SelectColumns} FROM event_store.events WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::uuid[])) ORDER BY seq_id",
+            connection, tx);
+        cmd.Parameters.AddWithValue(keys.Select(k => k.TenantId).ToArray());
+        cmd.Parameters.AddWithValue(keys.Select(k => k.Id).ToArray());
         return await ReadEvents(cmd, ct);
     }
 

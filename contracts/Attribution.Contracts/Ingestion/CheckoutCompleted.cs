@@ -21,11 +21,27 @@ public sealed record CheckoutCompleted
     /// <summary>A test order: recorded, never counted.</summary>
     public bool Test { get; init; }
 
-    /// <summary>Where the order came from: "api" (HTTP/SDK) or "shopify".</summary>
-    public string Source { get; init; } = "api";
+    /// <summary>Where the order came from (<see cref="CheckoutSources"/>): a verified copy replaces a browser copy of the same order.</summary>
+    public string Source { get; init; } = CheckoutSources.Browser;
 
     public required DateTimeOffset OccurredAt { get; init; }
     public required DateTimeOffset ReceivedAt { get; init; }
+}
+
+/// <summary>Where a checkout came from, ranked (contract §3): a verified copy replaces a browser copy of the same order.</summary>
+public static class CheckoutSources
+{
+    /// <summary>Sent with the public company key (the browser SDK): anyone can send it.</summary>
+    public const string Browser = "browser";
+
+    /// <summary>Sent with the company's apiSecret: verified.</summary>
+    public const string Server = "server";
+
+    /// <summary>A Shopify webhook whose HMAC matched: verified.</summary>
+    public const string Shopify = "shopify";
+
+    /// <summary>True for a verified source. Anything else, including "api" (stored before sources were ranked), is a browser copy.</summary>
+    public static bool IsVerified(string? source) => source is Server or Shopify;
 }
 
 /// <summary>One line of an order; <see cref="Value"/> is the unit price.</summary>

@@ -86,6 +86,14 @@ public sealed class RunningSystem : IAsyncDisposable
         _engines.Remove(engine);
     }
 
+    /// <summary>
+    /// Publishes a message exactly as the gateway publishes an accepted event (confirmed, mandatory),
+    /// bypassing its validation: for what only the engine or the store can refuse.
+    /// </summary>
+    public Task<bool> PublishAsAcceptedAsync<T>(T message, Guid eventId) where T : class =>
+        _gateway.Services.GetRequiredService<Attribution.Gateway.Ingestion.Publishing.EventPublisher>()
+            .TryPublishAsync(message, eventId, typeof(T).Name, CancellationToken.None);
+
     /// <summary>Creates a company through the admin API and returns a client for its server and its storefront.</summary>
     public async Task<TestCompany> CreateCompanyAsync(string name = "Test store", string currency = "USD", int windowHours = 24,
         string[]? allowedOrigins = null, string timeZone = "UTC")

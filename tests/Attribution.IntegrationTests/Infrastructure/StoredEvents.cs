@@ -47,6 +47,18 @@ public static class StoredEvents
         return found;
     }
 
+    /// <summary>Which of the ids a company has stored, and as which type.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, string>> FindInCompanyAsync(string companyKey, IEnumerable<Guid> ids)
+    {
+        await using var cmd = TestServices.Database.CreateCommand("SELECT id, type FROM event_store.events WHERE tenant_id = $1 AND id = ANY($2)");
+        cmd.Parameters.AddWithValue(companyKey);
+        cmd.Parameters.AddWithValue(ids.ToArray());
+        var found = new Dictionary<Guid, string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) found[reader.GetGuid(0)] = reader.GetString(1);
+        return found;
+    }
+
     public static Task<IReadOnlyDictionary<Guid, (string Tenant, string Type)>> WaitForAsync(IReadOnlyCollection<Guid> ids, string what) =>
         Poll.UntilAsync(() => FindAsync(ids), found => found.Count == ids.Count, TimeSpan.FromSeconds(20), what);
 

@@ -217,7 +217,8 @@ public sealed class AttributionReactor(
             .Where(x => x.Checkout.OrderId is not null)
             .GroupBy(x => x.Checkout.OrderId!, StringComparer.Ordinal)
             .Select(g => (OrderId: g.Key, Counted: OrderCounting.CountedOf(g.Select(x => new OrderCounting.Checkout(
-                x.Checkout.EventId, x.Sequence, x.Checkout.UserFingerprint is not null || x.Checkout.UserFaqFingerprint is not null, x.Checkout.Test)))))
+                x.Checkout.EventId, x.Sequence, x.Checkout.UserFingerprint is not null || x.Checkout.UserFaqFingerprint is not null, x.Checkout.Test,
+                CheckoutSources.IsVerified(x.Checkout.Source))))))
             .Where(x => x.Counted is not null)
             .ToDictionary(x => x.OrderId, x => x.Counted!.Value, StringComparer.Ordinal);
 }

@@ -1,4 +1,4 @@
-using Attribution.ServiceDefaults;
+using Attribution.ServiceDefaults.Ids;
 using Attribution.Engine.Attribution.Rules;
 using static Attribution.Engine.Attribution.DecisionEvents;
 
@@ -27,7 +27,7 @@ public static class Revisions
 
         var revision = (current?.Revision ?? 0) + 1;
         return new V2.AttributionDecided(
-            DeterministicGuid.From($"{companyKey}:{e.EventId}:{revision}"),
+            NameBasedIds.For(companyKey, $"decision:{e.EventId}:{revision}"),
             companyKey, e.EventId, e.Kind, e.OrderId, e.Amount, e.Currency, e.OccurredAt, revision,
             decision.Attributed, counted, decision.Credited, decision.WindowHours, decision.RuleVersion,
             reasons, e.UserFingerprint ?? e.UserFaqFingerprint, decision.Credited?.Variant);
@@ -46,7 +46,7 @@ public static class Revisions
 
         var revision = (current?.Revision ?? 0) + 1;
         return new V1.RefundDecided(
-            DeterministicGuid.From($"{companyKey}:{refund.EventId}:{revision}"), companyKey, refund.EventId, refund.RefundId, refund.OrderId,
+            NameBasedIds.For(companyKey, $"decision:{refund.EventId}:{revision}"), companyKey, refund.EventId, refund.RefundId, refund.OrderId,
             application.Requested, application.Applied, refund.Currency, refund.OccurredAt, revision, attributed, credited, order?.RuleVersion,
             application.Reasons);
     }
@@ -60,16 +60,19 @@ public static class Revisions
 
 /// <summary>
 /// Pure: which checkout of an order is counted (contract §3: each orderId once per company,
-/// whatever the source). A non-test checkout that carries a fingerprint wins over one that does
-/// not (so a webhook order still joins the chat the browser saw); then the earliest recorded.
+/// whatever the source). A verified copy (Shopify webhook, or sent with the apiSecret) beats a
+/// browser copy whenever it arrives, so a browser copy sent first can never displace the real
+/// order. Among copies of the same rank, a non-test checkout that carries a fingerprint wins over
+/// one that does not (so an order still joins the chat the browser saw); then the earliest recorded.
 /// </summary>
 public static class OrderCounting
 {
-    public sealed record Checkout(Guid EventId, long Sequence, bool HasFingerprint, bool Test);
+    public sealed record Checkout(Guid EventId, long Sequence, bool HasFingerprint, bool Test, bool Verified = false);
 
     public static Guid? CountedOf(IEnumerable<Checkout> sameOrder) =>
         sameOrder.Where(c => !c.Test)
-            .OrderByDescending(c => c.HasFingerprint)
+            .OrderByDescending(c => c.Verified)
+            .ThenByDescending(c => c.HasFingerprint)
             .ThenBy(c => c.Sequence)
             .Select(c => (Guid?)c.EventId)
             .FirstOrDefault();

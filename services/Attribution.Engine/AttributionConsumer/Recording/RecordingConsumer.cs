@@ -3,27 +3,67 @@ using Attribution.Engine.Journeys;
 using Attribution.EventStore;
 using Attribution.ServiceDefaults.Resilience;
 using MassTransit;
+using Npgsql;
 
 namespace Attribution.Engine.AttributionConsumer.Recording;
 
 /// <summary>
 /// Records accepted messages in their streams, a whole batch in one transaction (one commit per
 /// message cannot keep up; see platform-notes). Redeliveries are harmless: the event id is the
-/// store's idempotency key. One consumer type per message, sharing this code.
+/// store's idempotency key within the company. A message the store cannot hold never takes its
+/// neighbours down: the store names it before anything is written (or the batch is split until the
+/// database's refusal isolates it), the rest are stored at once, and it alone goes to the error
+/// queue and the data-quality report (<see cref="UnstorableMessages"/>). One consumer type per
+/// message, sharing this code.
 /// </summary>
-public sealed class RecordingConsumer<TMessage>(IEventStore store) : IConsumer<Batch<TMessage>> where TMessage : class
+public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMessages unstorable) : IConsumer<Batch<TMessage>> where TMessage : class
 {
     public async Task Consume(ConsumeContext<Batch<TMessage>> context)
     {
-        var appends = context.Message
-            .Select(m =>
-            {
-                var (streamId, tenant, eventId, data) = Place(m.Message);
-                return new StreamAppend(streamId, tenant, ExpectedVersion.Any, [new NewEvent(eventId, data, MessageTrace.MetadataOf(m))]);
-            })
-            .ToList();
+        var poison = new List<(ConsumeContext<TMessage> Message, string Problem)>();
+        await RecordAsync([.. context.Message], poison, context.CancellationToken);
+        foreach (var (message, problem) in poison)
+            await unstorable.FaultAsync(message, RecordingQueues.Of<TMessage>(), problem, context.CancellationToken);
+    }
 
-        await ResiliencePipelines.Database.ExecuteAsync(async ct => await store.AppendAsync(appends, ct), context.CancellationToken);
+    /// <summary>Appends the messages; those the store refuses for their own data are left out and listed in <paramref name="poison"/>.</summary>
+    private async Task RecordAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, List<(ConsumeContext<TMessage>, string)> poison, CancellationToken ct)
+    {
+        if (messages.Count == 0) return;
+        try
+        {
+            await ResiliencePipelines.Database.ExecuteAsync(async token => await store.AppendAsync([.. messages.Select(AppendOf)], token), ct);
+        }
+        catch (UnstorableEventException ex)
+        {
+            // Nothing was written: store the others, fault the ones the store named.
+            var named = messages.ToLookup(m => ex.Problems.ContainsKey(Key(m.Message)));
+            poison.AddRange(named[true].Select(m => (m, ex.Problems[Key(m.Message)])));
+            await RecordAsync([.. named[false]], poison, ct);
+        }
+        catch (PostgresException ex) when (PostgresEventStore.IsDataException(ex))
+        {
+            // Refused for its data, by a check the store does not make itself: halve until the culprit is alone.
+            if (messages.Count == 1)
+            {
+                poison.Add((messages[0], $"{ex.SqlState}: {ex.MessageText}"));
+                return;
+            }
+            await RecordAsync([.. messages.Take(messages.Count / 2)], poison, ct);
+            await RecordAsync([.. messages.Skip(messages.Count / 2)], poison, ct);
+        }
+    }
+
+    private static StreamAppend AppendOf(ConsumeContext<TMessage> m)
+    {
+        var (streamId, tenant, eventId, data) = Place(m.Message);
+        return new StreamAppend(streamId, tenant, ExpectedVersion.Any, [new NewEvent(eventId, data, MessageTrace.MetadataOf(m))]);
+    }
+
+    private static (string TenantId, Guid Id) Key(TMessage message)
+    {
+        var (_, tenant, eventId, _) = Place(message);
+        return (tenant, eventId);
     }
 
     private static (string StreamId, string Tenant, Guid EventId, object Data) Place(TMessage message) => message switch

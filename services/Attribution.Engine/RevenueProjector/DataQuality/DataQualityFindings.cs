@@ -29,6 +29,24 @@ public static class DataQualityFindings
             : null;
 
     /// <summary>
+    /// A verified copy of an order (Shopify, or sent with the apiSecret) replaces its browser copies
+    /// (contract §3): each browser copy whose value or currency differs from the verified copy that
+    /// counts is named, whichever arrived first, so a storefront that reports wrong totals (or someone
+    /// posting fake orders with the public key) shows up.
+    /// </summary>
+    public static IEnumerable<DataQualityFinding> OfReplacedBrowserCopies(IEnumerable<V1.CheckoutRecorded> sameOrderInRecordedOrder)
+    {
+        var copies = sameOrderInRecordedOrder.Where(c => c is { OrderId: not null, Test: false }).ToList();
+        var verified = copies.FirstOrDefault(c => CheckoutSources.IsVerified(c.Source));
+        if (verified is null) return [];
+        return copies
+            .Where(b => !CheckoutSources.IsVerified(b.Source) && (b.Value != verified.Value || b.Currency != verified.Currency))
+            .Select(b => new DataQualityFinding(b.CompanyKey, DataQualityReasons.BrowserOrderReplaced, b.EventId, "checkout", b.OccurredAt,
+                $"The browser sent order {b.OrderId} as {Amount(b.Value)} {b.Currency}; its verified copy (event {verified.EventId}) " +
+                $"says {Amount(verified.Value)} {verified.Currency} and is the one counted."));
+    }
+
+    /// <summary>
     /// Decreases below what the visitor's cart held: the sign of totals sent as changes. The visitor's cart
     /// events are folded by occurredAt (then as recorded), so events that arrive out of order are judged
     /// where they happened, and a late ITEM_ADDED withdraws a finding it explains.

@@ -11,7 +11,8 @@ namespace Attribution.Engine.RevenueProjector.DataQuality;
 
 /// <summary>
 /// Finds what accepted events got wrong (asynchronous): checkouts without orderId, orders sent twice,
-/// and decreases below zero in a visitor's cart. Rules: <see cref="DataQualityFindings"/>. A finding is
+/// browser copies of an order replaced by a verified copy of another value, and decreases below zero
+/// in a visitor's cart. Rules: <see cref="DataQualityFindings"/>. A finding is
 /// keyed by event and reason, so a redelivered batch never counts one twice.
 /// </summary>
 public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirectory companies) : ITenantProjection
@@ -56,6 +57,9 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
                 .GroupBy(c => c.OrderId!).ToDictionary(g => g.Key, g => g.First().EventId); // stored in sequence order
             result.AddRange(company.Select(c => DataQualityFindings.OfRepeatedOrder(c, first.GetValueOrDefault(c.OrderId!, c.EventId)))
                 .OfType<DataQualityFinding>());
+            result.AddRange(sameOrders.Select(e => e.Data).OfType<V1.CheckoutRecorded>()
+                .GroupBy(c => c.OrderId!, StringComparer.Ordinal)
+                .SelectMany(DataQualityFindings.OfReplacedBrowserCopies));
         }
         return result;
     }
@@ -116,6 +120,7 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
     private sealed class DataQualityRebuild(CompanyDirectory companies, string tenantId) : ITenantRebuild
     {
         private readonly Dictionary<string, Guid> _firstOfOrder = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<V1.CheckoutRecorded>> _orders = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<V1.CartEventRecorded>> _carts = new(StringComparer.Ordinal);
         private readonly List<DataQualityFinding> _findings = [];
 
@@ -127,9 +132,12 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
                 {
                     case V1.CheckoutRecorded c:
                         if (DataQualityFindings.OfCheckout(c) is { } withoutOrderId) _findings.Add(withoutOrderId);
-                        if (c is { OrderId: { } orderId, Test: false }
-                            && DataQualityFindings.OfRepeatedOrder(c, _firstOfOrder.TryAdd(orderId, c.EventId) ? c.EventId : _firstOfOrder[orderId]) is { } repeat)
-                            _findings.Add(repeat);
+                        if (c is { OrderId: { } orderId, Test: false })
+                        {
+                            (CollectionsMarshal.GetValueRefOrAddDefault(_orders, orderId, out _) ??= []).Add(c);
+                            if (DataQualityFindings.OfRepeatedOrder(c, _firstOfOrder.TryAdd(orderId, c.EventId) ? c.EventId : _firstOfOrder[orderId]) is { } repeat)
+                                _findings.Add(repeat);
+                        }
                         break;
                     case V1.CartEventRecorded cart when !totals:
                         (CollectionsMarshal.GetValueRefOrAddDefault(_carts, e.StreamId, out _) ??= []).Add(cart);
@@ -139,7 +147,10 @@ public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirec
 
         public async Task CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
         {
-            var findings = _findings.Concat(_carts.Values.SelectMany(DataQualityFindings.DecreasesBelowZero)).ToList();
+            var findings = _findings
+                .Concat(_orders.Values.Where(copies => copies.Count > 1).SelectMany(DataQualityFindings.OfReplacedBrowserCopies))
+                .Concat(_carts.Values.SelectMany(DataQualityFindings.DecreasesBelowZero))
+                .ToList();
             if (findings.Count == 0) return;
             await using var write = new NpgsqlBatch(connection, transaction) { BatchCommands = { Insert(findings) } };
             await write.ExecuteNonQueryAsync(ct);

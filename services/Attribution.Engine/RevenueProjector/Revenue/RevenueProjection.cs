@@ -73,7 +73,7 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
             var next = e.Data switch
             {
                 V2.AttributionDecided d => RevenueContributions.Of(d, CompanyCalendar.DayOf(d.OccurredAt, zone),
-                    lineItems.GetValueOrDefault(d.SourceEventId) ?? []),
+                    lineItems.GetValueOrDefault((d.CompanyKey, d.SourceEventId)) ?? []),
                 V1.RefundDecided r => RevenueContributions.Of(r, CompanyCalendar.DayOf(r.OccurredAt, zone),
                     RuleVersions.Of(company?.AttributionWindowHours ?? 24)),
                 _ => throw new InvalidOperationException(e.TypeName),
@@ -150,15 +150,15 @@ public sealed partial class RevenueProjection(PostgresEventStore store, CompanyD
     }
 
     /// <summary>Line items of the attributed, counted checkouts in the batch, read from their recorded events.</summary>
-    private async Task<Dictionary<Guid, IReadOnlyList<CheckoutLineItem>>> LoadLineItemsAsync(
+    private async Task<Dictionary<(string Company, Guid EventId), IReadOnlyList<CheckoutLineItem>>> LoadLineItemsAsync(
         ProjectionBatch batch, IEnumerable<StoredEvent> decisions, CancellationToken ct)
     {
-        var ids = decisions.Select(e => e.Data).OfType<V2.AttributionDecided>()
+        var keys = decisions.Select(e => e.Data).OfType<V2.AttributionDecided>()
             .Where(d => d is { Kind: RevenueKind.CHECKOUT, Attributed: true, Counted: true })
-            .Select(d => d.SourceEventId).Distinct().ToList();
-        var checkouts = await store.ReadEventsByIdAsync(batch.Connection, batch.Transaction, ids, ct);
+            .Select(d => (d.CompanyKey, d.SourceEventId)).Distinct().ToList();
+        var checkouts = await store.ReadEventsByIdAsync(batch.Connection, batch.Transaction, keys, ct);
         return checkouts.Select(e => e.Data).OfType<VisitorEvents.V1.CheckoutRecorded>()
-            .ToDictionary(c => c.EventId, c => c.LineItems);
+            .ToDictionary(c => (c.CompanyKey, c.EventId), c => c.LineItems);
     }
 }
 

@@ -12,11 +12,24 @@ public sealed class OrderCountingTests
     private static readonly Guid Browser = Guid.NewGuid(), Webhook = Guid.NewGuid(), Refresh = Guid.NewGuid(), TestOrder = Guid.NewGuid();
 
     [Test]
-    public void A_duplicate_order_from_two_sources_counts_once_and_the_copy_with_a_fingerprint_wins()
+    public void Among_browser_copies_of_an_order_the_copy_with_a_fingerprint_wins()
     {
-        // The Shopify webhook came first without fingerprints; the thank-you page carried the visitor's.
+        // The first copy came without fingerprints; the thank-you page carried the visitor's.
         var counted = OrderCounting.CountedOf([new(Webhook, 10, HasFingerprint: false, Test: false), new(Browser, 12, HasFingerprint: true, Test: false)]);
         Assert.That(counted, Is.EqualTo(Browser));
+    }
+
+    [TestCase(10, 12, TestName = "A verified copy beats a browser copy sent after it")]
+    [TestCase(12, 10, TestName = "A verified copy beats a browser copy sent before it")]
+    public void A_verified_copy_of_an_order_beats_any_browser_copy(long verifiedSequence, long browserSequence)
+    {
+        // A browser copy (public key) can never displace the signed webhook's order, even with a fingerprint.
+        var counted = OrderCounting.CountedOf(
+        [
+            new(Browser, browserSequence, HasFingerprint: true, Test: false),
+            new(Webhook, verifiedSequence, HasFingerprint: false, Test: false, Verified: true),
+        ]);
+        Assert.That(counted, Is.EqualTo(Webhook));
     }
 
     [Test]

@@ -11,8 +11,28 @@ public sealed class DataQualityFindingsTests
     private static V1.CartEventRecorded Cart(CartEventType type, string product, int quantity, int minute) =>
         new(Guid.NewGuid(), "co", "fp", null, type, product, "Shoe", 10m, "USD", quantity, T.AddMinutes(minute), T);
 
-    private static V1.CheckoutRecorded Checkout(string? orderId, bool test = false) =>
-        new(Guid.NewGuid(), "co", "fp", null, orderId, 40m, "USD", [], test, "browser", T, T);
+    private static V1.CheckoutRecorded Checkout(string? orderId, bool test = false, decimal value = 40m, string source = CheckoutSources.Browser) =>
+        new(Guid.NewGuid(), "co", "fp", null, orderId, value, "USD", [], test, source, T, T);
+
+    [Test]
+    public void A_browser_copy_replaced_by_a_verified_copy_of_another_value_is_named_whichever_came_first()
+    {
+        var early = Checkout("O-1", value: 0.01m);
+        var same = Checkout("O-1", value: 500m);
+        var verified = Checkout("O-1", value: 500m, source: CheckoutSources.Shopify);
+        var late = Checkout("O-1", value: 499m, source: "api"); // stored before sources were ranked: a browser copy
+
+        var findings = DataQualityFindings.OfReplacedBrowserCopies([early, same, verified, late]).ToList();
+
+        Assert.That(findings.Select(f => f.EventId), Is.EquivalentTo(new[] { early.EventId, late.EventId }), "copies of the same value are not named");
+        Assert.That(findings.Select(f => f.Reason).Distinct(), Is.EqualTo(new[] { "browser_order_replaced" }));
+        Assert.That(findings.First(f => f.EventId == early.EventId).Detail, Does.Contain("0.01").And.Contain("500").And.Contain(verified.EventId.ToString()));
+    }
+
+    [Test]
+    public void Without_a_verified_copy_no_browser_copy_is_replaced() =>
+        Assert.That(DataQualityFindings.OfReplacedBrowserCopies([Checkout("O-1", value: 1m), Checkout("O-1", value: 2m, source: CheckoutSources.Server, test: true)]),
+            Is.Empty);
 
     [Test]
     public void A_decrease_below_what_the_cart_held_is_found()
