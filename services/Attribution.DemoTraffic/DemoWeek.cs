@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
+using UUIDNext;
 
 namespace Attribution.DemoTraffic;
 
@@ -27,9 +26,8 @@ public sealed record DemoWeekPlan(
 /// <summary>
 /// Builds a realistic week of traffic for the "Demo Running Store" (reporting currency USD).
 /// Pure and deterministic: the same seed and clock give the same plan, and every event id is a
-/// name-based UUID of (company, seed, visitor, step), so sending a plan twice has the effect of
-/// once. The company is part of the id because event ids are unique across the whole event store:
-/// the same seed sent to two companies must not collide.
+/// name-based UUID of (company, seed, visitor, step), as a storefront would make them, so sending a
+/// plan twice has the effect of once.
 /// </summary>
 public static class DemoWeek
 {
@@ -66,14 +64,12 @@ public static class DemoWeek
     private static DateTimeOffset WholeSeconds(DateTimeOffset at) =>
         new(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
 
-    /// <summary>A name-based UUID (version 5 layout over SHA-256) of the company, the seed and the event's key.</summary>
-    public static Guid EventIdOf(string companyKey, int seed, string key)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"attribution-demo-traffic:{companyKey}:{seed.ToString(CultureInfo.InvariantCulture)}:{key}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
+    /// <summary>The demo traffic's own namespace for name-based ids.</summary>
+    private static readonly Guid DemoNamespace = new("3b1f6c0e-9a4d-4e57-8c2b-d0a7e5f41c96");
+
+    /// <summary>A name-based (version 5, UUIDNext) UUID of the company, the seed and the event's key.</summary>
+    public static Guid EventIdOf(string companyKey, int seed, string key) =>
+        Uuid.NewNameBased(DemoNamespace, $"{companyKey}:{seed.ToString(CultureInfo.InvariantCulture)}:{key}");
 
     private static readonly double TotalHourWeight = HourWeights.Sum();
 

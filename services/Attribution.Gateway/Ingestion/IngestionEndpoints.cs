@@ -28,6 +28,15 @@ public static class IngestionEndpoints
     public static readonly Validator<Contracts.Ingestion.RefundRecorded> Refund =
         (body, company, now) => RefundValidator.Validate(body, company.CompanyKey, now);
 
+    /// <summary>
+    /// A checkout carries who vouches for it (contract §3): sent with the apiSecret it is verified and
+    /// replaces any browser copy of its order; sent with the public key it is a browser copy.
+    /// </summary>
+    public static T WithSource<T>(T message, bool sentWithSecret) where T : class =>
+        message is Contracts.Ingestion.CheckoutCompleted checkout
+            ? (T)(object)(checkout with { Source = sentWithSecret ? Contracts.Ingestion.CheckoutSources.Server : Contracts.Ingestion.CheckoutSources.Browser })
+            : message;
+
     public static IEndpointRouteBuilder MapIngestionEndpoints(this IEndpointRouteBuilder app)
     {
         var events = app.MapGroup("/v1/events").RequireRateLimiting(IngestionRateLimits.Policy);
@@ -56,7 +65,7 @@ public static class IngestionEndpoints
                 if (message is null) return await ingestion.RejectAsync(request, kind, errors, http.RequestAborted);
 
                 var eventId = idOf(message);
-                return await publisher.TryPublishAsync(message, eventId, kind, http.RequestAborted)
+                return await publisher.TryPublishAsync(WithSource(message, request.Caller.IsServer), eventId, kind, http.RequestAborted)
                     ? TypedResults.Accepted((string?)null, new AcceptedEvent(eventId, "accepted"))
                     : EventPublisher.BrokerUnavailable(http);
             })
