@@ -1,12 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Ingestion;
-using Attribution.Gateway.Ingestion.Checkout;
 using Attribution.Gateway.Ingestion.Publishing;
-using Attribution.Gateway.Ingestion.Refunds;
+using Attribution.Gateway.Ingestion.Rejections;
+using Attribution.Gateway.Ingestion.Validation;
 using Attribution.ServiceDefaults.Companies;
 
 namespace Attribution.Gateway.Shopify;
@@ -14,31 +13,36 @@ namespace Attribution.Gateway.Shopify;
 /// <summary>
 /// POST /v1/webhooks/shopify/{companyKey}/orders-create and /refunds-create (contract §7). The HMAC of
 /// the raw body with the company's shopifyWebhookSecret is checked in constant time (401 otherwise);
-/// the payload is mapped (<see cref="ShopifyPayloads"/>) and then validated and published exactly like
+/// the payload is read (<see cref="ShopifyPayloads"/>), validated and published exactly like
 /// POST /v1/events/checkout and /refund. Each orderId counts once, whether it came from here, from a
 /// retried delivery or from the thank-you page.
+/// A signed delivery that cannot be read as an order or refund is answered 200 "rejected" with the
+/// errors, and kept in the rejection log for the data-quality report: Shopify retries anything but a
+/// 2xx, and a retry of the same bytes could never succeed.
 /// </summary>
 public static class ShopifyWebhookEndpoints
 {
     public const string SignatureHeader = "X-Shopify-Hmac-Sha256";
 
+    /// <summary>The answer to a signed delivery that cannot be recorded: 200, so Shopify does not retry it.</summary>
+    public sealed record RejectedDelivery(string Status, IReadOnlyDictionary<string, string[]> Errors);
+
     public static IEndpointRouteBuilder MapShopifyWebhooks(this IEndpointRouteBuilder app)
     {
         var hooks = app.MapGroup("/v1/webhooks/shopify/{companyKey}").WithTags("Shopify").RequireRateLimiting(IngestionRateLimits.Policy);
         hooks.MapPost("/orders-create", (string companyKey, HttpContext http, CompanyDirectory companies, EventPublisher publisher,
-                IngestionRequest ingestion, TimeProvider time) =>
-                ReceiveAsync(http, companyKey, "checkout", companies, publisher, ingestion, time, (payload, company, now) =>
+                RejectionLog rejections, TimeProvider time) =>
+                ReceiveAsync(http, companyKey, "checkout", companies, publisher, rejections, time, (payload, secret, key, now) =>
                 {
-                    var (message, errors) = CheckoutValidator.Validate(ToElement(ShopifyPayloads.CheckoutOf(payload, company.CompanyKey)), company.CompanyKey, now);
-                    return (message is null ? null : message with { Source = "shopify" }, errors, message?.EventId);
+                    var (message, errors) = ShopifyPayloads.ReadOrder(payload, secret, key, now);
+                    return (message, errors, message?.EventId);
                 }))
             .WithSummary("Shopify orders/create webhook: the order as a checkout (test orders recorded, never counted).");
         hooks.MapPost("/refunds-create", (string companyKey, HttpContext http, CompanyDirectory companies, EventPublisher publisher,
-                IngestionRequest ingestion, TimeProvider time) =>
-                ReceiveAsync(http, companyKey, "refund", companies, publisher, ingestion, time, (payload, company, now) =>
+                RejectionLog rejections, TimeProvider time) =>
+                ReceiveAsync(http, companyKey, "refund", companies, publisher, rejections, time, (payload, secret, key, now) =>
                 {
-                    if (ShopifyPayloads.RefundOf(payload, company.CompanyKey) is not { } body) return (null, null, null);
-                    var (message, errors) = RefundValidator.Validate(ToElement(body), company.CompanyKey, now);
+                    var (message, errors) = ShopifyPayloads.ReadRefund(payload, secret, key, now);
                     return (message, errors, message?.EventId);
                 }))
             .WithSummary("Shopify refunds/create webhook: the refunded money as a refund of its order.");
@@ -56,10 +60,27 @@ public static class ShopifyWebhookEndpoints
         return CryptographicOperations.FixedTimeEquals(expected, given[..length]);
     }
 
-    private delegate (object? Message, Ingestion.Validation.FieldErrors? Errors, Guid? EventId) Mapper(JsonElement payload, Company company, DateTimeOffset now);
+    /// <summary>
+    /// The errors of a body <see cref="JsonBody.Parse"/> refused, whatever its answer: the fields it named,
+    /// or the body itself. The messages are our own words, never the body's text (they are kept).
+    /// </summary>
+    public static FieldErrors UnparsableBody(IResult? failure)
+    {
+        var errors = new FieldErrors();
+        if (failure is IValueHttpResult { Value: HttpValidationProblemDetails { Errors.Count: > 0 } problem })
+            foreach (var (field, messages) in problem.Errors)
+                foreach (var message in messages)
+                    errors.Add(field, field == "body" ? "The body cannot be read as JSON: it is malformed or not valid UTF-8." : message,
+                        field == "body" ? RejectionReasons.MalformedJson : RejectionReasons.InvalidField);
+        else
+            errors.Add("body", "The body cannot be read as JSON: it is malformed or not valid UTF-8.", RejectionReasons.MalformedJson);
+        return errors;
+    }
+
+    private delegate (object? Message, FieldErrors Errors, Guid? EventId) Reader(JsonElement payload, string secret, string companyKey, DateTimeOffset now);
 
     private static async Task<IResult> ReceiveAsync(HttpContext http, string companyKey, string kind, CompanyDirectory companies,
-        EventPublisher publisher, IngestionRequest ingestion, TimeProvider time, Mapper map)
+        EventPublisher publisher, RejectionLog rejections, TimeProvider time, Reader read)
     {
         var (body, tooLarge) = await JsonBody.ReadBytesAsync(http.Request, JsonBody.BatchLimit, http.RequestAborted);
         if (body is null) return tooLarge!;
@@ -69,14 +90,14 @@ public static class ShopifyWebhookEndpoints
         if (company?.ShopifyWebhookSecret is not { Length: > 0 } secret || !IsSigned(body.Value.Span, http.Request.Headers[SignatureHeader], secret))
             return Problems.Status(StatusCodes.Status401Unauthorized, $"{SignatureHeader} does not match the body signed with the company's shopifyWebhookSecret.");
 
+        var now = time.GetUtcNow();
         var (payload, malformed) = JsonBody.Parse(body.Value);
-        if (payload is null) return malformed!;
+        if (payload is null) return await RejectAsync(rejections, company.CompanyKey, kind, UnparsableBody(malformed), now, http.RequestAborted);
         using (payload)
         {
-            var now = time.GetUtcNow();
-            var (message, errors, eventId) = map(payload.RootElement, company, now);
-            if (message is null && errors is null) return TypedResults.Ok(new { status = "ignored", reason = "the refund returns no money" });
-            if (message is null) return await ingestion.RejectAsync(company.CompanyKey, kind, errors!, now, http.RequestAborted);
+            var (message, errors, eventId) = read(payload.RootElement, secret, company.CompanyKey, now);
+            if (!errors.IsEmpty) return await RejectAsync(rejections, company.CompanyKey, kind, errors, now, http.RequestAborted);
+            if (message is null) return TypedResults.Ok(new { status = "ignored", reason = "the refund returns no money" });
             var published = message switch
             {
                 Contracts.Ingestion.CheckoutCompleted c => await publisher.TryPublishAsync(c, c.EventId, kind, http.RequestAborted),
@@ -88,5 +109,11 @@ public static class ShopifyWebhookEndpoints
         }
     }
 
-    private static JsonElement ToElement(JsonObject body) => JsonSerializer.SerializeToElement(body);
+    /// <summary>Keeps the rejection for the data-quality report, as every ingestion endpoint does, but answers 200.</summary>
+    private static async Task<IResult> RejectAsync(RejectionLog rejections, string companyKey, string kind, FieldErrors errors,
+        DateTimeOffset receivedAt, CancellationToken ct)
+    {
+        await rejections.RecordAsync(companyKey, [new RejectionLog.Rejection(kind, errors)], receivedAt, ct);
+        return TypedResults.Ok(new RejectedDelivery("rejected", errors.ToDictionary()));
+    }
 }

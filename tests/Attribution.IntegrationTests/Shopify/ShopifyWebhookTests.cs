@@ -122,12 +122,107 @@ public sealed class ShopifyWebhookTests
 
         var invalid = order.Replace("\"total_price\": \"199.97\"", "\"total_price\": \"199.999\"", StringComparison.Ordinal);
         using (var bad = await DeliverAsync(company, "orders-create", invalid))
-        {
-            Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("value", out _), Is.True,
-                "a signed but invalid order names the field, like POST /v1/events/checkout");
-        }
+            await AssertRejectedAsync(bad, "value"); // signed but invalid: named like POST /v1/events/checkout names it, answered 200
         Assert.That(await StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey), Is.Zero);
+        Assert.That(await StoredEvents.RejectionsAsync(company.CompanyKey), Has.Count.EqualTo(1), "only the signed delivery is kept for the data-quality report");
+    }
+
+    /// <summary>
+    /// A signed delivery that can never be read as an order or refund is answered 200 "rejected" naming
+    /// the field (Shopify would retry anything else forever), records nothing, and shows in the
+    /// data-quality report. None of them is a 5xx.
+    /// </summary>
+    [Test]
+    public async Task Each_signed_delivery_that_cannot_be_read_is_answered_200_rejected_naming_the_field_stored_nowhere_and_reported()
+    {
+        var company = await CreateShopAsync();
+        var at = DateTimeOffset.UtcNow.AddHours(-1);
+        var order = Payload("orders-create.json", at, "fp_dq");
+        var refund = Payload("refunds-create.json", at.AddMinutes(30), "fp_dq");
+        var deliveries = new (string Topic, string Body, string Field, string What)[]
+        {
+            ("orders-create", order.Replace("\"quantity\": 2,", "\"quantity\": 1.5,", StringComparison.Ordinal), "lineItems[0].quantity", "a fractional quantity"),
+            ("orders-create", order.Replace("\"quantity\": 2,", "\"quantity\": 3000000000,", StringComparison.Ordinal), "lineItems[0].quantity", "a quantity beyond an int"),
+            ("orders-create", order.Replace("\"total_price\": \"199.97\"", "\"total_price\": \"1e5\"", StringComparison.Ordinal), "value", "an amount in exponent form"),
+            ("orders-create", order.Replace("\"total_price\": \"199.97\"", "\"total_price\": \"99999999999999999999999999999999999\"", StringComparison.Ordinal), "value", "an amount beyond a decimal"),
+            ("orders-create", "[" + order + "]", "body", "an array"),
+            ("orders-create", order[..^10], "body", "malformed JSON"),
+            ("refunds-create", refund.Replace("\"5.00\"", "\"79228162514264337593543950335\"", StringComparison.Ordinal)
+                .Replace("\"failure\"", "\"success\"", StringComparison.Ordinal)
+                .Replace("\"29.99\"", "\"79228162514264337593543950335\"", StringComparison.Ordinal), "transactions[0].amount", "a sum beyond a decimal"),
+            ("refunds-create", refund.Replace("\"failure\"", "\"success\"", StringComparison.Ordinal)
+                .Replace("\"amount\": \"5.00\", \"currency\": \"USD\"", "\"amount\": \"5.00\", \"currency\": \"EUR\"", StringComparison.Ordinal), "currency", "two currencies"),
+        };
+        foreach (var (topic, body, field, what) in deliveries)
+            using (var response = await DeliverAsync(company, topic, body))
+                await AssertRejectedAsync(response, field, what);
+
+        // A readable order after them: once it is stored, anything the rejected ones had published would be too.
+        using (var good = await DeliverAsync(company, "orders-create", order))
+        {
+            Assert.That(good.StatusCode, Is.EqualTo(HttpStatusCode.OK), await good.Content.ReadAsStringAsync());
+            await StoredEvents.WaitForAsync([(await good.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid()], "the readable order stored");
+        }
+        Assert.That(await StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey), Is.EqualTo(1), "nothing stored for a rejected delivery");
+
+        var rejections = await StoredEvents.RejectionsAsync(company.CompanyKey);
+        Assert.That(rejections.Select(r => r.Kind), Is.EqualTo(deliveries.Select(d => d.Topic == "orders-create" ? "checkout" : "refund")));
+
+        var report = await company.GetJsonAsync("/v1/data-quality");
+        var reasons = report.GetProperty("reasons").EnumerateArray().ToDictionary(r => r.GetProperty("reason").GetString()!, r => r);
+        Assert.Multiple(() =>
+        {
+            Assert.That(reasons["malformed_json"].GetProperty("count").GetInt32(), Is.EqualTo(1));
+            Assert.That(reasons["bad_currency"].GetProperty("count").GetInt32(), Is.EqualTo(1), "the refund in two currencies");
+            Assert.That(reasons["bad_currency"].GetProperty("examples")[0].GetProperty("detail").GetString(), Does.Contain("more than one currency"));
+            Assert.That(reasons["invalid_field"].GetProperty("count").GetInt32(), Is.EqualTo(6));
+            Assert.That(reasons["invalid_field"].GetProperty("examples").EnumerateArray().Select(e => e.GetProperty("detail").GetString()),
+                Has.Some.Contains("transactions[0].amount"));
+        });
+    }
+
+    /// <summary>
+    /// The webhook's event id was once derived from the public company key and the order id: a storefront
+    /// could post a checkout under that id first, and the signed order was then dropped as its duplicate.
+    /// </summary>
+    [Test]
+    public async Task A_browser_checkout_under_the_old_public_shopify_event_id_no_longer_suppresses_the_signed_order()
+    {
+        var company = await CreateShopAsync();
+        var at = DateTimeOffset.UtcNow.AddHours(-1);
+        var forgedId = PublicDerivation($"{company.CompanyKey}:shopify:order:{OrderId}");
+        using (var forged = await company.PostAsBrowserAsync("/v1/events/checkout", new
+               {
+                   eventId = forgedId, userFingerprint = "fp_forge", orderId = OrderId, value = 0.01m, currency = "USD",
+                   occurredAt = at.AddSeconds(-5).UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+               }))
+            Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await forged.Content.ReadAsStringAsync());
+        await StoredEvents.WaitForAsync([forgedId], "the storefront's copy stored");
+
+        using var delivered = await DeliverAsync(company, "orders-create", Payload("orders-create.json", at, "fp_shop"));
+        Assert.That(delivered.StatusCode, Is.EqualTo(HttpStatusCode.OK), await delivered.Content.ReadAsStringAsync());
+        var eventId = (await delivered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid();
+        Assert.That(eventId, Is.Not.EqualTo(forgedId));
+        var stored = await StoredEvents.WaitForAsync([forgedId, eventId], "the signed order stored beside the storefront's copy");
+        Assert.That(stored[eventId].Type, Is.EqualTo("checkout_recorded.v1"));
+    }
+
+    private static async Task AssertRejectedAsync(HttpResponseMessage response, string field, string? what = null)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), $"{what}: {text}");
+        using var answer = JsonDocument.Parse(text);
+        Assert.That(answer.RootElement.GetProperty("status").GetString(), Is.EqualTo("rejected"), $"{what}: {text}");
+        Assert.That(answer.RootElement.GetProperty("errors").TryGetProperty(field, out _), Is.True, $"{what} names {field}: {text}");
+    }
+
+    /// <summary>The old derivation (SHA-256 of public names only), as a forger would compute it.</summary>
+    private static Guid PublicDerivation(string name)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(name)).AsSpan(0, 16).ToArray();
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x50);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
     }
 
     private async Task<TestCompany> CreateShopAsync()
