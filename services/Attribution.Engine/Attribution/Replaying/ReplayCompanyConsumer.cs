@@ -19,7 +19,44 @@ public sealed class CompanyReplay(
     AttributionReactor reactor, NpgsqlDataSource db, ProjectionRunner runner, RevenueProjection revenue, DataQualityProjection dataQuality,
     ILogger<CompanyReplay> logger)
 {
+    /// <summary>How often the command line asks again for the slot another replay of the company holds.</summary>
+    private static readonly TimeSpan WaitForSlotEvery = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The command-line verb: takes the company's replay slot as POST /v1/replay does, so it never
+    /// runs beside another replay of the company, and shows in GET /v1/replay/{replayId} meanwhile.
+    /// While another replay holds the slot it waits its turn, then replays under the settings as
+    /// they are by then (an abandoned holder is released after the slot's stale bound).
+    /// </summary>
     public async Task<int> RunAsync(string companyKey, CancellationToken ct)
+    {
+        var replayId = Guid.CreateVersion7();
+        Guid? waitingFor = null;
+        while (await ReplaySlot.RequestAsync(db, replayId, companyKey, ct) is var holder && holder != replayId)
+        {
+            if (holder != waitingFor)
+                logger.LogInformation("Replay {Holder} of {Company} is under way: waiting for it to end before replaying", holder, companyKey);
+            waitingFor = holder;
+            await Task.Delay(WaitForSlotEvery, ct);
+        }
+
+        try
+        {
+            int revisions;
+            await using (ReplaySlot.Beat(db, replayId, logger))
+                revisions = await ReplayAsync(companyKey, ct);
+            await ReplaySlot.FinishAsync(db, replayId, "completed", revisions, null, CancellationToken.None);
+            return revisions;
+        }
+        catch (Exception ex)
+        {
+            await ReplaySlot.FinishAsync(db, replayId, "failed", null, ex.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>The replay, in the company's slot that the caller holds.</summary>
+    public async Task<int> ReplayAsync(string companyKey, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         int revisions;
@@ -47,7 +84,9 @@ public sealed class CompanyReplay(
 /// Carries out a replay: every visitor of the company is re-decided under the current settings,
 /// and a revision is appended only where a decision changed (the publisher then sends
 /// AttributionRevised for outcome changes). Live ingestion and deciding go on meanwhile: both
-/// append with expected versions, so a clash is retried, never doubled.
+/// append with expected versions, so a clash is retried, never doubled. It runs only while its row
+/// holds the company's replay slot (<see cref="ReplaySlot"/>), so no two replays of a company run
+/// at once, whichever engines receive them.
 /// </summary>
 public sealed class ReplayCompanyConsumer(CompanyReplay replay, NpgsqlDataSource db, ILogger<ReplayCompanyConsumer> logger)
     : IConsumer<ReplayCompany>
@@ -55,32 +94,25 @@ public sealed class ReplayCompanyConsumer(CompanyReplay replay, NpgsqlDataSource
     public async Task Consume(ConsumeContext<ReplayCompany> context)
     {
         var m = context.Message;
-        await Mark(m.ReplayId, "running", null, null, context.CancellationToken);
+        if (!await ReplaySlot.TakeAsync(db, m.ReplayId, context.CancellationToken))
+        {
+            logger.LogInformation("Replay {ReplayId} of {Company} no longer holds the company's replay slot (finished, or released); not running it",
+                m.ReplayId, m.CompanyKey);
+            return;
+        }
         try
         {
-            var revisions = await replay.RunAsync(m.CompanyKey, context.CancellationToken);
-            await Mark(m.ReplayId, "completed", revisions, null, context.CancellationToken);
+            int revisions;
+            await using (ReplaySlot.Beat(db, m.ReplayId, logger))
+                revisions = await replay.ReplayAsync(m.CompanyKey, context.CancellationToken);
+            await ReplaySlot.FinishAsync(db, m.ReplayId, "completed", revisions, null, context.CancellationToken);
             logger.LogInformation("Replay {ReplayId} of {Company}: {Revisions} decisions changed", m.ReplayId, m.CompanyKey, revisions);
         }
         catch (Exception ex) when (context.GetRetryAttempt() >= ReplayCompanyConsumerDefinition.Retries)
         {
-            await Mark(m.ReplayId, "failed", null, ex.Message, CancellationToken.None);
+            await ReplaySlot.FinishAsync(db, m.ReplayId, "failed", null, ex.Message, CancellationToken.None);
             throw;
         }
-    }
-
-    private async Task Mark(Guid replayId, string status, int? revisions, string? error, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand("""
-            UPDATE app.replays SET status = $2, revisions = $3, error = $4,
-                finished_at = CASE WHEN $2 IN ('completed', 'failed') THEN now() END
-            WHERE replay_id = $1
-            """);
-        cmd.Parameters.AddWithValue(replayId);
-        cmd.Parameters.AddWithValue(status);
-        cmd.Parameters.AddWithValue((object?)revisions ?? DBNull.Value);
-        cmd.Parameters.AddWithValue((object?)error ?? DBNull.Value);
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 }
 
@@ -92,7 +124,7 @@ public sealed class ReplayCompanyConsumerDefinition : ConsumerDefinition<ReplayC
     public ReplayCompanyConsumerDefinition()
     {
         EndpointName = QueueName;
-        ConcurrentMessageLimit = 1; // one replay at a time per engine instance
+        ConcurrentMessageLimit = 1; // one replay at a time per engine instance (memory); one per company is the slot's
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
