@@ -176,6 +176,41 @@ test('checkout: order fields, line items, the order currency', () => {
   assert.match(page.errors[0][1]['lineItems[0].currency'][0], /must be the order's currency \(USD\); got EUR/);
 });
 
+test('text fields: no control characters and no lone surrogates, as the gateway refuses them', () => {
+  const cartCases = [
+    [{ productName: 'Black\u0000Shoes' }, ['productName']],
+    [{ productName: 'Black\tShoes' }, ['productName']],
+    [{ productName: 'Black\nShoes' }, ['productName']],
+    [{ productId: 'SKU\u007f' }, ['productId']],
+    [{ productId: 'SKU\u0085' }, ['productId']],
+    [{ productName: 'Shoes \ud800' }, ['productName']],
+    [{ productName: '\udc00Shoes' }, ['productName']],
+    [{ productName: 'Shoes \ud83d\ude00 f\u00fcr Fl\u00e4che\u2028' }, []],
+  ];
+  for (const [over, expected] of cartCases) {
+    const page = createPage().load();
+    const id = page.window.attribution.sendCartEvent(cart(over));
+    const label = JSON.stringify(over);
+    if (expected.length === 0) assert.equal(page.errors.length, 0, label + ' ' + JSON.stringify(page.errors));
+    else { assert.deepEqual(badFields(page), expected, label); assert.equal(id, null, label); }
+  }
+
+  let page = createPage().load();
+  page.window.attribution.sendCartEvent(cart({ productName: 'a\u0000b' }));
+  assert.deepEqual(page.errors[0][1].productName, ['productName must not contain control characters (such as NUL, tab or newline).']);
+  page = createPage().load();
+  page.window.attribution.sendCartEvent(cart({ productName: 'a\ud800' }));
+  assert.deepEqual(page.errors[0][1].productName, ['productName must be valid Unicode text (UTF-8, no lone surrogates).']);
+
+  page = createPage().load();
+  page.window.attribution.sendCheckoutEvent(checkout({ orderId: 'ORDER\u00007890', lineItems: [
+    { productId: 'A', productName: 'ok', quantity: 1, value: 1, currency: 'USD' },
+    { productId: 'B', productName: 'Socks\r\n', quantity: 1, value: 1, currency: 'USD' },
+    { productId: 'C', productName: 'x\udfff', quantity: 1, value: 1, currency: 'USD' }] }));
+  assert.deepEqual(badFields(page), ['lineItems[1].productName', 'lineItems[2].productName', 'orderId']);
+  assert.deepEqual(page.errors[0][1]['lineItems[2].productName'], ['lineItems[2].productName must be valid Unicode text (UTF-8, no lone surrogates).']);
+});
+
 test('fingerprints: created once, persisted, or taken from the chat widget', () => {
   const storage = new MemoryStorage();
   const a = createPage({ storage }).load();

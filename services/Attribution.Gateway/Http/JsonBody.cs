@@ -4,7 +4,8 @@ namespace Attribution.Gateway.Http;
 
 /// <summary>
 /// Reads a JSON request body under the contract's rules: application/json or text/plain (for
-/// sendBeacon), a size limit (413), and malformed JSON as a 400 that names the body, never a 500.
+/// sendBeacon), a size limit (413), and malformed JSON or text that is not Unicode as a 400 that
+/// names the body or the field, never a 500.
 /// </summary>
 public static class JsonBody
 {
@@ -47,12 +48,17 @@ public static class JsonBody
         return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
     }
 
-    /// <summary>Parses JSON; malformed JSON is a 400 naming the body.</summary>
+    /// <summary>
+    /// Parses JSON; malformed JSON is a 400 naming the body, and a string that is not Unicode text
+    /// (invalid UTF-8, a lone surrogate escape) a 400 naming where it is, so no endpoint ever reads
+    /// a string that throws.
+    /// </summary>
     public static (JsonDocument? Document, IResult? Failure) Parse(ReadOnlyMemory<byte> bytes)
     {
+        JsonDocument document;
         try
         {
-            return (JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 }), null);
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
         }
         catch (JsonException ex)
         {
@@ -61,6 +67,12 @@ public static class JsonBody
                 ["body"] = [$"The body is not valid JSON: {ex.Message}"],
             }));
         }
+        if (JsonUnicode.FindInvalidText(document.RootElement) is not { } field) return (document, null);
+        document.Dispose();
+        return (null, Problems.Validation(new Dictionary<string, string[]>
+        {
+            [field] = [$"{field} must be valid Unicode text (UTF-8, no lone surrogates)."],
+        }));
     }
 
     private static IResult TooLarge(int limit) =>

@@ -113,6 +113,8 @@
   // ---- validation: the same checks, in the same order, with the same messages as the gateway ----
   var MINOR = CURRENCIES.currencies;
   var FINGERPRINT = new RegExp(RULES.fingerprintPattern);
+  var CONTROL = new RegExp(RULES.controlCharacterPattern);
+  var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
   var BLANK = /^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/; // .NET char.IsWhiteSpace
   var UUID = /^[({]?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}[)}]?$/i;
   var RFC3339 = /^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)$/;
@@ -127,8 +129,11 @@
     var v = o[f];
     if (missing(v)) { if (required) add(E, pre + f, f + ' is required.'); return null; }
     if (typeof v !== 'string') { add(E, pre + f, f + ' must be a string.'); return null; }
-    if (!allowBlank && v.length > 0 && BLANK.test(v)) add(E, pre + f, f + ' must not be blank.');
+    // The gateway refuses a whole body holding a lone surrogate: caught here, it costs one event, not a batch.
+    if (LONE_SURROGATE.test(v)) add(E, pre + f, pre + f + ' must be valid Unicode text (UTF-8, no lone surrogates).');
+    else if (!allowBlank && v.length > 0 && BLANK.test(v)) add(E, pre + f, f + ' must not be blank.');
     else if (v.length < min || v.length > max) add(E, pre + f, f + ' must be ' + min + '\u2013' + max + ' characters.');
+    else if (CONTROL.test(v)) add(E, pre + f, f + ' must not contain control characters (such as NUL, tab or newline).');
     else return v;
     return null;
   }

@@ -28,6 +28,28 @@ public sealed class CompanyAdminValidationTests
             Is.EquivalentTo(new[] { "name", "reportingCurrency", "timeZone", "attributionWindowHours", "allowedOrigins" }));
 
     [Test]
+    public void Control_characters_in_create_fields_are_named() =>
+        Assert.That(Errors("""{"name":"Shop\u0000","reportingCurrency":"USD","timeZone":"Europe/Berlin\n","shopifyWebhookSecret":"s\u0000"}""").Keys,
+            Is.EquivalentTo(new[] { "name", "timeZone", "shopifyWebhookSecret" }));
+
+    [Test]
+    public void Each_origin_that_is_not_one_is_named_by_index_on_create()
+    {
+        var errors = Errors("""{"name":"Shop","reportingCurrency":"USD","allowedOrigins":["https://shop.example","*","http://localhost:3000","https://user@shop.example"]}""");
+
+        Assert.That(errors.Keys, Is.EquivalentTo(new[] { "allowedOrigins[1]", "allowedOrigins[3]" }));
+        Assert.That(errors["allowedOrigins[1]"][0], Does.Contain("must be an origin"));
+    }
+
+    [Test]
+    public void Created_origins_are_normalised()
+    {
+        using var doc = JsonDocument.Parse("""{"name":"Shop","reportingCurrency":"USD","allowedOrigins":["https://Shop.Example/","http://LOCALHOST:80"]}""");
+
+        Assert.That(CompanyAdminEndpoints.ValidateCreate(doc.RootElement).Draft!.AllowedOrigins, Is.EqualTo(new[] { "https://shop.example", "http://localhost" }));
+    }
+
+    [Test]
     public void An_IANA_zone_and_a_window_in_range_are_accepted() =>
         Assert.That(Errors("""{"name":"Shop","reportingCurrency":"USD","timeZone":"America/New_York","attributionWindowHours":720}"""), Is.Empty);
 
@@ -142,6 +164,15 @@ public sealed class CompanyAdminValidationTests
         yield return new TestCaseData("""{"name":""}""", "name").SetName("name empty");
         yield return new TestCaseData("""{"name":"   "}""", "name").SetName("name blank");
         yield return new TestCaseData("""{"shopifyWebhookSecret":""}""", "shopifyWebhookSecret").SetName("shopifyWebhookSecret empty");
+        yield return new TestCaseData("""{"shopifyWebhookSecret":"shpss_\u0000"}""", "shopifyWebhookSecret").SetName("shopifyWebhookSecret with NUL");
+        yield return new TestCaseData("""{"shopifyWebhookSecret":"shpss_1\n"}""", "shopifyWebhookSecret").SetName("shopifyWebhookSecret with a newline");
+        yield return new TestCaseData("""{"name":"Shop\u0000"}""", "name").SetName("name with NUL");
+        yield return new TestCaseData("""{"name":"Shop\u001b[2J"}""", "name").SetName("name with an escape sequence");
+        yield return new TestCaseData("""{"timeZone":"UTC\u0000"}""", "timeZone").SetName("timeZone with NUL");
+        yield return new TestCaseData("""{"allowedOrigins":["*"]}""", "allowedOrigins[0]").SetName("allowedOrigins a wildcard");
+        yield return new TestCaseData("""{"allowedOrigins":["https://shop.example",""]}""", "allowedOrigins[1]").SetName("allowedOrigins an empty one");
+        yield return new TestCaseData("""{"allowedOrigins":["javascript:alert(1)"]}""", "allowedOrigins[0]").SetName("allowedOrigins javascript");
+        yield return new TestCaseData("""{"allowedOrigins":["https://shop.example/cart"]}""", "allowedOrigins[0]").SetName("allowedOrigins with a path");
     }
 
     [TestCaseSource(nameof(BadPatches))]
@@ -151,6 +182,14 @@ public sealed class CompanyAdminValidationTests
 
         Assert.That(change, Is.Null);
         Assert.That(errors.ToDictionary().Keys, Is.EquivalentTo(new[] { expectedKey }));
+    }
+
+    [Test]
+    public void Patched_origins_are_stored_as_a_browser_sends_them()
+    {
+        var patched = Patched("""{"allowedOrigins":["HTTPS://Shop.Example:443/","http://localhost:3000","https://shop.example"]}""");
+
+        Assert.That(patched.AllowedOrigins, Is.EqualTo(new[] { "https://shop.example", "http://localhost:3000" }));
     }
 
     [Test]
@@ -217,6 +256,17 @@ public sealed class CompanyAdminValidationTests
         yield return new TestCaseData("""{"date":"2026-11-01","rates":1.08}""", new[] { "rates" }).SetName("rates a number");
         yield return new TestCaseData("""{"date":"2026-1-1","rates":{"EURO":1,"EUR":0}}""", new[] { "date", "rates.EURO", "rates.EUR" }).SetName("every bad fx field at once");
         yield return new TestCaseData("{}", new[] { "date", "rates" }).SetName("fx body empty");
+        yield return new TestCaseData("""{"date":"2026-11-01","rates":{"EUR":1e28}}""", new[] { "rates.EUR" }).SetName("rate 1e28");
+        yield return new TestCaseData("""{"date":"2026-11-01","rates":{"EUR":1000000.01}}""", new[] { "rates.EUR" }).SetName("rate just over a million");
+        yield return new TestCaseData("""{"date":"2026-11-01","rates":{"EUR":0.00000099}}""", new[] { "rates.EUR" }).SetName("rate just under 0.000001");
+        yield return new TestCaseData("""{"date":"2026-11-01","rates":{"EUR":1e-30}}""", new[] { "rates.EUR" }).SetName("rate 1e-30");
+        yield return new TestCaseData("""{"date":"2026-11-01","rates":{"EUR":1e400}}""", new[] { "rates.EUR" }).SetName("rate beyond any number");
+        yield return new TestCaseData("""{"date":"2026-11-01","rates":{"EUR":1.000000000000000000000000000001}}""", new[] { "rates.EUR" }).SetName("rate rounded by decimal");
+        yield return new TestCaseData("""{"date":"1999-12-31","rates":{"EUR":1.08}}""", new[] { "date" }).SetName("date before 2000");
+        yield return new TestCaseData("""{"date":"2101-01-01","rates":{"EUR":1.08}}""", new[] { "date" }).SetName("date after 2100");
+        yield return new TestCaseData("""{"date":"0001-01-01","rates":{"EUR":1.08}}""", new[] { "date" }).SetName("date in year 1");
+        yield return new TestCaseData("""{"date":"2026-11-01\u0000","rates":{"EUR":1.08}}""", new[] { "date" }).SetName("date with NUL");
+        yield return new TestCaseData("""{"date":"2026-11-01","rates":{"EU\u0000":1.08}}""", new[] { "rates.EU\0" }).SetName("code with NUL");
     }
 
     [TestCaseSource(nameof(BadFxRates))]
@@ -226,6 +276,18 @@ public sealed class CompanyAdminValidationTests
 
         Assert.That(rates, Is.Null);
         Assert.That(errors.ToDictionary().Keys, Is.EquivalentTo(expectedKeys));
+    }
+
+    [TestCase("2000-01-01", "0.000001")]
+    [TestCase("2100-12-31", "1000000")]
+    [TestCase("2026-11-01", "1e6")]
+    [TestCase("2026-11-01", "1E-6")]
+    public void The_bounds_of_dates_and_rates_are_accepted(string date, string rate)
+    {
+        var (rates, errors) = FxRates($$$"""{"date":"{{{date}}}","rates":{"EUR":{{{rate}}}}}""");
+
+        Assert.That(errors.ToDictionary(), Is.Empty);
+        Assert.That(rates!.Rates["EUR"], Is.EqualTo(decimal.Parse(rate, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Test]

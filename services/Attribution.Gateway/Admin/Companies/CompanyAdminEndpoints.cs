@@ -78,7 +78,7 @@ public static class CompanyAdminEndpoints
         if (timeZone is not null && CompanyCalendar.FindZone(timeZone) is null)
             errors.Add("timeZone", $"timeZone must be an IANA time zone id (e.g. Europe/Berlin); '{timeZone}' is not.");
         var window = f.WholeNumber("attributionWindowHours", 1, 720, required: false);
-        var origins = f.Has("allowedOrigins") ? StringList(body, "allowedOrigins", errors) : null;
+        var origins = f.Has("allowedOrigins") ? Origins(body, "allowedOrigins", errors) : null;
         var mode = f.Enum<QuantityMode>("quantityMode", required: false);
         var shopifySecret = f.Text("shopifyWebhookSecret", 1, 256, required: false);
         if (!errors.IsEmpty) return (null, errors);
@@ -97,6 +97,14 @@ public static class CompanyAdminEndpoints
 
     public sealed record FxRates(DateOnly Date, IReadOnlyDictionary<string, decimal> Rates);
 
+    /// <summary>The rates accepted (contract §7): a converted amount, or a sum of them, stays far within decimal's range.</summary>
+    public const decimal MinFxRate = 0.000001m;
+    public const decimal MaxFxRate = 1_000_000m;
+
+    /// <summary>The dates a rate can be in force from: the dates a report can ask for (contract §6).</summary>
+    public static readonly DateOnly FirstFxDate = new(2000, 1, 1);
+    public static readonly DateOnly LastFxDate = new(2100, 12, 31);
+
     /// <summary>Pure validation of <c>{ "date": "2026-11-01", "rates": { "EUR": 1.08 } }</c>.</summary>
     public static (FxRates? Rates, FieldErrors Errors) ValidateFxRates(JsonElement body)
     {
@@ -107,6 +115,8 @@ public static class CompanyAdminEndpoints
         if (dateText is not null && !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.None, out date))
             errors.Add("date", "date must be YYYY-MM-DD.");
+        else if (dateText is not null && (date < FirstFxDate || date > LastFxDate))
+            errors.Add("date", $"date must be between {FirstFxDate:yyyy-MM-dd} and {LastFxDate:yyyy-MM-dd}.");
 
         var rates = new Dictionary<string, decimal>(StringComparer.Ordinal);
         if (!body.TryGetProperty("rates", out var r) || r.ValueKind != JsonValueKind.Object || !r.EnumerateObject().Any())
@@ -114,10 +124,17 @@ public static class CompanyAdminEndpoints
         else
             foreach (var p in r.EnumerateObject())
             {
+                var field = $"rates.{p.Name}";
                 if (!Currencies.IsActive(p.Name))
-                    errors.Add($"rates.{p.Name}", $"{p.Name} is not an active ISO 4217 code.", RejectionReasons.BadCurrency);
-                else if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDecimal(out var rate) || rate <= 0)
-                    errors.Add($"rates.{p.Name}", "A rate must be a positive number.");
+                {
+                    errors.Add(field, $"{JsonFieldReader.Shown(p.Name)} is not an active ISO 4217 code.", RejectionReasons.BadCurrency);
+                    continue;
+                }
+                var reading = ExactDecimals.Read(p.Value, out var rate);
+                if (reading == ExactDecimals.Reading.NotANumber || rate < MinFxRate || rate > MaxFxRate)
+                    errors.Add(field, $"A rate must be a positive number between {MinFxRate.ToString(System.Globalization.CultureInfo.InvariantCulture)} and {MaxFxRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+                else if (reading == ExactDecimals.Reading.Inexact)
+                    errors.Add(field, "A rate has more digits than can be represented exactly.");
                 else
                     rates[p.Name] = rate;
             }
@@ -155,7 +172,7 @@ public static class CompanyAdminEndpoints
         if (!errors.Has("timeZone") && CompanyCalendar.FindZone(timeZone) is null)
             errors.Add("timeZone", $"timeZone must be an IANA time zone id (e.g. Europe/Berlin); '{timeZone}' is not.");
         var window = f.WholeNumber("attributionWindowHours", 1, 720, required: false) ?? 24;
-        var origins = StringList(body, "allowedOrigins", errors);
+        var origins = Origins(body, "allowedOrigins", errors);
         var shopifySecret = f.Text("shopifyWebhookSecret", 1, 256, required: false);
 
         if (!errors.IsEmpty) return (null, errors);
@@ -180,7 +197,11 @@ public static class CompanyAdminEndpoints
             SHA256.HashData(Encoding.UTF8.GetBytes(token)), SHA256.HashData(Encoding.UTF8.GetBytes(settings.AdminToken)));
     }
 
-    private static string[] StringList(JsonElement body, string field, FieldErrors errors)
+    /// <summary>
+    /// The origins of a company's storefront, each normalised as a browser sends its Origin header
+    /// (duplicates dropped); every one that is not an origin is named as <c>allowedOrigins[i]</c>.
+    /// </summary>
+    private static string[] Origins(JsonElement body, string field, FieldErrors errors)
     {
         if (!body.TryGetProperty(field, out var v) || v.ValueKind == JsonValueKind.Null) return [];
         if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
@@ -188,7 +209,21 @@ public static class CompanyAdminEndpoints
             errors.Add(field, $"{field} must be an array of strings.");
             return [];
         }
-        return v.EnumerateArray().Select(e => e.GetString()!).ToArray();
+        var origins = new List<string>();
+        var index = 0;
+        foreach (var element in v.EnumerateArray())
+        {
+            var given = element.GetString()!;
+            if (BrowserOrigins.Normalize(given) is { } origin)
+            {
+                if (!origins.Contains(origin, StringComparer.Ordinal)) origins.Add(origin);
+            }
+            else
+                errors.Add($"{field}[{index}]",
+                    $"{field}[{index}] must be an origin: http or https, a host and an optional port, such as https://shop.example or http://localhost:3000 (no *, path, query, fragment or user name); '{JsonFieldReader.Shown(given, 64)}' is not.");
+            index++;
+        }
+        return [.. origins];
     }
 }
 

@@ -29,7 +29,8 @@ public static class InteractionValidator
 
         var needsConversation = kind is InteractionKind.SHOPPER_MESSAGE or InteractionKind.ASSISTANT_ANSWER;
         var conversationId = f.Text("conversationId", 1, IngestionLimits.MaxLength("conversationId"), required: needsConversation);
-        var text = f.Text("text", 1, MaxTextLength, required: kind == InteractionKind.SHOPPER_MESSAGE, allowBlank: true);
+        var text = f.Text("text", 1, MaxTextLength, required: kind == InteractionKind.SHOPPER_MESSAGE, allowBlank: true,
+            allowTabAndNewline: true);
         var helpful = f.Boolean("helpful", required: kind == InteractionKind.ASSISTANT_ANSWER);
         var nudgeId = f.Text("nudgeId", 1, IngestionLimits.MaxLength("nudgeId"), required: kind == InteractionKind.NUDGE_CLICKED);
         var variant = f.Text("variant", 1, 64, required: false);

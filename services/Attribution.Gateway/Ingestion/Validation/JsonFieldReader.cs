@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -6,7 +7,8 @@ namespace Attribution.Gateway.Ingestion.Validation;
 /// <summary>
 /// Reads fields of a JSON object and records what is wrong with each, so one pass names every
 /// bad field. Unknown fields are ignored. Numbers are read as <see cref="decimal"/> from their
-/// JSON text, so money never passes through a binary float.
+/// JSON text, exactly or not at all, so money never passes through a binary float nor is rounded.
+/// Text holds no control characters, so whatever passes can be stored (contract §3).
 /// </summary>
 public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string prefix = "")
 {
@@ -40,7 +42,9 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
     public bool Has(string field) =>
         body.TryGetProperty(field, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
 
-    public string? Text(string field, int minLength, int maxLength, bool required, bool allowBlank = false)
+    /// <param name="allowTabAndNewline">True only for the interaction's free <c>text</c>: every other
+    /// text field is a single line (contract §3).</param>
+    public string? Text(string field, int minLength, int maxLength, bool required, bool allowBlank = false, bool allowTabAndNewline = false)
     {
         if (!body.TryGetProperty(field, out var v) || v.ValueKind is JsonValueKind.Null)
         {
@@ -59,10 +63,27 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
             errors.Add(Name(field), minLength == maxLength
                 ? $"{field} must be exactly {minLength} characters."
                 : $"{field} must be {minLength}–{maxLength} characters.");
+        else if (ContainsControlCharacter(s, allowTabAndNewline))
+            errors.Add(Name(field), allowTabAndNewline
+                ? $"{field} must not contain control characters other than tab and newline."
+                : $"{field} must not contain control characters (such as NUL, tab or newline).");
         else
             return s;
         return null;
     }
+
+    private static readonly SearchValues<char> ControlCharacters =
+        SearchValues.Create([.. Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(char.IsControl)]);
+
+    private static readonly SearchValues<char> ControlCharactersButTabAndNewline =
+        SearchValues.Create([.. Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(c => char.IsControl(c) && c is not ('\t' or '\n'))]);
+
+    /// <summary>
+    /// Whether <paramref name="s"/> holds a control character (<see cref="char.IsControl(char)"/>: U+0000–U+001F,
+    /// U+007F–U+009F). PostgreSQL cannot store NUL at all, and none of them belongs in an id or a name.
+    /// </summary>
+    public static bool ContainsControlCharacter(ReadOnlySpan<char> s, bool allowTabAndNewline = false) =>
+        s.ContainsAny(allowTabAndNewline ? ControlCharactersButTabAndNewline : ControlCharacters);
 
     public string? Fingerprint(string field)
     {
@@ -92,6 +113,10 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
 
     private static string Allowed<T>() where T : struct, Enum => string.Join(", ", System.Enum.GetNames<T>());
 
+    /// <summary>
+    /// A number within [<paramref name="min"/>, <paramref name="max"/>], read from its JSON text as a
+    /// <see cref="decimal"/>; a number the decimal could only hold rounded is refused, never rounded.
+    /// </summary>
     public decimal? Number(string field, decimal min, decimal max, bool required)
     {
         if (!Has(field))
@@ -99,8 +124,8 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
             if (required) errors.Add(Name(field), $"{field} is required.", RejectionReasons.MissingField);
             return null;
         }
-        var v = body.GetProperty(field);
-        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDecimal(out var d))
+        var reading = ExactDecimals.Read(body.GetProperty(field), out var d);
+        if (reading == ExactDecimals.Reading.NotANumber)
         {
             errors.Add(Name(field), $"{field} must be a finite number.");
             return null;
@@ -108,6 +133,11 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
         if (d < min || d > max)
         {
             errors.Add(Name(field), $"{field} must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}.");
+            return null;
+        }
+        if (reading == ExactDecimals.Reading.Inexact)
+        {
+            errors.Add(Name(field), $"{field} has more digits than can be represented exactly.");
             return null;
         }
         return d;
@@ -138,13 +168,21 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
         {
             errors.Add(Name(field), code is null
                 ? $"{field} must be an ISO 4217 code string (e.g. USD)."
-                : $"{field} must be an active ISO 4217 code in upper case (e.g. USD); '{Truncate(code)}' is not.", RejectionReasons.BadCurrency);
+                : $"{field} must be an active ISO 4217 code in upper case (e.g. USD); '{Shown(code)}' is not.", RejectionReasons.BadCurrency);
             return null;
         }
         return code;
     }
 
-    private static string Truncate(string s) => s.Length <= 16 ? s : s[..16] + "…";
+    /// <summary>
+    /// A rejected value as echoed in a message: short, and with control characters replaced, because
+    /// messages are kept in the rejection log too.
+    /// </summary>
+    public static string Shown(string value, int maxLength = 16)
+    {
+        var shown = value.Length <= maxLength ? value : value[..maxLength] + "…";
+        return ContainsControlCharacter(shown) ? string.Concat(shown.Select(c => char.IsControl(c) ? '\uFFFD' : c)) : shown;
+    }
 
     /// <summary>Rejects an amount with more decimals than its currency's minor unit (JPY 0, USD 2, KWD 3).</summary>
     public void CheckMinorUnits(string amountField, decimal? amount, string? currency)

@@ -117,6 +117,22 @@ public sealed class BatchValidationTests
     }
 
     [Test]
+    public void An_event_with_a_control_character_is_refused_alone()
+    {
+        var nul = Cart();
+        nul["productName"] = "Black\0Shoes";
+        var rounded = Checkout();
+        rounded["value"] = JsonNode.Parse("79.99000000000000000000000000001");
+
+        var (items, errors) = Run(Batch(Cart(), nul, rounded, Checkout()));
+
+        Assert.That(errors.IsEmpty, Is.True);
+        Assert.That(items!.Select(i => i.Message is not null), Is.EqualTo(new[] { true, false, false, true }));
+        Assert.That(items![1].Errors.ToDictionary().Keys, Is.EquivalentTo(new[] { "productName" }));
+        Assert.That(items[2].Errors.ToDictionary().Keys, Is.EquivalentTo(new[] { "value" }));
+    }
+
+    [Test]
     public void Per_event_error_keys_are_the_event_fields_without_an_index_prefix()
     {
         var checkout = Checkout();

@@ -89,6 +89,13 @@ public sealed class CartEventValidatorTests
         yield return new TestCaseData("occurredAt", "2026-11-21T10:00:00", "occurredAt").SetName("occurredAt without zone");
         yield return new TestCaseData("occurredAt", "2026-11-21T12:05:01Z", "occurredAt").SetName("occurredAt over 5 min ahead");
         yield return new TestCaseData("occurredAt", "2026-10-22T11:59:59Z", "occurredAt").SetName("occurredAt over 30 days ago");
+        yield return new TestCaseData("productName", "Shoes\0", "productName").SetName("productName with NUL");
+        yield return new TestCaseData("productName", "Black\tShoes", "productName").SetName("productName with a tab");
+        yield return new TestCaseData("productName", "Black\nShoes", "productName").SetName("productName with a newline");
+        yield return new TestCaseData("productName", "Shoes\u001B[31m", "productName").SetName("productName with an escape sequence");
+        yield return new TestCaseData("productId", "SKU\u00851", "productId").SetName("productId with a C1 control");
+        yield return new TestCaseData("userFingerprint", "fp\01", "userFingerprint").SetName("fingerprint with NUL");
+        yield return new TestCaseData("eventId", "5f0c6a3e-2b1d-4c7a-9e8f-0a1b2c3d4e5f\0", "eventId").SetName("eventId with NUL");
     }
 
     [TestCaseSource(nameof(BadFields))]
@@ -147,6 +154,34 @@ public sealed class CartEventValidatorTests
         var (message, errors) = Validate(body);
 
         Assert.That(message is not null, Is.EqualTo(ok), string.Join("; ", errors.SelectMany(e => e.Value)));
+    }
+
+    // field, JSON number that decimal can only hold rounded
+    [TestCase("value", "1.000000000000000000000000000001", TestName = "value with 30 decimals (rounds to 1.00)")]
+    [TestCase("value", "79.99000000000000000000000000001", TestName = "value 79.99 and a digit beyond decimal")]
+    [TestCase("value", "1e-30", TestName = "value 1e-30 (rounds to 0)")]
+    [TestCase("quantity", "1.0000000000000000000000000000001", TestName = "quantity whole only once rounded")]
+    public void A_number_decimal_can_only_round_is_refused_not_rounded(string field, string json)
+    {
+        var body = Valid();
+        body[field] = JsonNode.Parse(json);
+
+        var (message, errors) = Validate(body);
+
+        Assert.That(message, Is.Null);
+        Assert.That(errors.Keys, Is.EquivalentTo(new[] { field }));
+        Assert.That(errors[field][0], Does.Contain("more digits than can be represented exactly"));
+    }
+
+    [TestCase("79.99E0")]
+    [TestCase("7999e-2")]
+    [TestCase("79.9900000000000000000000")]
+    public void Exponent_notation_and_trailing_zeros_are_the_same_amount(string json)
+    {
+        var body = Valid();
+        body["value"] = JsonNode.Parse(json);
+
+        Assert.That(Validate(body).Message!.Value, Is.EqualTo(79.99m));
     }
 
     [Test]

@@ -196,6 +196,9 @@ public sealed class CheckoutValidatorTests
         yield return new TestCaseData("occurredAt", "\"2026-11-21T10:00:00\"", "occurredAt", RejectionReasons.InvalidField).SetName("occurredAt without zone");
         yield return new TestCaseData("occurredAt", "\"2026-11-21T12:05:01Z\"", "occurredAt", RejectionReasons.InvalidField).SetName("occurredAt over 5 min ahead");
         yield return new TestCaseData("occurredAt", "\"2026-10-22T11:59:59Z\"", "occurredAt", RejectionReasons.InvalidField).SetName("occurredAt over 30 days ago");
+        yield return new TestCaseData("orderId", "\"ORDER\\u00007890\"", "orderId", RejectionReasons.InvalidField).SetName("orderId with NUL");
+        yield return new TestCaseData("orderId", "\"ORDER-7890\\n\"", "orderId", RejectionReasons.InvalidField).SetName("orderId with a newline");
+        yield return new TestCaseData("value", "199.97000000000000000000000000001", "value", RejectionReasons.InvalidField).SetName("value rounded by decimal");
     }
 
     [TestCaseSource(nameof(BadFields))]
@@ -248,6 +251,9 @@ public sealed class CheckoutValidatorTests
         yield return new TestCaseData("value", "79.999", RejectionReasons.BadDecimals).SetName("line item value with 3 decimals in USD");
         yield return new TestCaseData("currency", "\"usd\"", RejectionReasons.BadCurrency).SetName("line item currency lower case");
         yield return new TestCaseData("currency", "\"XYZ\"", RejectionReasons.BadCurrency).SetName("line item currency not ISO 4217");
+        yield return new TestCaseData("productName", "\"Running\\u0000Socks\"", RejectionReasons.InvalidField).SetName("line item productName with NUL");
+        yield return new TestCaseData("productId", "\"SKU\\u007F\"", RejectionReasons.InvalidField).SetName("line item productId with DEL");
+        yield return new TestCaseData("value", "59.99000000000000000000000000001", RejectionReasons.InvalidField).SetName("line item value rounded by decimal");
     }
 
     [TestCaseSource(nameof(BadLineItemFields))]

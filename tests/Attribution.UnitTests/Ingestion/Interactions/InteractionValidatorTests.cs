@@ -153,6 +153,13 @@ public sealed class InteractionValidatorTests
         yield return new TestCaseData("""{"channel":"CHAT","kind":"WIDGET_LOADED","userFingerprint":"fp_1","eventId":"nope"}""", "eventId", RejectionReasons.InvalidField).SetName("eventId not a UUID");
         yield return new TestCaseData("""{"channel":"CHAT","kind":"WIDGET_LOADED","userFingerprint":"fp_1","occurredAt":"2026-11-21T12:05:01Z"}""", "occurredAt", RejectionReasons.InvalidField).SetName("occurredAt over 5 min ahead");
         yield return new TestCaseData("""{"channel":"CHAT","kind":"WIDGET_LOADED","userFingerprint":"fp_1","occurredAt":"2026-10-22T11:59:59Z"}""", "occurredAt", RejectionReasons.InvalidField).SetName("occurredAt over 30 days ago");
+        yield return new TestCaseData("""{"channel":"CHAT","kind":"SHOPPER_MESSAGE","userFingerprint":"fp_1","conversationId":"c","text":"hi\u0000there"}""", "text", RejectionReasons.InvalidField).SetName("text with NUL");
+        yield return new TestCaseData("""{"channel":"CHAT","kind":"SHOPPER_MESSAGE","userFingerprint":"fp_1","conversationId":"c","text":"line\r\nbreak"}""", "text", RejectionReasons.InvalidField).SetName("text with a carriage return");
+        yield return new TestCaseData("""{"channel":"CHAT","kind":"SHOPPER_MESSAGE","userFingerprint":"fp_1","conversationId":"c","text":"bell\u0007"}""", "text", RejectionReasons.InvalidField).SetName("text with a bell");
+        yield return new TestCaseData("""{"channel":"CHAT","kind":"SHOPPER_MESSAGE","userFingerprint":"fp_1","conversationId":"conv\u0000","text":"hi"}""", "conversationId", RejectionReasons.InvalidField).SetName("conversationId with NUL");
+        yield return new TestCaseData("""{"channel":"CHAT","kind":"SHOPPER_MESSAGE","userFingerprint":"fp_1","conversationId":"conv\n42","text":"hi"}""", "conversationId", RejectionReasons.InvalidField).SetName("conversationId with a newline");
+        yield return new TestCaseData("""{"channel":"NUDGE","kind":"NUDGE_CLICKED","userFingerprint":"fp_1","nudgeId":"n\u00001"}""", "nudgeId", RejectionReasons.InvalidField).SetName("nudgeId with NUL");
+        yield return new TestCaseData("""{"channel":"CHAT","kind":"WIDGET_LOADED","userFingerprint":"fp_1","variant":"B\t"}""", "variant", RejectionReasons.InvalidField).SetName("variant with a tab");
     }
 
     [TestCaseSource(nameof(BadBodies))]
@@ -198,6 +205,15 @@ public sealed class InteractionValidatorTests
         body["text"] = "  ";
 
         Assert.That(Validate(body).Message!.Text, Is.EqualTo("  "));
+    }
+
+    [Test]
+    public void Message_text_keeps_tabs_and_newlines_because_shoppers_type_several_lines()
+    {
+        var body = Valid();
+        body["text"] = "size 42?\n\tthanks";
+
+        Assert.That(Validate(body).Message!.Text, Is.EqualTo("size 42?\n\tthanks"));
     }
 
     [Test]

@@ -89,6 +89,10 @@ public sealed class RefundValidatorTests
         yield return new TestCaseData("currency", "\"XYZ\"", "currency", RejectionReasons.BadCurrency).SetName("currency not ISO 4217");
         yield return new TestCaseData("eventId", "\"not-a-uuid\"", "eventId", RejectionReasons.InvalidField).SetName("eventId not a UUID");
         yield return new TestCaseData("occurredAt", "\"2026-10-22T11:59:59Z\"", "occurredAt", RejectionReasons.InvalidField).SetName("occurredAt over 30 days ago");
+        yield return new TestCaseData("refundId", "\"R\\u00001\"", "refundId", RejectionReasons.InvalidField).SetName("refundId with NUL");
+        yield return new TestCaseData("orderId", "\"ORDER\\t7890\"", "orderId", RejectionReasons.InvalidField).SetName("orderId with a tab");
+        yield return new TestCaseData("amount", "79.99000000000000000000000000001", "amount", RejectionReasons.InvalidField).SetName("amount rounded by decimal");
+        yield return new TestCaseData("amount", "1e-30", "amount", RejectionReasons.InvalidField).SetName("amount 1e-30 rounded to zero");
     }
 
     [TestCaseSource(nameof(BadFields))]

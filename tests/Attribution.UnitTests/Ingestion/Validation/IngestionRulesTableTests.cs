@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Attribution.Contracts.Ingestion;
 using Attribution.Gateway.Ingestion.Validation;
 
@@ -20,5 +22,17 @@ public sealed class IngestionRulesTableTests
         Assert.That(IngestionLimits.IsFingerprint(new string('a', 129)), Is.False);
         Assert.That(IngestionLimits.IsFingerprint("fp 1"), Is.False);
         Assert.That(IngestionLimits.IsFingerprint("fp_1\n"), Is.False, "the whole text, as the SDK checks it");
+    }
+
+    [Test]
+    public void The_control_character_pattern_the_SDK_reads_is_the_gateway_check()
+    {
+        using var table = JsonDocument.Parse(IngestionLimits.RulesJson);
+        var pattern = new Regex(table.RootElement.GetProperty("controlCharacterPattern").GetString()!, RegexOptions.CultureInvariant);
+
+        var disagreeing = Enumerable.Range(0, char.MaxValue + 1).Select(c => ((char)c).ToString())
+            .Where(s => pattern.IsMatch(s) != JsonFieldReader.ContainsControlCharacter(s));
+
+        Assert.That(disagreeing, Is.Empty);
     }
 }
