@@ -27,6 +27,8 @@ public static class DataQualityEndpoint
         (DataQualityReasons.DuplicateOrder, "Duplicate order"),
         (DataQualityReasons.DecreaseBelowZero, "Decrease below zero (totals sent as changes?)"),
         (RejectionReasons.LineItemCurrencyMismatch, "Line-item currency mismatch"),
+        (DataQualityReasons.BrowserOrderReplaced, "Browser order replaced by a verified copy of another value"),
+        (DataQualityReasons.NotStored, "Accepted but could not be stored (in the error queue)"),
     ];
 
     private static readonly Dictionary<string, string> OtherLabels = new(StringComparer.Ordinal)

@@ -76,7 +76,7 @@ public static class BatchEndpoint
         (object? Message, Guid EventId, FieldErrors Errors) result = kind switch
         {
             "cart" => Unpack(IngestionEndpoints.Cart(e, company, now), m => m.EventId),
-            "checkout" => Unpack(IngestionEndpoints.Checkout(e, company, now), m => m.EventId),
+            "checkout" => Unpack(Sourced(IngestionEndpoints.Checkout(e, company, now), isServer), m => m.EventId),
             _ when IsInteraction(kind) => isServer
                 ? Unpack(InteractionValidator.Validate(e, company.CompanyKey, now, kindField: kind == "interaction" ? "interactionKind" : "kind"), m => m.EventId)
                 : (null, Guid.Empty, Error("kind", "interaction events need the API secret (Authorization: Bearer).", RejectionReasons.NotAllowedForKey)),
@@ -90,6 +90,9 @@ public static class BatchEndpoint
 
     private static bool IsInteraction(string kind) =>
         kind == "interaction" || Enum.GetNames<InteractionKind>().Contains(kind, StringComparer.Ordinal);
+
+    private static (CheckoutCompleted? Message, FieldErrors Errors) Sourced((CheckoutCompleted? Message, FieldErrors Errors) r, bool isServer) =>
+        (r.Message is null ? null : IngestionEndpoints.WithSource(r.Message, isServer), r.Errors);
 
     private static (object?, Guid, FieldErrors) Unpack<T>((T? Message, FieldErrors Errors) r, Func<T, Guid> idOf) where T : class =>
         (r.Message, r.Message is null ? Guid.Empty : idOf(r.Message), r.Errors);

@@ -43,7 +43,7 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
         body.TryGetProperty(field, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
 
     /// <param name="allowTabAndNewline">True only for the interaction's free <c>text</c>: every other
-    /// text field is a single line (contract §3).</param>
+    /// text field is a single line (contract §3). A newline may come as CRLF, so CR is allowed with it.</param>
     public string? Text(string field, int minLength, int maxLength, bool required, bool allowBlank = false, bool allowTabAndNewline = false)
     {
         if (!body.TryGetProperty(field, out var v) || v.ValueKind is JsonValueKind.Null)
@@ -76,7 +76,7 @@ public sealed class JsonFieldReader(JsonElement body, FieldErrors errors, string
         SearchValues.Create([.. Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(char.IsControl)]);
 
     private static readonly SearchValues<char> ControlCharactersButTabAndNewline =
-        SearchValues.Create([.. Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(c => char.IsControl(c) && c is not ('\t' or '\n'))]);
+        SearchValues.Create([.. Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(c => char.IsControl(c) && c is not ('\t' or '\n' or '\r'))]);
 
     /// <summary>
     /// Whether <paramref name="s"/> holds a control character (<see cref="char.IsControl(char)"/>: U+0000–U+001F,

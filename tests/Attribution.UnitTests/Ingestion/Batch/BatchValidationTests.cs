@@ -61,6 +61,14 @@ public sealed class BatchValidationTests
         return BatchEndpoint.Validate(doc.RootElement, company ?? Shop, isServer, Now);
     }
 
+    [TestCase(true, CheckoutSources.Server, TestName = "A checkout in a batch sent with the apiSecret is verified")]
+    [TestCase(false, CheckoutSources.Browser, TestName = "A checkout in a batch sent with the public key is a browser copy")]
+    public void A_checkout_carries_who_vouches_for_it(bool isServer, string source)
+    {
+        var (items, _) = Run(Batch(Checkout()), isServer);
+        Assert.That(((CheckoutCompleted)items!.Single().Message!).Source, Is.EqualTo(source));
+    }
+
     [Test]
     public void Valid_cart_and_checkout_events_each_become_an_accepted_item()
     {

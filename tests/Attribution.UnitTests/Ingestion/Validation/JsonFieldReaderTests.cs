@@ -43,11 +43,12 @@ public sealed class JsonFieldReaderTests
     [TestCase("a\tb")]
     [TestCase("line one\nline two")]
     [TestCase("question\n\n\tdetail")]
+    [TestCase("windows\r\nline endings")]
     public void Tab_and_newline_are_allowed_where_asked(string value) =>
         Assert.That(Text(value, allowTabAndNewline: true).Text, Is.EqualTo(value));
 
     [TestCase("a\0b")]
-    [TestCase("a\r\nb")]
+    [TestCase("a\u000Bb")]
     [TestCase("a\u0085b")]
     public void Other_control_characters_stay_refused_where_tab_and_newline_are_allowed(string value)
     {
@@ -72,7 +73,7 @@ public sealed class JsonFieldReaderTests
 
         Assert.That(chars.Where(c => JsonFieldReader.ContainsControlCharacter(c.ToString()) != char.IsControl(c)), Is.Empty);
         Assert.That(chars.Where(c => JsonFieldReader.ContainsControlCharacter(c.ToString(), allowTabAndNewline: true)
-            != (char.IsControl(c) && c is not ('\t' or '\n'))), Is.Empty);
+            != (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))), Is.Empty);
     }
 
     [TestCase("1.000000000000000000000000000001")]
