@@ -129,7 +129,7 @@ public sealed class SeedLoopTests
     }
 
     [Test]
-    public async Task The_same_order_from_the_browser_and_the_server_counts_once()
+    public async Task The_same_order_from_the_browser_and_the_server_counts_once_as_the_verified_copy_joined_to_the_browsers_visitor()
     {
         var fp = "fp_" + Guid.NewGuid().ToString("N")[..10];
         var orderId = "DUP-" + fp;
@@ -137,21 +137,23 @@ public sealed class SeedLoopTests
         using var fromBrowser = await _store.PostAsBrowserAsync("/v1/events/checkout", new { userFingerprint = fp, orderId, value = 80.00m, currency = "USD" });
         using var refresh = await _store.PostAsBrowserAsync("/v1/events/checkout", new { userFingerprint = fp, orderId, value = 80.00m, currency = "USD" });
         Assert.That(new[] { fromServer.StatusCode, fromBrowser.StatusCode, refresh.StatusCode }, Is.All.EqualTo(HttpStatusCode.Accepted));
+        var serverEventId = (await fromServer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetString();
 
         var counted = await Poll.UntilAsync(async () =>
         {
             await using var cmd = TestServices.Database.CreateCommand(
-                "SELECT (data->>'counted')::boolean, data->>'userFingerprint' FROM event_store.documents WHERE type = 'attribution_decision' AND data->>'orderId' = $1");
+                "SELECT (data->>'counted')::boolean, data->>'userFingerprint', data->>'sourceEventId' FROM event_store.documents WHERE type = 'attribution_decision' AND data->>'orderId' = $1");
             cmd.Parameters.AddWithValue(orderId);
-            var rows = new List<(bool Counted, string? Fingerprint)>();
+            var rows = new List<(bool Counted, string? Fingerprint, string Source)>();
             await using var reader = await cmd.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) rows.Add((reader.GetBoolean(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            while (await reader.ReadAsync()) rows.Add((reader.GetBoolean(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2)));
             return rows;
         }, rows => rows.Count == 3 && rows.Count(r => r.Counted) == 1 && rows.Single(r => r.Counted).Fingerprint == fp,
             TimeSpan.FromSeconds(20), "three copies decided, exactly one counted");
 
         Assert.That(counted.Count(r => r.Counted), Is.EqualTo(1));
-        Assert.That(counted.Single(r => r.Counted).Fingerprint, Is.EqualTo(fp), "the copy with the visitor's fingerprint is the one that counts");
+        Assert.That(counted.Single(r => r.Counted).Source, Is.EqualTo(serverEventId), "the copy sent with the apiSecret is verified: it is the one that counts");
+        Assert.That(counted.Single(r => r.Counted).Fingerprint, Is.EqualTo(fp), "judged on the journey of the visitor the browser's copy names");
     }
 
     private static IEnumerable<TestCaseData> NegativeTwins()

@@ -98,22 +98,28 @@ public sealed class CompanyScopedOrdersAndIdsTests
     }
 
     [Test]
-    public async Task A_checkout_sent_with_the_api_secret_is_verified_and_replaces_a_browser_copy()
+    public async Task A_checkout_sent_with_the_api_secret_replaces_the_browser_copy_and_joins_the_browsers_visitor_even_when_the_chat_arrives_late()
     {
         var company = await _system.CreateCompanyAsync("Server verified");
-        await ChatAsync(company, "fp_server", DateTimeOffset.UtcNow.AddMinutes(-30));
         var browser = Checkout("fp_server", "SRV-1");
         browser["value"] = 10.00m;
         browser["lineItems"] = null;
         using (var r = await company.PostAsBrowserAsync("/v1/events/checkout", browser)) Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        await Poll.UntilAsync(() => SummaryAsync(company), s => s.GetProperty("checkoutRevenue").GetDecimal() == 10m, TimeSpan.FromSeconds(10), "the browser copy counted");
 
+        // The store's server does not know the visitor: its copy carries no fingerprint.
         var server = Checkout("fp_server", "SRV-1");
+        server.Remove("userFingerprint");
         server["value"] = 12.50m;
         server["lineItems"] = null;
         using (var r = await company.PostAsServerAsync("/v1/events/checkout", server)) Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        await Poll.UntilAsync(() => SummaryAsync(company), s => s.GetProperty("checkoutRevenue").GetDecimal() == 12.50m, TimeSpan.FromSeconds(10),
+        await Poll.UntilAsync(() => SummaryAsync(company), s => s.GetProperty("totalCheckoutRevenue").GetDecimal() == 12.50m, TimeSpan.FromSeconds(10),
             "the apiSecret copy counted in place of the browser copy");
+
+        // The chat that earned it arrives after both copies but happened before them: the verified copy follows the visitor's journey.
+        await ChatAsync(company, "fp_server", DateTimeOffset.UtcNow.AddMinutes(-30));
+        var summary = await Poll.UntilAsync(() => SummaryAsync(company), s => s.GetProperty("checkoutRevenue").GetDecimal() == 12.50m, TimeSpan.FromSeconds(10),
+            "the verified order attributed to the chat of the visitor the browser's copy named");
+        Assert.That(summary.GetProperty("attributedOrders").GetInt32(), Is.EqualTo(1));
     }
 
     private async Task<TestCompany> CreateShopAsync()

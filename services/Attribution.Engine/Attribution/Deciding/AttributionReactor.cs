@@ -104,7 +104,17 @@ public sealed class AttributionReactor(
     }
 
     /// <summary>A replay's company-wide lookups; the live path queries them per batch instead.</summary>
-    private sealed record CompanyLookups(Dictionary<string, Guid> CountedCheckouts, Dictionary<Guid, DecisionEvents.V2.AttributionDecided> LatestDecisions);
+    private sealed record CompanyLookups(Dictionary<string, OrderCopies> CountedCheckouts, Dictionary<Guid, DecisionEvents.V2.AttributionDecided> LatestDecisions);
+
+    /// <summary>
+    /// Which copy of an order counts, and the fingerprints of the first copy that carried any: a
+    /// counted copy without fingerprints (a verified copy from a server that does not know the visitor)
+    /// is judged on that visitor's journey, so the order still joins the chat the browser saw.
+    /// </summary>
+    private sealed record OrderCopies(Guid Counted, string CountedStream, bool CountedWithoutFingerprint, string? UserFingerprint, string? UserFaqFingerprint)
+    {
+        public bool Lends => UserFingerprint is not null || UserFaqFingerprint is not null;
+    }
 
     private async Task<int> DecideStreamsAsync(
         NpgsqlConnection connection, string companyKey, List<string> streamIds, CancellationToken ct, CompanyLookups? lookups = null)
@@ -114,22 +124,31 @@ public sealed class AttributionReactor(
             ?? throw new InvalidOperationException($"Events of unknown company {companyKey}.");
         var settings = new RuleSettings(company.AttributionWindowHours);
 
-        var visitorEvents = await store.ReadStreamsAsync(connection, streamIds, ct);
-        var byStream = visitorEvents.GroupBy(e => e.StreamId).ToList();
+        var visitorEvents = (await store.ReadStreamsAsync(connection, streamIds, ct)).ToList();
+        var attributable = visitorEvents.GroupBy(e => e.StreamId)
+            .ToDictionary(g => g.Key, g => VisitorJourney.Attributable(g.Select(e => (e.Sequence, e.Data)), company.QuantityMode));
+        var counted = lookups?.CountedCheckouts ?? await CountedCheckoutsAsync(connection, companyKey, attributable.Values.SelectMany(a => a), ct);
+
+        // A counted copy judged on another visitor's journey: that visitor's stream (and its FAQ exchanges) must be read too.
+        var lent = attributable.Values.SelectMany(a => a)
+            .Select(e => Lent(e, counted))
+            .Where(l => l is not null)
+            .Select(l => VisitorKey.StreamId(companyKey, VisitorKey.Of(l!.UserFingerprint, l.UserFaqFingerprint)))
+            .Where(s => !attributable.ContainsKey(s))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (lent.Count > 0) visitorEvents.AddRange(await store.ReadStreamsAsync(connection, lent, ct));
+        var interactions = visitorEvents.GroupBy(e => e.StreamId)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Data).OfType<V1.InteractionRecorded>().Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
 
         // The FAQ streams the attributable events point to: their exchanges are part of the journey.
         // Some may be among the streams just loaded (an FAQ exchange in the same batch), the rest are read now.
-        var faqStreams = visitorEvents.Select(e => e.Data switch
-            {
-                V1.CartEventRecorded c => c.UserFaqFingerprint,
-                V1.CheckoutRecorded o => o.UserFaqFingerprint,
-                _ => null,
-            })
+        var judged = attributable.Values.SelectMany(a => a).Select(e => Lent(e, counted) ?? e).ToList();
+        var faqStreams = judged.Select(e => e.UserFaqFingerprint)
             .Where(fp => fp is not null)
             .Select(fp => VisitorKey.StreamId(companyKey, VisitorKey.Of(null, fp)))
             .ToHashSet(StringComparer.Ordinal);
-        var loaded = streamIds.ToHashSet(StringComparer.Ordinal);
-        var notLoaded = faqStreams.Where(s => !loaded.Contains(s)).ToList();
+        var notLoaded = faqStreams.Where(s => !interactions.ContainsKey(s)).ToList();
         var faqInteractions = visitorEvents.Where(e => faqStreams.Contains(e.StreamId))
             .Concat(await store.ReadStreamsAsync(connection, notLoaded, ct))
             .Select(e => e.Data).OfType<V1.InteractionRecorded>()
@@ -137,23 +156,23 @@ public sealed class AttributionReactor(
             .GroupBy(i => i.UserFaqFingerprint!)
             .ToDictionary(g => g.Key, g => g.Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
 
-        var attributable = byStream.ToDictionary(g => g.Key, g => VisitorJourney.Attributable(g.Select(e => (e.Sequence, e.Data)), company.QuantityMode));
-        var counted = lookups?.CountedCheckouts ?? await CountedCheckoutsAsync(connection, companyKey, attributable.Values.SelectMany(a => a), ct);
         var current = lookups?.LatestDecisions
             ?? await decisions.LatestAsync(companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct);
 
         var appends = new List<StreamAppend>();
-        foreach (var stream in byStream)
+        foreach (var (streamId, events) in attributable)
         {
-            var own = stream.Select(e => e.Data).OfType<V1.InteractionRecorded>().Select(VisitorJourney.Fact).ToList();
-            foreach (var e in attributable[stream.Key])
+            foreach (var recorded in events)
             {
+                var e = Lent(recorded, counted) ?? recorded;
+                var journeyStream = ReferenceEquals(e, recorded) ? streamId : VisitorKey.StreamId(companyKey, VisitorKey.Of(e.UserFingerprint, e.UserFaqFingerprint));
+                var own = interactions.GetValueOrDefault(journeyStream) ?? [];
                 // A visitor known only by its FAQ fingerprint already holds its FAQ exchanges: count each once.
                 var journey = e.UserFaqFingerprint is not null && faqInteractions.TryGetValue(e.UserFaqFingerprint, out var faq)
                     ? own.Concat(faq).DistinctBy(i => i.EventId).ToList()
                     : own;
                 var decision = AttributionRules.Decide(journey, e.EventId, e.OccurredAt, settings);
-                var (isCounted, countingReasons) = OrderCounting.Of(e, e.OrderId is null ? null : counted.GetValueOrDefault(e.OrderId));
+                var (isCounted, countingReasons) = OrderCounting.Of(e, e.OrderId is null ? null : counted.GetValueOrDefault(e.OrderId)?.Counted);
                 var previous = current.GetValueOrDefault(e.EventId);
                 var next = Revisions.Next(companyKey, e, decision, isCounted, countingReasons, previous);
                 if (next is null) continue;
@@ -164,9 +183,15 @@ public sealed class AttributionReactor(
 
         if (appends.Count > 0) await store.AppendAsync(appends, ct);
 
+        // A counted copy judged on the journey of a visitor decided here follows that journey (a replay decides every stream anyway).
+        var borrowers = lookups is not null ? [] : counted.Values
+            .Where(c => c.Lends && c.CountedWithoutFingerprint && !attributable.ContainsKey(c.CountedStream))
+            .Select(c => c.CountedStream).Distinct(StringComparer.Ordinal).ToList();
+        var borrowed = borrowers.Count > 0 ? await DecideStreamsAsync(connection, companyKey, borrowers, ct) : 0;
+
         // A checkout's credit decides where its refunds subtract: follow any change.
         var orders = attributable.Values.SelectMany(a => a).Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
-        return appends.Count + await DecideRefundsAsync(connection, companyKey, orders, ct);
+        return appends.Count + borrowed + await DecideRefundsAsync(connection, companyKey, orders, ct);
     }
 
     private async Task<int> DecideRefundsAsync(NpgsqlConnection connection, string companyKey, List<string> orderIds, CancellationToken ct)
@@ -202,7 +227,7 @@ public sealed class AttributionReactor(
         return appends.Count;
     }
 
-    private async Task<Dictionary<string, Guid>> CountedCheckoutsAsync(
+    private async Task<Dictionary<string, OrderCopies>> CountedCheckoutsAsync(
         NpgsqlConnection connection, string companyKey, IEnumerable<AttributableEvent> events, CancellationToken ct)
     {
         var orderIds = events.Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
@@ -210,15 +235,35 @@ public sealed class AttributionReactor(
         return CountedCheckouts(await store.QueryByDataFieldAsync(connection, companyKey, CheckoutTypes, "orderId", orderIds, ct));
     }
 
-    /// <summary>The checkout that counts for each orderId among the given checkouts (all copies of each order).</summary>
-    private static Dictionary<string, Guid> CountedCheckouts(IEnumerable<StoredEvent> checkouts) =>
+    /// <summary>The checkout that counts for each orderId among the given checkouts (all copies of each order), and the visitor they name.</summary>
+    private static Dictionary<string, OrderCopies> CountedCheckouts(IEnumerable<StoredEvent> checkouts) =>
         checkouts
-            .Select(e => (e.Sequence, Checkout: (V1.CheckoutRecorded)e.Data))
+            .Select(e => (e.Sequence, e.StreamId, Checkout: (V1.CheckoutRecorded)e.Data))
             .Where(x => x.Checkout.OrderId is not null)
             .GroupBy(x => x.Checkout.OrderId!, StringComparer.Ordinal)
-            .Select(g => (OrderId: g.Key, Counted: OrderCounting.CountedOf(g.Select(x => new OrderCounting.Checkout(
-                x.Checkout.EventId, x.Sequence, x.Checkout.UserFingerprint is not null || x.Checkout.UserFaqFingerprint is not null, x.Checkout.Test,
-                CheckoutSources.IsVerified(x.Checkout.Source))))))
-            .Where(x => x.Counted is not null)
-            .ToDictionary(x => x.OrderId, x => x.Counted!.Value, StringComparer.Ordinal);
+            .Select(g =>
+            {
+                var copies = g.OrderBy(x => x.Sequence).ToList();
+                var counted = OrderCounting.CountedOf(copies.Select(x => new OrderCounting.Checkout(
+                    x.Checkout.EventId, x.Sequence, x.Checkout.UserFingerprint is not null || x.Checkout.UserFaqFingerprint is not null, x.Checkout.Test,
+                    CheckoutSources.IsVerified(x.Checkout.Source))));
+                var visitor = copies.Select(x => x.Checkout)
+                    .FirstOrDefault(c => !c.Test && (c.UserFingerprint is not null || c.UserFaqFingerprint is not null));
+                if (counted is null) return (OrderId: g.Key, Copies: null);
+                var countedCopy = copies.First(x => x.Checkout.EventId == counted.Value);
+                return (OrderId: g.Key, Copies: (OrderCopies?)new OrderCopies(counted.Value, countedCopy.StreamId,
+                    countedCopy.Checkout is { UserFingerprint: null, UserFaqFingerprint: null }, visitor?.UserFingerprint, visitor?.UserFaqFingerprint));
+            })
+            .Where(x => x.Copies is not null)
+            .ToDictionary(x => x.OrderId, x => x.Copies!, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The counted copy of an order that carries no fingerprint, as judged on the journey of the visitor
+    /// another copy of the order names; null for any other event.
+    /// </summary>
+    private static AttributableEvent? Lent(AttributableEvent e, Dictionary<string, OrderCopies> orders) =>
+        e is { OrderId: { } orderId, UserFingerprint: null, UserFaqFingerprint: null }
+        && orders.TryGetValue(orderId, out var copies) && copies.Counted == e.EventId && copies.Lends
+            ? e with { UserFingerprint = copies.UserFingerprint, UserFaqFingerprint = copies.UserFaqFingerprint }
+            : null;
 }
