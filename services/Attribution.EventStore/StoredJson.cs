@@ -6,8 +6,8 @@ namespace Attribution.EventStore;
 /// <summary>
 /// jsonb in and out as UTF-8: read as its UTF-8 text (Npgsql drops jsonb's version byte), written
 /// from UTF-8 bytes. Through <c>::text</c> and strings instead, every event and document read or
-/// written became a UTF-16 string twice its size, which System.Text.Json or Npgsql transcoded again:
-/// strings were 44 % of the engine's allocations under load.
+/// written would become a UTF-16 string twice its size, which System.Text.Json or Npgsql transcodes
+/// again; bytes keep the engine's allocations down (figures in docs/decisions/jsonb-as-utf8.md).
 /// </summary>
 public static class StoredJson
 {

@@ -2,7 +2,8 @@ using System.Globalization;
 using Attribution.LoadHarness;
 using Npgsql;
 
-// The load harness of issue 7. Start the system first (bash infra/up.sh), then:
+// The load harness: measures the running system against its performance targets
+// (docs/performance.md). Start the system first (bash infra/up.sh), then:
 //
 //   dotnet run -c Release --project tests/Attribution.LoadHarness [-- --seconds 15 --warm-up-seconds 10 --replay-events 1000000 --steady-rate N --results DIR]
 //

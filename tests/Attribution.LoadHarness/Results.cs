@@ -22,7 +22,7 @@ public sealed record Latency(int Samples, double P50, double P99, double Max)
     }
 }
 
-/// <summary>A target of issue 7 against what this run measured; Met is null when this run does not judge it (a pinned rate, no replay).</summary>
+/// <summary>A performance target (docs/performance.md) against what this run measured; Met is null when this run does not judge it (a pinned rate, no replay).</summary>
 public sealed record Target(string What, string Goal, string Measured, bool? Met);
 
 public sealed record LoadReport(string Machine, DateTimeOffset At, IReadOnlyList<Figure> Figures, IReadOnlyDictionary<string, Latency> Latencies, IReadOnlyList<Target> Targets)

@@ -48,9 +48,9 @@ public sealed class SurvivalUnderLoadTests
         await SurviveAsync("PostgreSQL outage", LocalPostgres.StopAsync, LocalPostgres.StartAsync, acceptsDuringOutage: true);
     }
 
-    // Found by this test (issue 7): after a broker restart under load, MassTransit 8.4 sometimes never
-    // reconnects one of the engine's receive endpoints (issues #2072, #5692, #5705): events, or the
-    // replay command, then wait unconsumed. The engine's ConsumerWatchdog exits with 70 and the
+    // After a broker restart under load, MassTransit 8.4 sometimes never reconnects one of the
+    // engine's receive endpoints (MassTransit issues #2072, #5692, #5705): events, or the replay
+    // command, then wait unconsumed. The engine's ConsumerWatchdog exits with 70 and the
     // supervisor starts a fresh engine, as in production; here the fixture's EngineProcess supervises,
     // and the watchdog's limit is shortened to 15 s (production: 60 s) to fit the test's waits.
     [Test]

@@ -44,7 +44,7 @@ internal static class RevenueTables
         Tables.ToDictionary(t => t.Key, t => (UpsertSql(t.Value), DeleteEmptySql(t.Value)));
 
     // Every write below is one statement per table and batch, its rows passed as arrays (unnest):
-    // a statement per row cost a parse, bind and execute each, most of a rebuild's time (issue 7).
+    // a statement per row would cost a parse, bind and execute each, which dominates a rebuild.
 
     /// <summary>Adds the deltas to their rollup rows, then deletes rows left all zero. Keys are unique (see <see cref="RevenueContributions.Merge"/>).</summary>
     public static void AddDeltas(NpgsqlBatch batch, IReadOnlyList<(string CompanyKey, RollupRow Row)> deltas)
