@@ -69,7 +69,7 @@ public sealed class CompanyScopedOrdersAndIdsTests
             "the browser copy counted while it is the only one");
 
         var order = $$"""
-            { "id": 1001, "total_price": "500.00", "currency": "USD", "created_at": "{{now.AddMinutes(-5).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture)}}",
+            { "id": 1001, "total_price": "500.00", "currency": "USD", "created_at": "{{TestShop.ShopifyTime(now.AddMinutes(-5))}}",
               "line_items": [ { "product_id": 7, "title": "Trail shoes", "quantity": 1, "price": "500.00" } ],
               "note_attributes": [ { "name": "_attribution_fingerprint", "value": "fp_shopper" } ] }
             """;
@@ -122,50 +122,15 @@ public sealed class CompanyScopedOrdersAndIdsTests
         Assert.That(summary.GetProperty("attributedOrders").GetInt32(), Is.EqualTo(1));
     }
 
-    private async Task<TestCompany> CreateShopAsync()
-    {
-        using var response = await _system.AdminAsync(HttpMethod.Post, "/v1/admin/companies",
-            new { name = "Verified shop", reportingCurrency = "USD", shopifyWebhookSecret = ShopifySecret });
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
-        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return new TestCompany(created.GetProperty("companyKey").GetString()!, created.GetProperty("apiSecret").GetString()!, _system.Http);
-    }
+    private Task<TestCompany> CreateShopAsync() => _system.CreateShopAsync(ShopifySecret, "Verified shop");
 
     /// <summary>The id a Shopify order's event was once derived as, from the public company key and order id alone.</summary>
-    private static Guid LegacyShopifyId(string companyKey, string orderId)
-    {
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"{companyKey}:shopify:order:{orderId}")).AsSpan(0, 16).ToArray();
-        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
+    private static Guid LegacyShopifyId(string companyKey, string orderId) => TestShop.PublicDerivation($"{companyKey}:shopify:order:{orderId}");
 
-    private static async Task<HttpResponseMessage> DeliverAsync(TestCompany shop, string order)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/webhooks/shopify/{shop.CompanyKey}/orders-create")
-        {
-            Content = new StringContent(order, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("X-Shopify-Hmac-Sha256",
-            Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(ShopifySecret), Encoding.UTF8.GetBytes(order))));
-        return await shop.Http.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> DeliverAsync(TestCompany shop, string order) =>
+        TestShop.DeliverAsync(shop, "orders-create", order, ShopifySecret);
 
-    private static async Task ChatAsync(TestCompany company, string fp, DateTimeOffset at)
-    {
-        var ids = new List<Guid>();
-        foreach (var body in new object[]
-        {
-            new { userFingerprint = fp, channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = "chat-" + fp, text = "Trail shoes for wide feet?", occurredAt = WireTime.Of(at) },
-            new { userFingerprint = fp, channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = "chat-" + fp, helpful = true, occurredAt = WireTime.Of(at.AddMinutes(1)) },
-        })
-        {
-            using var r = await company.PostAsServerAsync("/v1/events/interactions", body);
-            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-            ids.Add((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid());
-        }
-        await StoredEvents.WaitForAsync(ids, "the chat stored");
-    }
+    private static Task ChatAsync(TestCompany company, string fp, DateTimeOffset at) => company.ChatAsync(fp, at, "chat-" + fp);
 
     private static string Range() =>
         $"from={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}&to={DateTime.UtcNow.AddDays(1):yyyy-MM-dd}";

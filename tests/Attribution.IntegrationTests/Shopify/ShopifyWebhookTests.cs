@@ -190,7 +190,7 @@ public sealed class ShopifyWebhookTests
     {
         var company = await CreateShopAsync();
         var at = DateTimeOffset.UtcNow.AddHours(-1);
-        var forgedId = PublicDerivation($"{company.CompanyKey}:shopify:order:{OrderId}");
+        var forgedId = TestShop.PublicDerivation($"{company.CompanyKey}:shopify:order:{OrderId}");
         using (var forged = await company.PostAsBrowserAsync("/v1/events/checkout", new
                {
                    eventId = forgedId, userFingerprint = "fp_forge", orderId = OrderId, value = 0.01m, currency = "USD",
@@ -216,58 +216,18 @@ public sealed class ShopifyWebhookTests
         Assert.That(answer.RootElement.GetProperty("errors").TryGetProperty(field, out _), Is.True, $"{what} names {field}: {text}");
     }
 
-    /// <summary>The old derivation (SHA-256 of public names only), as a forger would compute it.</summary>
-    private static Guid PublicDerivation(string name)
-    {
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(name)).AsSpan(0, 16).ToArray();
-        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
-
-    private async Task<TestCompany> CreateShopAsync()
-    {
-        using var response = await _system.AdminAsync(HttpMethod.Post, "/v1/admin/companies",
-            new { name = "Shopify store", reportingCurrency = "USD", shopifyWebhookSecret = Secret });
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
-        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return new TestCompany(created.GetProperty("companyKey").GetString()!, created.GetProperty("apiSecret").GetString()!, _system.Http);
-    }
+    private Task<TestCompany> CreateShopAsync() => _system.CreateShopAsync(Secret);
 
     private static string Payload(string file, DateTimeOffset createdAt, string fingerprint) =>
         File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Shopify", file))
-            .Replace("__CREATED_AT__", createdAt.ToOffset(TimeSpan.FromHours(-5)).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("__CREATED_AT__", TestShop.ShopifyTime(createdAt), StringComparison.Ordinal)
             .Replace("__FINGERPRINT__", fingerprint, StringComparison.Ordinal);
 
-    private static string Sign(string body, string secret) =>
-        Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+    private static string Sign(string body, string secret) => TestShop.Sign(body, secret);
 
-    private static async Task<HttpResponseMessage> DeliverAsync(TestCompany company, string topic, string payload,
-        string secret = Secret, string? signature = null, string? body = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/webhooks/shopify/{company.CompanyKey}/{topic}")
-        {
-            Content = new StringContent(body ?? payload, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("X-Shopify-Topic", topic.Replace('-', '/'));
-        request.Headers.Add("X-Shopify-Hmac-Sha256", signature ?? Sign(payload, secret));
-        return await company.Http.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> DeliverAsync(TestCompany company, string topic, string payload,
+        string secret = Secret, string? signature = null, string? body = null) =>
+        TestShop.DeliverAsync(company, topic, payload, secret, signature, body);
 
-    private static async Task ChatAsync(TestCompany company, string fp, DateTimeOffset at)
-    {
-        var ids = new List<Guid>();
-        foreach (var body in new object[]
-        {
-            new { userFingerprint = fp, channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = "shop-chat", text = "Black running shoes in 42?", occurredAt = at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) },
-            new { userFingerprint = fp, channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = "shop-chat", helpful = true, occurredAt = at.AddMinutes(1).UtcDateTime.ToString("O", CultureInfo.InvariantCulture) },
-        })
-        {
-            using var r = await company.PostAsServerAsync("/v1/events/interactions", body);
-            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-            ids.Add((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("eventId").GetGuid());
-        }
-        await StoredEvents.WaitForAsync(ids, "the chat stored");
-    }
-
+    private static Task ChatAsync(TestCompany company, string fp, DateTimeOffset at) => company.ChatAsync(fp, at);
 }
