@@ -129,22 +129,20 @@ public sealed class AttributionReactor(
             .ToDictionary(g => g.Key, g => VisitorJourney.Attributable(g.Select(e => (e.Sequence, e.Data)), company.QuantityMode));
         var counted = lookups?.CountedCheckouts ?? await CountedCheckoutsAsync(connection, companyKey, attributable.Values.SelectMany(a => a), ct);
 
-        // A counted copy judged on another visitor's journey: that visitor's stream (and its FAQ exchanges) must be read too.
-        var lent = attributable.Values.SelectMany(a => a)
-            .Select(e => Lent(e, counted))
-            .Where(l => l is not null)
-            .Select(l => VisitorKey.StreamId(companyKey, VisitorKey.Of(l!.UserFingerprint, l.UserFaqFingerprint)))
-            .Where(s => !attributable.ContainsKey(s))
-            .Distinct(StringComparer.Ordinal)
+        // Each event as judged, with the stream whose interactions make its journey: its own, or, for a counted
+        // copy judged on another visitor's journey, that visitor's (read too, with its FAQ exchanges, when not loaded).
+        var judged = attributable.SelectMany(a => a.Value.Select(recorded => Lent(recorded, counted) is { } lent
+                ? (Judged: lent, JourneyStream: VisitorKey.StreamId(companyKey, VisitorKey.Of(lent.UserFingerprint, lent.UserFaqFingerprint)))
+                : (Judged: recorded, JourneyStream: a.Key)))
             .ToList();
+        var lent = judged.Select(j => j.JourneyStream).Where(s => !attributable.ContainsKey(s)).Distinct(StringComparer.Ordinal).ToList();
         if (lent.Count > 0) visitorEvents.AddRange(await store.ReadStreamsAsync(connection, lent, ct));
         var interactions = visitorEvents.GroupBy(e => e.StreamId)
             .ToDictionary(g => g.Key, g => g.Select(e => e.Data).OfType<V1.InteractionRecorded>().Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
 
         // The FAQ streams the attributable events point to: their exchanges are part of the journey.
         // Some may be among the streams just loaded (an FAQ exchange in the same batch), the rest are read now.
-        var judged = attributable.Values.SelectMany(a => a).Select(e => Lent(e, counted) ?? e).ToList();
-        var faqStreams = judged.Select(e => e.UserFaqFingerprint)
+        var faqStreams = judged.Select(j => j.Judged.UserFaqFingerprint)
             .Where(fp => fp is not null)
             .Select(fp => VisitorKey.StreamId(companyKey, VisitorKey.Of(null, fp)))
             .ToHashSet(StringComparer.Ordinal);
@@ -160,25 +158,20 @@ public sealed class AttributionReactor(
             ?? await decisions.LatestAsync(companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct);
 
         var appends = new List<StreamAppend>();
-        foreach (var (streamId, events) in attributable)
+        foreach (var (e, journeyStream) in judged)
         {
-            foreach (var recorded in events)
-            {
-                var e = Lent(recorded, counted) ?? recorded;
-                var journeyStream = ReferenceEquals(e, recorded) ? streamId : VisitorKey.StreamId(companyKey, VisitorKey.Of(e.UserFingerprint, e.UserFaqFingerprint));
-                var own = interactions.GetValueOrDefault(journeyStream) ?? [];
-                // A visitor known only by its FAQ fingerprint already holds its FAQ exchanges: count each once.
-                var journey = e.UserFaqFingerprint is not null && faqInteractions.TryGetValue(e.UserFaqFingerprint, out var faq)
-                    ? own.Concat(faq).DistinctBy(i => i.EventId).ToList()
-                    : own;
-                var decision = AttributionRules.Decide(journey, e.EventId, e.OccurredAt, settings);
-                var (isCounted, countingReasons) = OrderCounting.Of(e, e.OrderId is null ? null : counted.GetValueOrDefault(e.OrderId)?.Counted);
-                var previous = current.GetValueOrDefault(e.EventId);
-                var next = Revisions.Next(companyKey, e, decision, isCounted, countingReasons, previous);
-                if (next is null) continue;
-                appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, e.EventId), companyKey,
-                    ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next)]));
-            }
+            var own = interactions.GetValueOrDefault(journeyStream) ?? [];
+            // A visitor known only by its FAQ fingerprint already holds its FAQ exchanges: count each once.
+            var journey = e.UserFaqFingerprint is not null && faqInteractions.TryGetValue(e.UserFaqFingerprint, out var faq)
+                ? own.Concat(faq).DistinctBy(i => i.EventId).ToList()
+                : own;
+            var decision = AttributionRules.Decide(journey, e.EventId, e.OccurredAt, settings);
+            var (isCounted, countingReasons) = OrderCounting.Of(e, e.OrderId is null ? null : counted.GetValueOrDefault(e.OrderId)?.Counted);
+            var previous = current.GetValueOrDefault(e.EventId);
+            var next = Revisions.Next(companyKey, e, decision, isCounted, countingReasons, previous);
+            if (next is null) continue;
+            appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, e.EventId), companyKey,
+                ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next)]));
         }
 
         if (appends.Count > 0) await store.AppendAsync(appends, ct);
