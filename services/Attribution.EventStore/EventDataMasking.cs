@@ -4,7 +4,10 @@ using Npgsql;
 namespace Attribution.EventStore;
 
 /// <summary>
-/// Rewrites personal data of one tenant in place, for erasure (Marten: <c>ApplyEventDataMasking</c>).
+/// Rewrites personal data of one tenant in place, for erasure. Marten's <c>ApplyEventDataMasking</c>
+/// masks the data of given streams by event type; erasure also renames the visitor's streams (their
+/// keys hold the fingerprint) and replaces the fingerprint wherever it occurs in the tenant's events
+/// and documents, so it stays one statement per change, in SQL over Marten's tables.
 /// Every JSON string value in <see cref="Values"/> is replaced wherever it occurs in the tenant's
 /// event data and documents; streams and documents are renamed (a stream merged into its new name
 /// when that already exists); the fields in <see cref="ClearedFields"/> are set to null in the
@@ -20,7 +23,7 @@ public sealed record EventDataMasking(
 
 public sealed record MaskingResult(int Events, int Streams, int Documents);
 
-public sealed partial class PostgresEventStore
+public sealed partial class MartenEventStore
 {
     /// <summary>
     /// Applies <paramref name="masking"/> in one transaction that holds the append lock, so no
@@ -38,21 +41,21 @@ public sealed partial class PostgresEventStore
         var streams = 0;
         foreach (var (from, to) in masking.Streams)
             streams += await ExecuteAsync(connection, tx, """
-                WITH moved AS (SELECT tenant_id, version, created_at, updated_at FROM event_store.streams WHERE id = $1)
-                INSERT INTO event_store.streams (id, tenant_id, version, created_at, updated_at)
-                SELECT $2, tenant_id, version, created_at, updated_at FROM moved
-                ON CONFLICT (id) DO UPDATE SET version = event_store.streams.version + excluded.version, updated_at = now();
-                UPDATE event_store.events SET stream_id = $2,
-                       version = version + (SELECT version FROM event_store.streams WHERE id = $2)
-                                         - (SELECT version FROM event_store.streams WHERE id = $1)
-                 WHERE stream_id = $1;
-                DELETE FROM event_store.streams WHERE id = $1;
-                """, ct, from, to);
+                WITH moved AS (SELECT tenant_id, version, created, timestamp FROM event_store.mt_streams WHERE tenant_id = $3 AND id = $1)
+                INSERT INTO event_store.mt_streams (tenant_id, id, version, created, timestamp)
+                SELECT tenant_id, $2, version, created, timestamp FROM moved
+                ON CONFLICT (tenant_id, id) DO UPDATE SET version = event_store.mt_streams.version + excluded.version, timestamp = now();
+                UPDATE event_store.mt_events SET stream_id = $2,
+                       version = version + (SELECT version FROM event_store.mt_streams WHERE tenant_id = $3 AND id = $2)
+                                         - (SELECT version FROM event_store.mt_streams WHERE tenant_id = $3 AND id = $1)
+                 WHERE tenant_id = $3 AND stream_id = $1;
+                DELETE FROM event_store.mt_streams WHERE tenant_id = $3 AND id = $1;
+                """, ct, from, to, masking.TenantId);
 
         var events = 0;
         foreach (var (from, to) in masking.Values)
             events += await ExecuteAsync(connection, tx, """
-                UPDATE event_store.events SET data = replace(data::text, $2, $3)::jsonb
+                UPDATE event_store.mt_events SET data = replace(data::text, $2, $3)::jsonb
                 WHERE tenant_id = $1 AND strpos(data::text, $2) > 0
                 """, ct, masking.TenantId, Quoted(from), Quoted(to));
         events += await ApplyRulesAsync(connection, tx, masking, ct);
@@ -79,7 +82,7 @@ public sealed partial class PostgresEventStore
         if (masking.Rules.Count == 0) return 0;
         var changed = new List<(long Seq, string Data)>();
         await using (var read = new NpgsqlCommand(
-            "SELECT seq_id, type, data::text FROM event_store.events WHERE stream_id = ANY($1) AND type = ANY($2)", connection, tx))
+            "SELECT seq_id, type, data::text FROM event_store.mt_events WHERE stream_id = ANY($1) AND type = ANY($2)", connection, tx))
         {
             read.Parameters.AddWithValue(masking.Streams.Values.Distinct().ToArray());
             read.Parameters.AddWithValue(masking.Rules.Keys.ToArray());
@@ -93,7 +96,7 @@ public sealed partial class PostgresEventStore
         }
         foreach (var (seq, data) in changed)
         {
-            await using var update = new NpgsqlCommand("UPDATE event_store.events SET data = $2::jsonb WHERE seq_id = $1", connection, tx);
+            await using var update = new NpgsqlCommand("UPDATE event_store.mt_events SET data = $2::jsonb WHERE seq_id = $1", connection, tx);
             update.Parameters.AddWithValue(seq);
             update.Parameters.AddWithValue(data);
             await update.ExecuteNonQueryAsync(ct);

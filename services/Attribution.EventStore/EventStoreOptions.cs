@@ -2,7 +2,7 @@ using Attribution.EventStore.Projections;
 
 namespace Attribution.EventStore;
 
-/// <summary>Configuration of the store, in the spirit of Marten's <c>StoreOptions</c>.</summary>
+/// <summary>The engine's side of the store's configuration: stored event names, projections, daemon pacing (Marten's own is in <see cref="MartenConfiguration"/>).</summary>
 public sealed class EventStoreOptions
 {
     public EventTypeRegistry Events { get; } = new();
@@ -12,16 +12,11 @@ public sealed class EventStoreOptions
     /// <summary>Events per transaction the daemon hands to an asynchronous projection.</summary>
     public int DaemonBatchSize { get; set; } = 1_000;
 
-    /// <summary>How long the daemon sleeps when idle and no append notification arrives.</summary>
-    public TimeSpan DaemonIdlePoll { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often the daemon looks for new events while busy (Marten's <c>FastPollingTime</c>); NOTIFY wakes it sooner.</summary>
+    public TimeSpan DaemonFastPolling { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>
-    /// After a batch that was not full (the projection caught up), how long it lets events gather before
-    /// reading again. Under a steady stream each projection otherwise runs a transaction for every few
-    /// events; Marten's daemon polls every 250 ms for the same reason. The first event after a quiet
-    /// spell is still read at once.
-    /// </summary>
-    public TimeSpan DaemonCoalesceDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>How often a standby engine asks for the daemon's leadership (Marten's <c>LeadershipPollingTime</c>).</summary>
+    public TimeSpan LeadershipPolling { get; set; } = TimeSpan.FromSeconds(2);
 
     public EventStoreOptions AddProjection(IProjection projection, ProjectionLifecycle lifecycle)
     {

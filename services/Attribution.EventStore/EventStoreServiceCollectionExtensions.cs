@@ -1,31 +1,45 @@
 using Attribution.EventStore.Projections;
+using JasperFx.Events.Daemon;
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Npgsql;
 
 namespace Attribution.EventStore;
 
 public static class EventStoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the store (Marten: <c>AddMarten</c>). Needs an <see cref="NpgsqlDataSource"/> in the container.
-    /// Call <see cref="AddProjectionDaemon"/> in the process that should run asynchronous projections.
+    /// Registers Marten over the container's <see cref="Npgsql.NpgsqlDataSource"/>, configured by
+    /// <see cref="MartenConfiguration"/>, with every asynchronous projection as a subscription of its
+    /// daemon, and the engine's batch-level store on top. Call <see cref="AddProjectionDaemon"/> in the
+    /// process that should run the asynchronous projections.
     /// </summary>
     public static IServiceCollection AddEventStore(this IServiceCollection services, Action<EventStoreOptions> configure)
     {
         var options = new EventStoreOptions();
         configure(options);
-        services.TryAddSingleton(options);
-        services.TryAddSingleton<PostgresEventStore>();
-        services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
+        if (services.Any(d => d.ServiceType == typeof(EventStoreOptions))) return services;
+        services.AddSingleton(options);
+        var marten = services.AddMarten(sp =>
+            {
+                var opts = MartenConfiguration.Configure(new StoreOptions(), options);
+                MartenConfiguration.Subscribe(opts, options, sp.GetRequiredService<ProjectionRunner>(), AsyncProjections(sp, options));
+                return opts;
+            })
+            .UseNpgsqlDataSource();
+        services.AddSingleton(new MartenRegistration(marten));
+        // The store is needed by projections that Marten's own configuration builds: it reaches Marten on first use.
+        services.TryAddSingleton(sp => new Lazy<IDocumentStore>(sp.GetRequiredService<IDocumentStore>));
+        services.TryAddSingleton<MartenEventStore>();
+        services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<MartenEventStore>());
         services.TryAddSingleton<ProjectionRunner>();
         services.TryAddSingleton<DocumentReader>();
         return services;
     }
 
     /// <summary>
-    /// An asynchronous projection built by the container (it may need services, even the store itself).
-    /// The daemon runs it beside the ones given as instances in <see cref="EventStoreOptions"/>.
+    /// An asynchronous projection built by the container (it may need services, even the store itself),
+    /// run by Marten's daemon beside the ones given as instances in <see cref="EventStoreOptions"/>.
     /// </summary>
     public static IServiceCollection AddAsyncProjection<T>(this IServiceCollection services) where T : class, IProjection
     {
@@ -34,22 +48,28 @@ public static class EventStoreServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Marten's async daemon in HotCold mode: every engine instance runs it, the one holding the
+    /// leadership (an advisory lock) runs every asynchronous projection, and a standby takes over
+    /// when that one dies.
+    /// </summary>
     public static IServiceCollection AddProjectionDaemon(this IServiceCollection services)
     {
-        // Async projections: the instances in the options plus those the container builds (AddAsyncProjection).
-        services.AddHostedService(sp => new ProjectionDaemon(
-            sp.GetRequiredService<NpgsqlDataSource>(),
-            sp.GetRequiredService<ProjectionRunner>(),
-            sp.GetRequiredService<EventStoreOptions>(),
-            sp.GetServices<AsyncProjectionRegistration>().Select(r => (IProjection)sp.GetRequiredService(r.ProjectionType)).ToList(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ProjectionDaemon>>()));
+        var registration = services.Select(d => d.ImplementationInstance).OfType<MartenRegistration>().SingleOrDefault()
+            ?? throw new InvalidOperationException("AddEventStore must come before AddProjectionDaemon.");
+        registration.Marten.AddAsyncDaemon(DaemonMode.HotCold);
         return services;
     }
 
     /// <summary>The event store's name in <c>public.schema_migrations</c>.</summary>
     public const string SchemaComponent = "event_store";
 
-    /// <summary>Creates or upgrades the event store's schema.</summary>
-    public static Task MigrateEventStoreAsync(this NpgsqlDataSource dataSource, CancellationToken ct = default) =>
-        SchemaMigrator.MigrateAsync(dataSource, SchemaComponent, typeof(PostgresEventStore).Assembly, ct);
+    /// <summary>The engine's migrations of Marten's event tables, in <c>public.schema_migrations</c>.</summary>
+    public const string MartenSchemaComponent = "event_store_marten";
+
+    private static IEnumerable<IProjection> AsyncProjections(IServiceProvider sp, EventStoreOptions options) =>
+        options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection)
+            .Concat(sp.GetServices<AsyncProjectionRegistration>().Select(r => (IProjection)sp.GetRequiredService(r.ProjectionType)));
+
+    private sealed record MartenRegistration(MartenServiceCollectionExtensions.MartenConfigurationExpression Marten);
 }

@@ -4,9 +4,12 @@ using Npgsql;
 namespace Attribution.EventStore;
 
 /// <summary>
-/// Applies versioned SQL migrations embedded in an assembly (resources named <c>NNNN_name.sql</c>).
-/// Each component (the event store, the application) keeps its own numbering in
-/// <c>public.schema_migrations</c>. A session advisory lock makes concurrent start-ups safe.
+/// Applies versioned SQL migrations embedded in an assembly (resources named <c>NNNN_name.sql</c>
+/// in one folder per component). Each component (the event store, the application) keeps its own
+/// numbering in <c>public.schema_migrations</c>. Marten's own schema (Weasel) is applied first,
+/// under the same session advisory lock, which makes concurrent start-ups safe. Hand-written SQL
+/// stays for the application's tables and for what Marten does not manage (the engine's indexes
+/// on its event table, the one-time move of the old store's events).
 ///
 /// A build never runs against a schema newer than itself (Flyway's <c>validate</c> with future
 /// migrations refused): when the database holds a migration the build does not have, a newer
@@ -24,16 +27,16 @@ public static class SchemaMigrator
 
     public static Task MigrateAsync(
         NpgsqlDataSource dataSource, string component, Assembly assembly, CancellationToken ct = default) =>
-        MigrateAsync(dataSource, [(component, assembly)], ct);
+        MigrateAsync(dataSource, [new SchemaComponent(component, assembly)], null, ct);
 
     /// <summary>
-    /// Migrates several components in order, under one lock. Every component is checked for
-    /// migrations this build does not have before any is migrated.
+    /// Migrates several components in order, under one lock, after <paramref name="first"/> (Marten's
+    /// schema). Every component is checked for migrations this build does not have before anything is migrated.
     /// </summary>
     public static async Task MigrateAsync(
-        NpgsqlDataSource dataSource, IReadOnlyList<(string Component, Assembly Assembly)> components, CancellationToken ct = default)
+        NpgsqlDataSource dataSource, IReadOnlyList<SchemaComponent> components, Func<CancellationToken, Task>? first, CancellationToken ct = default)
     {
-        var known = components.Select(c => (c.Component, c.Assembly, Migrations: MigrationsIn(c.Assembly))).ToList();
+        var known = components.Select(c => (c.Component, c.Assembly, Migrations: MigrationsIn(c))).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await Execute(connection, null, $"SELECT pg_advisory_lock({MigrationLockKey})", ct);
@@ -52,6 +55,7 @@ public static class SchemaMigrator
             var unknown = await UnknownMigrationsAsync(connection, known.Select(k => (k.Component, k.Migrations)), ct);
             if (unknown.Count > 0) throw new SchemaNewerThanBuildException(unknown);
 
+            if (first is not null) await first(ct);
             foreach (var (component, assembly, migrations) in known)
                 await ApplyAsync(connection, component, assembly, migrations, ct);
         }
@@ -100,10 +104,10 @@ public static class SchemaMigrator
     /// newer build, or one of another lineage, has migrated it.
     /// </summary>
     public static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(
-        NpgsqlDataSource dataSource, IReadOnlyList<(string Component, Assembly Assembly)> components, CancellationToken ct = default)
+        NpgsqlDataSource dataSource, IReadOnlyList<SchemaComponent> components, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await UnknownMigrationsAsync(connection, components.Select(c => (c.Component, MigrationsIn(c.Assembly))), ct);
+        return await UnknownMigrationsAsync(connection, components.Select(c => (c.Component, MigrationsIn(c))), ct);
     }
 
     private static async Task<IReadOnlyList<string>> UnknownMigrationsAsync(
@@ -129,9 +133,10 @@ public static class SchemaMigrator
 
     private sealed record Migration(string Resource, int Version, string File);
 
-    private static List<Migration> MigrationsIn(Assembly assembly) =>
-        assembly.GetManifestResourceNames()
+    private static List<Migration> MigrationsIn(SchemaComponent component) =>
+        component.Assembly.GetManifestResourceNames()
             .Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
+            .Where(n => component.Folder is null || n[..n.LastIndexOf('.', n.Length - ".sql".Length - 1)].EndsWith("." + component.Folder, StringComparison.Ordinal))
             .Select(n => (Resource: n, File: FileNameOf(n)))
             .Select(m => new Migration(m.Resource, int.Parse(m.File.AsSpan(0, m.File.IndexOf('_', StringComparison.Ordinal))), m.File))
             .OrderBy(m => m.Version)
@@ -150,6 +155,9 @@ public static class SchemaMigrator
         await cmd.ExecuteNonQueryAsync(ct);
     }
 }
+
+/// <summary>A component's migrations: the SQL resources of an assembly, or of one folder of it (a dotted resource path such as "Schema.Marten").</summary>
+public sealed record SchemaComponent(string Component, Assembly Assembly, string? Folder = null);
 
 /// <summary>
 /// The database has migrations this build does not know: a newer build has migrated it, and this

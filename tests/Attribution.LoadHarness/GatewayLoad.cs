@@ -142,7 +142,7 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
             // Incremental on (tenant_id, seq_id), so polling costs the system under test next to nothing
             // (scanning every decision document instead took half a second of database time per poll).
             await using var cmd = database.CreateCommand("""
-                SELECT seq_id, (data->>'sourceEventId')::uuid, timestamp FROM event_store.events
+                SELECT seq_id, (data->>'sourceEventId')::uuid, timestamp FROM event_store.mt_events
                 WHERE tenant_id = $1 AND seq_id > $2 AND type = 'attribution_decided.v2' ORDER BY seq_id
                 """);
             cmd.Parameters.AddWithValue(run.CompanyKey);

@@ -7,46 +7,45 @@ using Npgsql;
 namespace Attribution.EventStore.Projections;
 
 /// <summary>
-/// Moves one asynchronous projection forward from its checkpoint, and rebuilds it from sequence 0.
-/// The checkpoint row is locked for the whole transaction, so two engine instances (or a rebuild
-/// and the live daemon) never apply the same events twice: they simply take turns.
+/// Applies pages of events to one asynchronous projection (handed over by Marten's daemon through
+/// <see cref="ProjectionSubscription"/>), and rebuilds it. The projection's checkpoint row is locked
+/// for the whole transaction and commits with its writes, so a page is applied exactly once even
+/// when Marten's own progression (committed just after) is lost to a crash, and a rebuild of one
+/// tenant and the live daemon simply take turns.
 /// </summary>
-public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventStore store, EventStoreOptions options)
+public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventStore store, EventStoreOptions options)
 {
     private static readonly Meter Meter = new("Attribution.EventStore");
     private static readonly Counter<long> Applied = Meter.CreateCounter<long>("event_store.projection.events_applied");
     private static readonly Histogram<double> Lag = Meter.CreateHistogram<double>("event_store.projection.lag", "ms",
         "Time from append to projection commit");
 
-    /// <summary>Applies the next batch after the checkpoint. Returns how many events it applied.</summary>
-    public async Task<int> RunOnceAsync(IProjection projection, CancellationToken ct)
+    /// <summary>Applies a page of events up to <paramref name="ceiling"/>, skipping any the checkpoint has passed.</summary>
+    public async Task ApplyAsync(IProjection projection, IReadOnlyList<StoredEvent> page, long ceiling, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        // The daemon's step: the projection's writes and its checkpoint commit together and can be
-        // applied again from the events, so they need not wait for the WAL flush. A database crash
-        // loses at most the last moments of progress, consistently, and the daemon redoes them from
-        // the checkpoint. Event appends (the facts) and rebuilds (no checkpoint to redo from) keep
-        // synchronous commits.
+        // The projection's writes and its checkpoint commit together and can be applied again from
+        // the events, so they need not wait for the WAL flush: a database crash loses at most the
+        // last moments of progress, consistently, and the daemon redoes them from the checkpoint.
         var checkpoint = await LockCheckpoint(connection, tx, projection.Name, ct, asyncCommit: true);
-
-        var (events, readUpTo) = await ReadNextAsync(connection, tx, projection, checkpoint, options.DaemonBatchSize, ct);
-        if (readUpTo == checkpoint)
+        if (checkpoint >= ceiling)
         {
             await tx.RollbackAsync(ct);
-            return 0;
+            return;
         }
+
+        var events = page.Where(e => e.Sequence > checkpoint).ToList();
         if (events.Count > 0)
             using (StartActivity(projection, events))
                 await projection.ApplyAsync(new ProjectionBatch(connection, tx, events), ct);
-        await SaveCheckpoint(connection, tx, projection.Name, readUpTo, ct);
+        await SaveCheckpoint(connection, tx, projection.Name, ceiling, ct);
         await tx.CommitAsync(ct);
-        if (events.Count == 0) return 0; // only events of other types: caught up
+        if (events.Count == 0) return;
 
         Applied.Add(events.Count, new KeyValuePair<string, object?>("projection", projection.Name));
         Lag.Record((DateTimeOffset.UtcNow - events[^1].Timestamp).TotalMilliseconds,
             new KeyValuePair<string, object?>("projection", projection.Name));
-        return events.Count;
     }
 
     /// <summary>
@@ -142,23 +141,24 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
     }
 
     /// <summary>
-    /// Waits until every named projection has applied the store as it stands now (Marten:
-    /// <c>WaitForNonStaleProjectionDataAsync</c>). Returns false when <paramref name="timeout"/> passes first.
+    /// Waits until Marten's daemon has taken every named projection past the store as it stands now
+    /// (Marten: <c>WaitForNonStaleProjectionDataAsync</c>, for these projections only). Marten records a
+    /// page only after the projection committed it. Returns false when <paramref name="timeout"/> passes first.
     /// </summary>
     public async Task<bool> WaitForNonStaleAsync(IReadOnlyCollection<string> projectionNames, TimeSpan timeout, CancellationToken ct)
     {
         long end;
-        await using (var cmd = dataSource.CreateCommand("SELECT coalesce(max(seq_id), 0) FROM event_store.events"))
+        await using (var cmd = dataSource.CreateCommand($"SELECT coalesce(max(seq_id), 0) FROM {MartenEventStore.Events}"))
             end = (long)(await cmd.ExecuteScalarAsync(ct))!;
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            await using (var cmd = dataSource.CreateCommand("""
+            await using (var cmd = dataSource.CreateCommand($"""
                 SELECT count(*) = cardinality($1) AND min(last_seq_id) >= $2
-                FROM event_store.projection_checkpoints WHERE name = ANY($1)
+                FROM {MartenEventStore.Progression} WHERE name = ANY($1)
                 """))
             {
-                cmd.Parameters.AddWithValue(projectionNames.ToArray());
+                cmd.Parameters.AddWithValue(projectionNames.Select(ProgressionName).ToArray());
                 cmd.Parameters.AddWithValue(end);
                 if ((bool?)await cmd.ExecuteScalarAsync(ct) == true) return true;
             }
@@ -166,6 +166,9 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
             await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
         }
     }
+
+    /// <summary>The name of a projection's row in Marten's progression table (its one shard, "All").</summary>
+    public static string ProgressionName(string projectionName) => projectionName + ":All";
 
     public async Task<long> CheckpointOfAsync(string projectionName, CancellationToken ct)
     {
@@ -205,7 +208,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
 
     // The batch continues the trace of its first event and links the others, so a request's
     // trace id reaches the read model (gateway -> broker -> consumer -> projector).
-    private static Activity? StartActivity(IProjection projection, IReadOnlyList<StoredEvent> events)
+    private static Activity? StartActivity(IProjection projection, List<StoredEvent> events)
     {
         var contexts = events
             .Select(e => ActivityContext.TryParse(e.Metadata.TraceParent, null, out var c) ? c : default)
@@ -213,7 +216,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, PostgresEventS
             .Distinct()
             .ToList();
         var parent = contexts.FirstOrDefault();
-        var activity = PostgresEventStore.Activity.StartActivity(
+        var activity = MartenEventStore.Activity.StartActivity(
             $"project {projection.Name}", ActivityKind.Consumer, parent,
             links: contexts.Skip(1).Take(64).Select(c => new ActivityLink(c)));
         activity?.SetTag("event_store.projection", projection.Name);

@@ -1,4 +1,4 @@
-using Attribution.EventStore;
+using Attribution.ServiceDefaults.Database;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;

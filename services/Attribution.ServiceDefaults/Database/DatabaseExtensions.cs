@@ -35,22 +35,25 @@ public static class DatabaseExtensions
     }
 
     /// <summary>
-    /// Migrates the event store, then the application's tables. Throws
+    /// Migrates Marten's schema, the old event store's tables (still there until their events move), the
+    /// application's tables, then the engine's part of Marten's tables (the move, its indexes). Throws
     /// <see cref="SchemaNewerThanBuildException"/>, having applied nothing, when a newer build has
-    /// migrated either.
+    /// migrated any of them.
     /// </summary>
     public static Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
-        SchemaMigrator.MigrateAsync(dataSource, Components, ct);
+        SchemaMigrator.MigrateAsync(dataSource, Components, first: token => MartenConfiguration.ApplySchemaAsync(dataSource, token), ct);
 
     /// <summary>Migrations in the database that this build does not have, event store's and application's.</summary>
     public static Task<IReadOnlyList<string>> UnknownMigrationsAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
         SchemaMigrator.UnknownMigrationsAsync(dataSource, Components, ct);
 
-    // The event store first: the application's tables may refer to it.
-    private static readonly (string Component, System.Reflection.Assembly Assembly)[] Components =
+    // The old event store before the application's tables, whose first migrations index it; the move
+    // into Marten's tables last, once everything that reads the old ones has been created.
+    private static readonly SchemaComponent[] Components =
     [
-        (EventStoreServiceCollectionExtensions.SchemaComponent, typeof(PostgresEventStore).Assembly),
-        ("app", typeof(DatabaseExtensions).Assembly),
+        new(EventStoreServiceCollectionExtensions.SchemaComponent, typeof(MartenEventStore).Assembly, "Schema"),
+        new("app", typeof(DatabaseExtensions).Assembly),
+        new(EventStoreServiceCollectionExtensions.MartenSchemaComponent, typeof(MartenEventStore).Assembly, "Schema.Marten"),
     ];
 
     /// <summary>Runs before the other hosted services (registered first), retrying while the database boots.</summary>

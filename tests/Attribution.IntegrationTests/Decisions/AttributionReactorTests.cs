@@ -20,7 +20,7 @@ public sealed class AttributionReactorTests
         options.Events.RegisterVisitorEvents().RegisterDecisionEvents();
         options.AddProjection(new LatestDecisionProjection(), ProjectionLifecycle.Inline);
         options.AddProjection(new LatestRefundProjection(), ProjectionLifecycle.Inline);
-        var store = new PostgresEventStore(TestServices.Database, options);
+        var store = MartenEventStore.Create(TestServices.Database, options);
         var companies = new CompanyDirectory(TestServices.Database, TimeProvider.System);
         var (company, _) = await companies.CreateAsync(new Company { CompanyKey = "", Name = "Same batch", ReportingCurrency = "USD" }, CancellationToken.None);
         var key = company.CompanyKey;

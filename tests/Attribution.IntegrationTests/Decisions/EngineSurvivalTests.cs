@@ -130,7 +130,7 @@ public sealed class EngineSurvivalTests
                 SELECT data->>'attributed' AS a, data->'credited' AS c, data->>'counted' AS n, data->>'ruleVersion' AS r, data->'reasons' AS why,
                        lag(data->>'attributed') OVER w AS pa, lag(data->'credited') OVER w AS pc,
                        lag(data->>'counted') OVER w AS pn, lag(data->>'ruleVersion') OVER w AS pr, lag(data->'reasons') OVER w AS pwhy
-                FROM event_store.events WHERE tenant_id = $1 AND type = 'attribution_decided.v2'
+                FROM event_store.mt_events WHERE tenant_id = $1 AND type = 'attribution_decided.v2'
                 WINDOW w AS (PARTITION BY stream_id ORDER BY version)) d
             WHERE pa IS NOT NULL AND a = pa AND c IS NOT DISTINCT FROM pc AND n = pn AND r = pr AND why = pwhy
             """);

@@ -70,7 +70,7 @@ public sealed class RevisionAndReplayTests
     }
 
     private static Task<long> DecisionEvents(string companyKey) =>
-        CountAsync("SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type = 'attribution_decided.v2'", companyKey);
+        CountAsync("SELECT count(*) FROM event_store.mt_events WHERE tenant_id = $1 AND type = 'attribution_decided.v2'", companyKey);
 
     [Test]
     public async Task An_attributed_checkout_is_announced_once_to_downstream_services()
@@ -165,7 +165,7 @@ public sealed class RevisionAndReplayTests
         // Turn the company's stored decisions into what an engine before v2 wrote: the v1 name, with the rule's words inside.
         foreach (var sql in new[]
         {
-            "UPDATE event_store.events SET type = 'attribution_decided.v1', data = data || jsonb_build_object('rule', $2::text) WHERE tenant_id = $1 AND type = 'attribution_decided.v2'",
+            "UPDATE event_store.mt_events SET type = 'attribution_decided.v1', data = data || jsonb_build_object('rule', $2::text) WHERE tenant_id = $1 AND type = 'attribution_decided.v2'",
             "UPDATE event_store.documents SET data = data || jsonb_build_object('rule', $2::text) WHERE type = 'attribution_decision' AND data->>'companyKey' = $1",
         })
         {
@@ -174,7 +174,7 @@ public sealed class RevisionAndReplayTests
             cmd.Parameters.AddWithValue("The v1 rule description.");
             await cmd.ExecuteNonQueryAsync();
         }
-        var storedV1 = await CountAsync("SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type = 'attribution_decided.v1'", company.CompanyKey);
+        var storedV1 = await CountAsync("SELECT count(*) FROM event_store.mt_events WHERE tenant_id = $1 AND type = 'attribution_decided.v1'", company.CompanyKey);
         Assert.That(storedV1, Is.GreaterThanOrEqualTo(1));
 
         var replay = await company.ReplayAsync();

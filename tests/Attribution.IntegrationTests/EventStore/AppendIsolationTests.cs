@@ -11,7 +11,7 @@ namespace Attribution.IntegrationTests.EventStore;
 public sealed class AppendIsolationTests
 {
     private string _prefix = "";
-    private PostgresEventStore _store = null!;
+    private MartenEventStore _store = null!;
 
     public sealed record Named(string Name);
 
@@ -21,7 +21,7 @@ public sealed class AppendIsolationTests
         _prefix = $"isolation-{Guid.NewGuid():N}-";
         var options = new EventStoreOptions();
         options.Events.Register<Named>("test_named.v1");
-        _store = new PostgresEventStore(TestServices.Database, options);
+        _store = MartenEventStore.Create(TestServices.Database, options);
     }
 
     private StreamAppend Append(string stream, string tenant, Guid id, string name) =>

@@ -1,24 +1,24 @@
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
+using Marten;
 
 namespace Attribution.IntegrationTests.EventStore;
 
-/// <summary>The Marten-shaped store against real PostgreSQL.</summary>
+/// <summary>The store on Marten against real PostgreSQL.</summary>
 public sealed class EventStoreTests
 {
     private string _prefix = "";
     private EventStoreOptions _options = null!;
-    private PostgresEventStore _store = null!;
+    private MartenEventStore _store = null!;
 
     [SetUp]
     public void SetUp()
     {
         _prefix = $"counter-{Guid.NewGuid():N}-";
-        _options = new EventStoreOptions { DaemonIdlePoll = TimeSpan.FromMilliseconds(200) };
+        _options = new EventStoreOptions();
         CounterEvents.Register(_options.Events);
-        _store = new PostgresEventStore(TestServices.Database, _options);
+        _store = MartenEventStore.Create(TestServices.Database, _options);
     }
 
     private static NewEvent Inc(decimal by, Guid? id = null) => new(id ?? Guid.NewGuid(), new CounterEvents.V1.Incremented(by));
@@ -178,21 +178,21 @@ public sealed class EventStoreTests
         var runner = new ProjectionRunner(TestServices.Database, _store, _options);
         var reader = new DocumentReader(TestServices.Database);
 
-        var daemon = NewDaemon(runner);
-        await daemon.StartAsync(CancellationToken.None);
+        var daemon = await _store.Marten.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
         await Append("g", ExpectedVersion.Any, Inc(1), Inc(1), Inc(1));
         await Poll.UntilAsync(() => reader.LoadAsync<Counter>(projection.DocumentType, _prefix + "g"),
-            c => c?.Events == 3, TimeSpan.FromSeconds(10), "first three events projected");
-        await daemon.StopAsync(CancellationToken.None);
+            c => c?.Events == 3, TimeSpan.FromSeconds(30), "first three events projected");
+        await daemon.StopAllAsync();
         var checkpointAtStop = await runner.CheckpointOfAsync(projection.Name, CancellationToken.None);
 
         var lastBatch = await Append("g", ExpectedVersion.Any, Inc(10), Inc(10)); // while no daemon runs
 
-        var restarted = NewDaemon(runner);
-        await restarted.StartAsync(CancellationToken.None);
+        var restarted = await _store.Marten.BuildProjectionDaemonAsync();
+        await restarted.StartAllAsync();
         var counter = await Poll.UntilAsync(() => reader.LoadAsync<Counter>(projection.DocumentType, _prefix + "g"),
-            c => c?.Events >= 5, TimeSpan.FromSeconds(10), "events appended during the stop projected");
-        await restarted.StopAsync(CancellationToken.None);
+            c => c?.Events >= 5, TimeSpan.FromSeconds(30), "events appended during the stop projected");
+        await restarted.StopAllAsync();
 
         Assert.That(counter, Is.EqualTo(new Counter(_prefix + "g", 5, 23m, 5)), "each event applied exactly once");
         Assert.That(checkpointAtStop, Is.GreaterThan(0));
@@ -210,7 +210,11 @@ public sealed class EventStoreTests
 
         for (var i = 0; i < 20; i++)
             await Append($"h{i % 4}", ExpectedVersion.Any, Inc(i), Inc(0.5m));
-        while (await runner.RunOnceAsync(projection, CancellationToken.None) > 0) { }
+        var daemon = await _store.Marten.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
+        await Poll.UntilAsync(async () => (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).Sum(c => c.Events),
+            n => n == 40, TimeSpan.FromSeconds(30), "all 40 events projected live");
+        await daemon.StopAllAsync();
         var live = (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
 
         var replayed = await runner.RebuildAsync(projection, CancellationToken.None);
@@ -221,57 +225,4 @@ public sealed class EventStoreTests
         Assert.That(rebuilt, Is.EqualTo(live));
         Assert.That(replayed, Is.GreaterThanOrEqualTo(40));
     }
-
-    [Test]
-    public async Task Under_a_steady_stream_the_daemon_lets_events_gather_instead_of_running_a_transaction_for_each()
-    {
-        _options.DaemonCoalesceDelay = TimeSpan.FromMilliseconds(400);
-        var projection = new BatchLog(_prefix);
-        _options.AddProjection(projection, ProjectionLifecycle.Async);
-        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
-        while (await runner.RunOnceAsync(projection, CancellationToken.None) > 0) { } // past other tests' events
-
-        var daemon = NewDaemon(runner);
-        await daemon.StartAsync(CancellationToken.None);
-        try
-        {
-            await Append("quiet", ExpectedVersion.Any, Inc(1));
-            await Poll.UntilAsync(() => Task.FromResult(projection.Batches.Count), n => n == 1, TimeSpan.FromSeconds(10), "the first event after a quiet spell");
-
-            // Twenty appends one after another, each of which notifies the daemon.
-            for (var i = 0; i < 20; i++) await Append("steady", ExpectedVersion.Any, Inc(1));
-            await Poll.UntilAsync(() => Task.FromResult(projection.Batches.Sum()), n => n == 21, TimeSpan.FromSeconds(10), "all 21 events projected");
-        }
-        finally
-        {
-            await daemon.StopAsync(CancellationToken.None);
-        }
-
-        Assert.That(projection.Batches[0], Is.EqualTo(1), "the first event is read at once, alone");
-        Assert.That(projection.Batches.Count - 1, Is.LessThanOrEqualTo(4), $"20 notified appends gathered into a few batches: {string.Join(", ", projection.Batches)}");
-    }
-
-    /// <summary>Logs how many of this test's events each batch held.</summary>
-    private sealed class BatchLog(string streamPrefix) : IProjection
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<int> Log { get; } = new();
-
-        public List<int> Batches => [.. Log];
-
-        public string Name { get; } = "batches_" + streamPrefix;
-
-        public IReadOnlyCollection<Type>? EventTypes { get; } = [typeof(CounterEvents.V1.Incremented)];
-
-        public Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
-        {
-            var ours = batch.Events.Count(e => e.StreamId.StartsWith(streamPrefix, StringComparison.Ordinal));
-            if (ours > 0) Log.Enqueue(ours);
-            return Task.CompletedTask;
-        }
-
-        public Task ResetAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
-    }
-
-    private ProjectionDaemon NewDaemon(ProjectionRunner runner) =>
-        new(TestServices.Database, runner, _options, Array.Empty<IProjection>(), NullLogger<ProjectionDaemon>.Instance);
 }

@@ -1,9 +1,10 @@
 namespace Attribution.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Waits until every asynchronous projection has applied every stored event (Marten's
-/// WaitForNonStaleProjectionDataAsync). Decisions append new events, so the wait holds only when
-/// all checkpoints reach the end of the store at the same moment: nothing is left in flight.
+/// Waits until Marten's daemon has taken every asynchronous projection past every stored event
+/// (Marten's WaitForNonStaleProjectionDataAsync, for the engine's projections). Decisions append new
+/// events, so the wait holds only when all progressions reach the end of the store at the same
+/// moment: nothing is left in flight.
 /// </summary>
 public static class Projections
 {
@@ -11,11 +12,12 @@ public static class Projections
         Poll.UntilAsync(async () =>
         {
             await using var cmd = TestServices.Database.CreateCommand("""
-                SELECT (SELECT coalesce(max(seq_id), 0) FROM event_store.events)
-                     - coalesce((SELECT min(last_seq_id) FROM event_store.projection_checkpoints WHERE name = ANY($1)
+                SELECT (SELECT coalesce(max(seq_id), 0) FROM event_store.mt_events)
+                     - coalesce((SELECT min(last_seq_id) FROM event_store.mt_event_progression WHERE name = ANY($1)
                                  HAVING count(*) = cardinality($1)), 0)
                 """);
-            cmd.Parameters.AddWithValue(Attribution.ServiceDefaults.ReadModels.ProjectionNames.Asynchronous);
+            cmd.Parameters.AddWithValue(Attribution.ServiceDefaults.ReadModels.ProjectionNames.Asynchronous
+                .Select(Attribution.EventStore.Projections.ProjectionRunner.ProgressionName).ToArray());
             return (long)(await cmd.ExecuteScalarAsync())!;
         }, behind => behind == 0, TimeSpan.FromSeconds(30), what);
 }

@@ -7,7 +7,7 @@ public static class StoredEvents
     public static async Task<long> CountIngestedForCompanyAsync(string companyKey)
     {
         await using var cmd = TestServices.Database.CreateCommand(
-            "SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type = ANY('{cart_event_recorded.v1,checkout_recorded.v1,interaction_recorded.v1,refund_recorded.v1}')");
+            "SELECT count(*) FROM event_store.mt_events WHERE tenant_id = $1 AND type = ANY('{cart_event_recorded.v1,checkout_recorded.v1,interaction_recorded.v1,refund_recorded.v1}')");
         cmd.Parameters.AddWithValue(companyKey);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
@@ -24,8 +24,8 @@ public static class StoredEvents
         await using var cmd = TestServices.Database.CreateCommand("""
             SELECT coalesce(e.stream_id, s.id) || ': stream row version ' || coalesce(s.version::text, 'missing')
                    || ', last event version ' || coalesce(e.last::text, 'none')
-            FROM (SELECT stream_id, max(version) AS last FROM event_store.events WHERE starts_with(stream_id, $1) GROUP BY stream_id) e
-            FULL JOIN (SELECT id, version FROM event_store.streams WHERE starts_with(id, $1)) s ON s.id = e.stream_id
+            FROM (SELECT stream_id, max(version) AS last FROM event_store.mt_events WHERE starts_with(stream_id, $1) GROUP BY stream_id) e
+            FULL JOIN (SELECT id, version FROM event_store.mt_streams WHERE starts_with(id, $1)) s ON s.id = e.stream_id
             WHERE s.id IS NULL OR e.stream_id IS NULL OR s.version <> e.last
             LIMIT 20
             """);
@@ -39,7 +39,7 @@ public static class StoredEvents
     /// <summary>How often each event id is stored (0 = missing), and under which company and type.</summary>
     public static async Task<IReadOnlyDictionary<Guid, (string Tenant, string Type)>> FindAsync(IEnumerable<Guid> ids)
     {
-        await using var cmd = TestServices.Database.CreateCommand("SELECT id, tenant_id, type FROM event_store.events WHERE id = ANY($1)");
+        await using var cmd = TestServices.Database.CreateCommand("SELECT id, tenant_id, type FROM event_store.mt_events WHERE id = ANY($1)");
         cmd.Parameters.AddWithValue(ids.ToArray());
         var found = new Dictionary<Guid, (string, string)>();
         await using var reader = await cmd.ExecuteReaderAsync();
@@ -50,7 +50,7 @@ public static class StoredEvents
     /// <summary>Which of the ids a company has stored, and as which type.</summary>
     public static async Task<IReadOnlyDictionary<Guid, string>> FindInCompanyAsync(string companyKey, IEnumerable<Guid> ids)
     {
-        await using var cmd = TestServices.Database.CreateCommand("SELECT id, type FROM event_store.events WHERE tenant_id = $1 AND id = ANY($2)");
+        await using var cmd = TestServices.Database.CreateCommand("SELECT id, type FROM event_store.mt_events WHERE tenant_id = $1 AND id = ANY($2)");
         cmd.Parameters.AddWithValue(companyKey);
         cmd.Parameters.AddWithValue(ids.ToArray());
         var found = new Dictionary<Guid, string>();
@@ -66,7 +66,7 @@ public static class StoredEvents
     public static async Task<IReadOnlyList<(Guid Id, string Type, System.Text.Json.JsonElement Data)>> OfVisitorAsync(string companyKey, string fingerprint)
     {
         await using var cmd = TestServices.Database.CreateCommand("""
-            SELECT id, type, data::text FROM event_store.events
+            SELECT id, type, data::text FROM event_store.mt_events
             WHERE tenant_id = $1 AND data->>'userFingerprint' = $2 AND type = ANY('{cart_event_recorded.v1,checkout_recorded.v1}')
             ORDER BY (data->>'occurredAt')::timestamptz, seq_id
             """);

@@ -65,6 +65,14 @@ public sealed class TestServices
         return new ScratchEnvironment(postgres, await CreateVirtualHostAsync(vhost), () => RemoveAsync(database, vhost));
     }
 
+    /// <summary>An empty database of its own, not migrated (a test that builds an older schema first); removed on dispose.</summary>
+    public static async Task<ScratchEnvironment> CreateEmptyDatabaseAsync(string name)
+    {
+        var database = $"{_databaseName}_{name}";
+        var postgres = await CreateDatabaseAsync(database);
+        return new ScratchEnvironment(postgres, "", () => RemoveAsync(database, null));
+    }
+
     public sealed class ScratchEnvironment(string postgresConnection, string rabbitMqUrl, Func<Task> remove) : IAsyncDisposable
     {
         public string PostgresConnection { get; } = postgresConnection;

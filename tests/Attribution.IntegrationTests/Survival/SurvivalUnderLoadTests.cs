@@ -88,6 +88,43 @@ public sealed class SurvivalUnderLoadTests
     }
 
     [Test]
+    public async Task The_projection_daemon_leader_killed_under_load_hands_over_to_the_standby_engine()
+    {
+        // Both engines consume; Marten's HotCold daemon runs the projections on one of them only.
+        var standby = await StartEngineAsync("standby", consumers: 2);
+        try
+        {
+            var leader = await Poll.UntilAsync(DaemonLeaderAsync, name => name is not null, TimeSpan.FromSeconds(30), "a daemon leader");
+            var (killed, survivor) = leader == ApplicationName(_engine.Name) ? (_engine, standby) : (standby, _engine);
+            await SurviveAsync("Daemon leader killed", killed.KillAsync, async () =>
+                await Poll.UntilAsync(DaemonLeaderAsync, name => name == ApplicationName(survivor.Name), TimeSpan.FromSeconds(30),
+                    $"engine {survivor.Name} takes over the daemon"), acceptsDuringOutage: true);
+            if (killed == _engine)
+            {
+                _engine.Dispose();
+                (_engine, standby) = (standby, killed);
+            }
+        }
+        finally
+        {
+            standby.Dispose();
+        }
+    }
+
+    /// <summary>The application name of the engine holding the daemon's leadership (Marten's advisory lock), or null.</summary>
+    private static async Task<string?> DaemonLeaderAsync()
+    {
+        await using var cmd = TestServices.Database.CreateCommand("""
+            SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objid::bigint = $1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """);
+        cmd.Parameters.AddWithValue((long)Attribution.EventStore.MartenConfiguration.DaemonLockId);
+        return await cmd.ExecuteScalarAsync() as string;
+    }
+
+    private static string ApplicationName(string engineName) => "engine-" + engineName;
+
+    [Test]
     public async Task A_poison_message_goes_to_the_error_queue_and_blocks_nothing()
     {
         var company = await _system.CreateCompanyAsync("Poison");
@@ -111,6 +148,7 @@ public sealed class SurvivalUnderLoadTests
     {
         var engine = EngineProcess.Start(name, new Dictionary<string, string?>
         {
+            ["POSTGRES_CONNECTION"] = TestServices.PostgresConnection + ";Application Name=" + ApplicationName(name),
             ["Watchdog__Interval"] = "00:00:02",
             ["Watchdog__StallLimit"] = "00:00:15",
         });

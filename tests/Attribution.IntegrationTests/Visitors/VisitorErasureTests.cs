@@ -128,7 +128,7 @@ public sealed class VisitorErasureTests
     private static async Task<long> DecisionCountAsync(string companyKey)
     {
         await using var cmd = TestServices.Database.CreateCommand(
-            "SELECT count(*) FROM event_store.events WHERE tenant_id = $1 AND type IN ('attribution_decided.v2', 'refund_decided.v1')");
+            "SELECT count(*) FROM event_store.mt_events WHERE tenant_id = $1 AND type IN ('attribution_decided.v2', 'refund_decided.v1')");
         cmd.Parameters.AddWithValue(companyKey);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
@@ -137,9 +137,9 @@ public sealed class VisitorErasureTests
     private static async Task<long> PersonalDataCountAsync(string companyKey, params string[] needles)
     {
         await using var cmd = TestServices.Database.CreateCommand("""
-            SELECT (SELECT count(*) FROM event_store.events e WHERE e.tenant_id = $1
-                      AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(e.data::text || e.stream_id || e.metadata::text, n) > 0))
-                 + (SELECT count(*) FROM event_store.streams s WHERE s.tenant_id = $1
+            SELECT (SELECT count(*) FROM event_store.mt_events e WHERE e.tenant_id = $1
+                      AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(e.data::text || e.stream_id || coalesce(e.headers::text, '') || coalesce(e.correlation_id, '') || coalesce(e.causation_id, ''), n) > 0))
+                 + (SELECT count(*) FROM event_store.mt_streams s WHERE s.tenant_id = $1
                       AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(s.id, n) > 0))
                  + (SELECT count(*) FROM event_store.documents d WHERE starts_with(d.id, $1 || ':')
                       AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(d.id || d.data::text, n) > 0))

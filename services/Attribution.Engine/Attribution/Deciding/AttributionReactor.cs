@@ -21,7 +21,7 @@ namespace Attribution.Engine.Attribution.Deciding;
 /// outcome changed. Re-running it, or replaying from sequence 0, appends nothing new.
 /// </summary>
 public sealed class AttributionReactor(
-    PostgresEventStore store, CompanyDirectory companies, DecisionReader decisions, NpgsqlDataSource dataSource) : IProjection
+    MartenEventStore store, CompanyDirectory companies, DecisionReader decisions, NpgsqlDataSource dataSource) : IProjection
 {
     private static readonly string[] AttributableTypes = [StoredNames.CartEventRecorded, StoredNames.CheckoutRecorded];
     private static readonly string[] CheckoutTypes = [StoredNames.CheckoutRecorded];
@@ -47,7 +47,7 @@ public sealed class AttributionReactor(
     public async Task<int> ReplayCompanyAsync(NpgsqlConnection connection, string companyKey, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT id FROM event_store.streams WHERE tenant_id = $1 AND id LIKE 'visitor:%' ORDER BY id", connection);
+            "SELECT id FROM event_store.mt_streams WHERE tenant_id = $1 AND id LIKE 'visitor:%' ORDER BY id", connection);
         cmd.Parameters.AddWithValue(companyKey);
         var streams = new List<string>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))

@@ -15,7 +15,7 @@ namespace Attribution.Engine.Attribution.Publishing;
 /// nothing decided is left unpublished, and a crash between publish and checkpoint only repeats a
 /// message, which the deterministic <c>attributionId</c> lets consumers drop.
 /// </summary>
-public sealed class DecisionPublisher(IBus bus, PostgresEventStore store) : IProjection
+public sealed class DecisionPublisher(IBus bus, MartenEventStore store) : IProjection
 {
     public string Name => ProjectionNames.AttributionPublisher;
 

@@ -41,7 +41,7 @@ public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMes
             poison.AddRange(named[true].Select(m => (m, ex.Problems[Key(m.Message)])));
             await RecordAsync([.. named[false]], poison, ct);
         }
-        catch (PostgresException ex) when (PostgresEventStore.IsDataException(ex))
+        catch (PostgresException ex) when (MartenEventStore.IsDataException(ex))
         {
             // Refused for its data, by a check the store does not make itself: halve until the culprit is alone.
             if (messages.Count == 1)

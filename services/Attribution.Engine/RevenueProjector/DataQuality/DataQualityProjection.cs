@@ -15,7 +15,7 @@ namespace Attribution.Engine.RevenueProjector.DataQuality;
 /// in a visitor's cart. Rules: <see cref="DataQualityFindings"/>. A finding is
 /// keyed by event and reason, so a redelivered batch never counts one twice.
 /// </summary>
-public sealed class DataQualityProjection(PostgresEventStore store, CompanyDirectory companies) : ITenantProjection
+public sealed class DataQualityProjection(MartenEventStore store, CompanyDirectory companies) : ITenantProjection
 {
     private static readonly string[] CheckoutTypes = [StoredNames.CheckoutRecorded];
 

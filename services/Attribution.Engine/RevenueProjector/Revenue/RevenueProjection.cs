@@ -18,7 +18,7 @@ namespace Attribution.Engine.RevenueProjector.Revenue;
 /// before (kept in <c>revenue.applied_contributions</c>), so a revised decision never counts twice.
 /// The arithmetic is <see cref="RevenueContributions"/>; this class only loads and stores.
 /// </summary>
-public sealed partial class RevenueProjection(PostgresEventStore store, CompanyDirectory companies) : ITenantProjection
+public sealed partial class RevenueProjection(MartenEventStore store, CompanyDirectory companies) : ITenantProjection
 {
     public string Name => ProjectionNames.Revenue;
 

@@ -33,7 +33,7 @@ public static class VisitorErasureEndpoint
     }
 
     private static async Task<IResult> Handle(string fingerprint, HttpContext http, CompanyDirectory companies, NpgsqlDataSource db,
-        PostgresEventStore store, ProjectionRunner projections, ILoggerFactory logs)
+        MartenEventStore store, ProjectionRunner projections, ILoggerFactory logs)
     {
         var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
         if (caller is null) return denied!;
@@ -66,7 +66,7 @@ public static class VisitorErasureEndpoint
     private static async Task<IReadOnlyList<string>> FingerprintsOfVisitorAsync(NpgsqlDataSource db, string companyKey, string fingerprint, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT DISTINCT f FROM event_store.events e,
+            SELECT DISTINCT f FROM event_store.mt_events e,
                    LATERAL (VALUES (e.data->>'userFingerprint'), (e.data->>'userFaqFingerprint')) v(f)
             WHERE f IS NOT NULL
               AND (e.stream_id = ANY($2)

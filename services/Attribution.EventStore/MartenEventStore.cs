@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using Marten;
 using Attribution.EventStore.Projections;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Attribution.EventStore;
 
-/// <summary>The event store's API (Marten: <c>IDocumentSession.Events</c> + <c>IQuerySession.Events</c>).</summary>
+/// <summary>The engine's event store API: batch appends and reads over Marten's event tables.</summary>
 public interface IEventStore
 {
     /// <summary>
@@ -21,22 +22,57 @@ public interface IEventStore
     Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterSequence, int maxCount, CancellationToken ct = default);
 }
 
-public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options) : IEventStore
+/// <summary>
+/// Marten holds the events (mt_events, mt_streams: string stream keys, the company as conjoined
+/// tenant) and appends them through its sessions. What stays here is what the engine needs and
+/// Marten lacks: group commit and idempotent appends (see the Appending part), and reads of many
+/// streams, ids or data values in one statement for the deciding and projecting batches, which
+/// Marten's LINQ cannot express; they deserialize through the same stored names Marten uses.
+/// </summary>
+public sealed partial class MartenEventStore(NpgsqlDataSource dataSource, EventStoreOptions options, Lazy<IDocumentStore> marten) : IEventStore
 {
     /// <summary>Held for the length of an append transaction; makes sequence order = commit order.</summary>
     internal const long AppendLockKey = 7_246_002;
 
-    internal const string NotificationChannel = "event_store_appended";
-
     internal static readonly ActivitySource Activity = new("Attribution.EventStore");
 
-    private const string SelectColumns = "seq_id, id, stream_id, version, tenant_id, type, data, metadata, timestamp";
+    /// <summary>Marten's event table.</summary>
+    public const string Events = MartenConfiguration.Schema + ".mt_events";
+
+    /// <summary>Marten's stream table.</summary>
+    public const string Streams = MartenConfiguration.Schema + ".mt_streams";
+
+    /// <summary>Marten's daemon progression table.</summary>
+    public const string Progression = MartenConfiguration.Schema + ".mt_event_progression";
+
+    /// <summary>
+    /// A store outside a container (tests, benchmarks, tools), over its own Marten store on the data
+    /// source, with the asynchronous projections of <paramref name="options"/> as its daemon's subscriptions.
+    /// </summary>
+    public static MartenEventStore Create(NpgsqlDataSource dataSource, EventStoreOptions options)
+    {
+        MartenEventStore? store = null;
+        store = new MartenEventStore(dataSource, options, new Lazy<IDocumentStore>(() =>
+        {
+            var opts = MartenConfiguration.Configure(new StoreOptions(), options);
+            opts.Connection(dataSource);
+            MartenConfiguration.Subscribe(opts, options, new ProjectionRunner(dataSource, store!, options),
+                options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection));
+            return new DocumentStore(opts);
+        }));
+        return store;
+    }
+
+    /// <summary>The Marten store underneath (its daemon, its sessions).</summary>
+    public IDocumentStore Marten => marten.Value;
+
+    private const string SelectColumns = "seq_id, id, stream_id, version, tenant_id, type, data, headers->>'traceparent', correlation_id, causation_id, timestamp";
 
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE stream_id = $1 AND version >= $2 ORDER BY version", connection);
+            $"SELECT {SelectColumns} FROM {Events} WHERE stream_id = $1 AND version >= $2 ORDER BY version", connection);
         cmd.Parameters.AddWithValue(streamId);
         cmd.Parameters.AddWithValue(fromVersion);
         return await ReadEvents(cmd, ct);
@@ -46,7 +82,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1 ORDER BY seq_id LIMIT $2", connection);
+            $"SELECT {SelectColumns} FROM {Events} WHERE seq_id > $1 ORDER BY seq_id LIMIT $2", connection);
         cmd.Parameters.AddWithValue(afterSequence);
         cmd.Parameters.AddWithValue(maxCount);
         return await ReadEvents(cmd, ct);
@@ -64,9 +100,9 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         // One round trip, the newest sequence first, then the events: whatever the second statement
         // misses was appended after the first.
         await using var batch = new NpgsqlBatch(connection, tx);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT coalesce(max(seq_id), 0) FROM event_store.events"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce(max(seq_id), 0) FROM {Events}"));
         var read = new NpgsqlBatchCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE seq_id > $1"
+            $"SELECT {SelectColumns} FROM {Events} WHERE seq_id > $1"
             + (typeNames is null ? "" : " AND type = ANY($3)") + " ORDER BY seq_id LIMIT $2")
         {
             Parameters = { new() { Value = afterSequence }, new() { Value = maxCount } },
@@ -88,7 +124,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         string[]? typeNames, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE tenant_id = $1 AND seq_id > $2 AND seq_id <= $3"
+            $"SELECT {SelectColumns} FROM {Events} WHERE tenant_id = $1 AND seq_id > $2 AND seq_id <= $3"
             + (typeNames is null ? "" : " AND type = ANY($5)") + " ORDER BY seq_id LIMIT $4",
             connection, tx);
         cmd.Parameters.AddWithValue(tenantId);
@@ -104,7 +140,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         NpgsqlConnection connection, string tenantId, IReadOnlyCollection<string> typeNames, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE tenant_id = $1 AND type = ANY($2) ORDER BY seq_id", connection);
+            $"SELECT {SelectColumns} FROM {Events} WHERE tenant_id = $1 AND type = ANY($2) ORDER BY seq_id", connection);
         cmd.Parameters.AddWithValue(tenantId);
         cmd.Parameters.AddWithValue(typeNames.ToArray());
         return await ReadEvents(cmd, ct);
@@ -116,7 +152,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     {
         if (keys.Count == 0) return [];
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::uuid[])) ORDER BY seq_id",
+            $"SELECT {SelectColumns} FROM {Events} WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::uuid[])) ORDER BY seq_id",
             connection, tx);
         cmd.Parameters.AddWithValue(keys.Select(k => k.TenantId).ToArray());
         cmd.Parameters.AddWithValue(keys.Select(k => k.Id).ToArray());
@@ -128,7 +164,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
         NpgsqlConnection connection, IReadOnlyCollection<string> streamIds, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE stream_id = ANY($1) ORDER BY seq_id", connection);
+            $"SELECT {SelectColumns} FROM {Events} WHERE stream_id = ANY($1) ORDER BY seq_id", connection);
         cmd.Parameters.AddWithValue(streamIds.ToArray());
         return await ReadEvents(cmd, ct);
     }
@@ -143,7 +179,7 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
     {
         if (!field.All(char.IsAsciiLetterOrDigit)) throw new ArgumentException("Field names are plain identifiers.", nameof(field));
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM event_store.events WHERE tenant_id = $1 AND type = ANY($2) AND data->>'{field}' = ANY($3) ORDER BY seq_id",
+            $"SELECT {SelectColumns} FROM {Events} WHERE tenant_id = $1 AND type = ANY($2) AND data->>'{field}' = ANY($3) ORDER BY seq_id",
             connection);
         cmd.Parameters.AddWithValue(tenantId);
         cmd.Parameters.AddWithValue(typeNames.ToArray());
@@ -171,8 +207,13 @@ public sealed partial class PostgresEventStore(NpgsqlDataSource dataSource, Even
                 TenantId: reader.GetString(4),
                 TypeName: type,
                 Data: options.Events.Deserialize(type, StoredJson.Utf8(reader, 6)),
-                Metadata: StoredJson.Read<EventMetadata>(reader, 7),
-                Timestamp: reader.GetFieldValue<DateTimeOffset>(8)));
+                Metadata: new EventMetadata
+                {
+                    TraceParent = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    CorrelationId = reader.IsDBNull(8) ? null : reader.GetString(8),
+                    CausationId = reader.IsDBNull(9) ? null : reader.GetString(9),
+                },
+                Timestamp: reader.GetFieldValue<DateTimeOffset>(10)));
         }
         return events;
     }

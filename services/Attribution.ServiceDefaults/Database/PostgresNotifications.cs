@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Attribution.EventStore;
+namespace Attribution.ServiceDefaults.Database;
 
 /// <summary>LISTEN on a PostgreSQL channel for as long as the process runs, reconnecting with backoff.</summary>
 public static class PostgresNotifications

@@ -1,4 +1,4 @@
-namespace Attribution.EventStore;
+namespace Attribution.ServiceDefaults.Database;
 
 /// <summary>
 /// A pulse or a timeout, whichever comes first, for a loop woken by LISTEN/NOTIFY: a pulse that

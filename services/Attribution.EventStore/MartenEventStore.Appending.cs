@@ -2,12 +2,16 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Attribution.EventStore.Projections;
 using Npgsql;
-using NpgsqlTypes;
+using Marten;
+using Marten.Services;
 
 namespace Attribution.EventStore;
 
 /// <summary>
-/// Appending, with group commit. Every append holds the store-wide append lock until it commits
+/// Appending, with group commit, through Marten sessions enlisted in the group's transaction.
+/// Marten appends one session at a time and fails a duplicate event id; the engine's consumers
+/// append many small batches at once and see redeliveries, so this part keeps both on top of
+/// Marten: one transaction for all concurrent callers, and ids already stored skipped. Every append holds the store-wide append lock until it commits
 /// (sequence order = commit order, so a projection never skips an event that commits late), which
 /// makes the lock the one place all writers queue. Appends that arrive while another is in flight
 /// therefore wait in <see cref="_pending"/> and go together in the next transaction: one lock,
@@ -20,7 +24,7 @@ namespace Attribution.EventStore;
 /// An event id is unique within its tenant, not across tenants.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "The writer's SemaphoreSlim is only awaited; without AvailableWaitHandle it holds nothing to dispose.")]
-public sealed partial class PostgresEventStore
+public sealed partial class MartenEventStore
 {
     /// <summary>At most this many events per group transaction (a single larger append still goes alone).</summary>
     private const int GroupEventLimit = 10_000;
@@ -96,7 +100,7 @@ public sealed partial class PostgresEventStore
             var stored = new Dictionary<EventKey, StoredEvent>();
             if (plan.Rows.Count > 0)
             {
-                foreach (var e in await WriteRows(connection, tx, plan, ct)) stored[new EventKey(e.TenantId, e.Id)] = e;
+                foreach (var e in await WriteRows(tx, plan, ct)) stored[new EventKey(e.TenantId, e.Id)] = e;
                 var inOrder = stored.Values.OrderBy(e => e.Sequence).ToList();
                 foreach (var inline in options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
                     await inline.Projection.ApplyAsync(new ProjectionBatch(connection, tx, inOrder), ct);
@@ -150,18 +154,18 @@ public sealed partial class PostgresEventStore
 
         await using var batch = new NpgsqlBatch(connection, tx);
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             SELECT e.id, e.tenant_id, e.stream_id, e.version, e.seq_id FROM unnest($1::text[], $2::uuid[]) AS k(tenant_id, id)
-            CROSS JOIN LATERAL (SELECT id, tenant_id, stream_id, version, seq_id FROM event_store.events
+            CROSS JOIN LATERAL (SELECT id, tenant_id, stream_id, version, seq_id FROM {Events}
                                 WHERE tenant_id = k.tenant_id AND id = k.id) e
             """)
             { Parameters = { new() { Value = keys.Select(k => k.TenantId).ToArray() }, new() { Value = keys.Select(k => k.Id).ToArray() } } });
         // One primary-key probe per id, whatever the statistics say (a lateral subquery cannot be hashed):
         // for a replay's groups of thousands of ids, "id = ANY($1)" and a plain join both scanned and
         // hashed the whole streams table (50-90 ms a group instead of about 5).
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             SELECT s.id, s.version FROM unnest($1::text[]) AS k(id)
-            CROSS JOIN LATERAL (SELECT id, version FROM event_store.streams WHERE id = k.id) s
+            CROSS JOIN LATERAL (SELECT id, version FROM {Streams} WHERE id = k.id) s
             """)
             { Parameters = { new() { Value = streamIds } } });
 
@@ -180,61 +184,49 @@ public sealed partial class PostgresEventStore
         return (existing, versions);
     }
 
-    /// <summary>One round trip: stream versions, the events (in the group's order) and the notification that wakes the daemons on commit.</summary>
-    private async Task<List<StoredEvent>> WriteRows(NpgsqlConnection connection, NpgsqlTransaction tx, GroupPlan plan, CancellationToken ct)
+    /// <summary>
+    /// Marten appends the rows (quick append) in the group's transaction; one more round trip reads back
+    /// the sequence numbers, versions and timestamps it gave them, for the inline projections and the callers.
+    /// </summary>
+    private async Task<List<StoredEvent>> WriteRows(NpgsqlTransaction tx, GroupPlan plan, CancellationToken ct)
     {
         var rows = plan.Rows;
-        var typeNames = rows.Select(r => options.Events.NameOf(r.Event.Data.GetType())).ToArray();
-
-        await using var batch = new NpgsqlBatch(connection, tx);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            INSERT INTO event_store.streams (id, tenant_id, version)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-            ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = now()
-            """)
+        // One session per tenant, all in the group's transaction: a single session merges same-named
+        // streams of different tenants into the first tenant's stream.
+        foreach (var tenant in rows.GroupBy(r => r.TenantId, StringComparer.Ordinal))
         {
-            Parameters =
+            var sessionOptions = SessionOptions.ForTransaction(tx, shouldAutoCommit: false);
+            sessionOptions.TenantId = tenant.Key;
+            await using var session = marten.Value.LightweightSession(sessionOptions);
+            foreach (var row in tenant)
             {
-                new() { Value = plan.Streams.Keys.ToArray() },
-                new() { Value = plan.Streams.Values.Select(v => v.Tenant).ToArray() },
-                new() { Value = plan.Streams.Values.Select(v => v.Version).ToArray() },
-            },
-        });
-        // unnest keeps the rows to one statement; WITH ORDINALITY keeps the callers' order in the sequence.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            INSERT INTO event_store.events (id, stream_id, version, tenant_id, type, data, metadata)
-            SELECT id, stream_id, version, tenant_id, type, data, metadata
-            FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
-                 WITH ORDINALITY AS r(id, stream_id, version, tenant_id, type, data, metadata, ord)
-            ORDER BY ord
-            RETURNING seq_id, tenant_id, id, timestamp
-            """)
-        {
-            Parameters =
-            {
-                new() { Value = rows.Select(r => r.Event.Id).ToArray() },
-                new() { Value = rows.Select(r => r.StreamId).ToArray() },
-                new() { Value = rows.Select(r => r.Version).ToArray() },
-                new() { Value = rows.Select(r => r.TenantId).ToArray() },
-                new() { Value = typeNames },
-                new() { Value = rows.Select(r => r.Json.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
-                new() { Value = rows.Select(r => r.Json.Metadata).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
-            },
-        });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{NotificationChannel}', '')"));
-
-        var assigned = new Dictionary<EventKey, (long Sequence, DateTimeOffset Timestamp)>(rows.Count);
-        await using (var reader = await batch.ExecuteReaderAsync(ct))
-        {
-            // The streams' upsert returns no result set, so the reader opens on the inserted events.
-            while (await reader.ReadAsync(ct))
-                assigned[new EventKey(reader.GetString(1), reader.GetGuid(2))] = (reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(3));
+                var e = session.Events.BuildEvent(row.Event.Data);
+                e.Id = row.Event.Id;
+                e.CorrelationId = row.Event.Metadata?.CorrelationId;
+                e.CausationId = row.Event.Metadata?.CausationId;
+                if (row.Event.Metadata?.TraceParent is { } traceParent) e.SetHeader(Projections.EventHeaders.TraceParent, traceParent);
+                session.Events.Append(row.StreamId, e);
+            }
+            await session.SaveChangesAsync(ct);
         }
 
-        return rows.Select((r, i) =>
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT e.seq_id, e.tenant_id, e.id, e.version, e.timestamp, e.type FROM unnest($1::text[], $2::uuid[]) AS k(tenant_id, id)
+            CROSS JOIN LATERAL (SELECT seq_id, tenant_id, id, version, timestamp, type FROM {Events}
+                                WHERE tenant_id = k.tenant_id AND id = k.id) e
+            """, tx.Connection, tx);
+        cmd.Parameters.AddWithValue(rows.Select(r => r.TenantId).ToArray());
+        cmd.Parameters.AddWithValue(rows.Select(r => r.Event.Id).ToArray());
+        var assigned = new Dictionary<EventKey, (long Sequence, long Version, DateTimeOffset Timestamp, string Type)>(rows.Count);
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                assigned[new EventKey(reader.GetString(1), reader.GetGuid(2))] =
+                    (reader.GetInt64(0), reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5));
+
+        return rows.Select(r =>
             {
-                var (sequence, timestamp) = assigned[new EventKey(r.TenantId, r.Event.Id)];
-                return new StoredEvent(sequence, r.Event.Id, r.StreamId, r.Version, r.TenantId, typeNames[i], r.Event.Data, r.Event.Metadata!, timestamp);
+                var (sequence, version, timestamp, type) = assigned[new EventKey(r.TenantId, r.Event.Id)];
+                return new StoredEvent(sequence, r.Event.Id, r.StreamId, version, r.TenantId, type, r.Event.Data, r.Event.Metadata!, timestamp);
             })
             .ToList();
     }

@@ -1,0 +1,80 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using Attribution.EventStore.Projections;
+using Marten;
+using Npgsql;
+using JasperFx.MultiTenancy;
+using Weasel.Core;
+
+namespace Attribution.EventStore;
+
+/// <summary>
+/// How the engine's events live in Marten: one stream per visitor (string keys), the company as
+/// the conjoined tenant, quick append, the stored names and upcasts of <see cref="EventTypeRegistry"/>,
+/// and the async daemon's coordination (HotCold leadership, LISTEN/NOTIFY wake-ups).
+/// </summary>
+public static class MartenConfiguration
+{
+    /// <summary>Marten's tables (mt_events, mt_streams, mt_event_progression) live here.</summary>
+    public const string Schema = "event_store";
+
+    /// <summary>The advisory lock that elects the engine instance running the asynchronous projections.</summary>
+    public const int DaemonLockId = 7_246_010;
+
+    /// <summary>Indexes the engine adds to mt_events for its batch reads.</summary>
+    public static readonly string[] EngineIndexes =
+        ["mt_events_tenant_event_id", "mt_events_stream_seq", "mt_events_tenant_seq", "mt_events_faq_fingerprint", "mt_events_order_id"];
+
+    public static StoreOptions Configure(StoreOptions opts, EventStoreOptions options)
+    {
+        opts.DatabaseSchemaName = Schema;
+        opts.Events.DatabaseSchemaName = Schema;
+        opts.Events.StreamIdentity = StreamIdentity.AsString;
+        opts.Events.TenancyStyle = TenancyStyle.Conjoined;
+        opts.Events.AppendMode = EventAppendMode.Quick;
+        opts.Events.MetadataConfig.HeadersEnabled = true;
+        opts.Events.MetadataConfig.CorrelationIdEnabled = true;
+        opts.Events.MetadataConfig.CausationIdEnabled = true;
+        opts.Events.UseListenNotifyForEventAppends = true;
+
+        // The same JSON as every other stored document of the engine (camelCase, enums as names).
+        opts.UseSystemTextJsonForSerialization(EventTypeRegistry.SerializerOptions, EnumStorage.AsString, Casing.CamelCase);
+
+        // Schema changes are applied by the start-up migration under its lock, never lazily by a session.
+        opts.AutoCreateSchemaObjects = AutoCreate.None;
+        // The engine's own look-up indexes (Schema/Marten/*.sql); Marten would drop indexes it did not make.
+        foreach (var index in EngineIndexes) opts.Events.IgnoreIndex(index);
+
+        opts.Projections.DaemonLockId = DaemonLockId;
+        opts.Projections.LeadershipPollingTime = (int)options.LeadershipPolling.TotalMilliseconds;
+        opts.Projections.FastPollingTime = options.DaemonFastPolling;
+        // Appends hold one lock until they commit, so a gap in the sequence is a rolled-back append,
+        // never an event still to come; the daemon only skips a gap no live transaction explains.
+        opts.Projections.UseTransactionEvidenceForGapSkipping = true;
+
+        options.Events.ApplyTo(opts);
+        return opts;
+    }
+
+    /// <summary>Each asynchronous projection becomes a subscription of Marten's daemon.</summary>
+    public static void Subscribe(StoreOptions opts, EventStoreOptions options, ProjectionRunner runner, IEnumerable<IProjection> projections)
+    {
+        foreach (var projection in projections)
+            opts.Events.Subscribe(new ProjectionSubscription(projection, runner), o => o.Options.BatchSize = options.DaemonBatchSize);
+    }
+
+    /// <summary>
+    /// Creates or updates Marten's tables and functions (Weasel's migration). Any configuration of the
+    /// store gives the same schema, so the migration needs none of the engine's registrations; Marten
+    /// only creates its event tables once some event type is known.
+    /// </summary>
+    public static async Task ApplySchemaAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        var opts = Configure(new StoreOptions(), new EventStoreOptions());
+        opts.Events.AddEventType<UnknownEventData>();
+        opts.Connection(dataSource);
+        using var store = new DocumentStore(opts);
+        await store.Storage.Database.ApplyAllConfiguredChangesToDatabaseAsync(AutoCreate.CreateOrUpdate, null, ct);
+    }
+}
