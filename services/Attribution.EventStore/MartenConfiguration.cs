@@ -19,7 +19,7 @@ public static class MartenConfiguration
     /// <summary>Marten's tables (mt_events, mt_streams, mt_event_progression) live here.</summary>
     public const string Schema = "event_store";
 
-    /// <summary>The advisory lock that elects the engine instance running the asynchronous projections.</summary>
+    /// <summary>Marten's daemon lock id: its projections each run on the one engine holding their advisory lock.</summary>
     public const int DaemonLockId = 7_246_010;
 
     /// <summary>Indexes the engine adds to mt_events for its batch reads.</summary>

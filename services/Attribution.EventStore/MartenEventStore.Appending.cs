@@ -145,12 +145,15 @@ public sealed partial class MartenEventStore
     /// <summary>An event's identity in the store: its id within its tenant.</summary>
     private readonly record struct EventKey(string TenantId, Guid Id);
 
+    /// <summary>A stream's identity in the store: its key within its tenant (Marten's conjoined tenancy).</summary>
+    private readonly record struct StreamKey(string TenantId, string StreamId);
+
     /// <summary>One round trip: the append lock, then (seeing everything committed before it) the ids and stream versions already stored.</summary>
-    private static async Task<(Dictionary<EventKey, AppendedEvent> Existing, Dictionary<string, long> Versions)> LockAndLoad(
+    private static async Task<(Dictionary<EventKey, AppendedEvent> Existing, Dictionary<StreamKey, long> Versions)> LockAndLoad(
         NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingAppend> group, CancellationToken ct)
     {
         var keys = group.SelectMany(r => r.Appends).SelectMany(a => a.Events.Select(e => new EventKey(a.TenantId, e.Id))).Distinct().ToArray();
-        var streamIds = group.SelectMany(r => r.Appends).Select(a => a.StreamId).Distinct().ToArray();
+        var streams = group.SelectMany(r => r.Appends).Select(a => new StreamKey(a.TenantId, a.StreamId)).Distinct().ToArray();
 
         await using var batch = new NpgsqlBatch(connection, tx);
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})"));
@@ -164,13 +167,13 @@ public sealed partial class MartenEventStore
         // for a replay's groups of thousands of ids, "id = ANY($1)" and a plain join both scanned and
         // hashed the whole streams table (50-90 ms a group instead of about 5).
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-            SELECT s.id, s.version FROM unnest($1::text[]) AS k(id)
-            CROSS JOIN LATERAL (SELECT id, version FROM {Streams} WHERE id = k.id) s
+            SELECT s.tenant_id, s.id, s.version FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+            CROSS JOIN LATERAL (SELECT tenant_id, id, version FROM {Streams} WHERE tenant_id = k.tenant_id AND id = k.id) s
             """)
-            { Parameters = { new() { Value = streamIds } } });
+            { Parameters = { new() { Value = streams.Select(s => s.TenantId).ToArray() }, new() { Value = streams.Select(s => s.StreamId).ToArray() } } });
 
         var existing = new Dictionary<EventKey, AppendedEvent>();
-        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        var versions = new Dictionary<StreamKey, long>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -180,7 +183,7 @@ public sealed partial class MartenEventStore
                 new AppendedEvent(id, reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), WasDuplicate: true);
         }
         await reader.NextResultAsync(ct);
-        while (await reader.ReadAsync(ct)) versions[reader.GetString(0)] = reader.GetInt64(1);
+        while (await reader.ReadAsync(ct)) versions[new StreamKey(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
         return (existing, versions);
     }
 
@@ -291,13 +294,13 @@ public sealed partial class MartenEventStore
     private sealed record PendingRow(NewEvent Event, EventJson Json, string StreamId, string TenantId, long Version);
 
     /// <summary>The rows of a group transaction, built request by request; a request that conflicts adds nothing.</summary>
-    private sealed class GroupPlan(Dictionary<EventKey, AppendedEvent> existing, Dictionary<string, long> versions)
+    private sealed class GroupPlan(Dictionary<EventKey, AppendedEvent> existing, Dictionary<StreamKey, long> versions)
     {
         private readonly HashSet<EventKey> _seen = [];
         private readonly Dictionary<PendingAppend, HashSet<EventKey>> _fresh = [];
 
         public List<PendingRow> Rows { get; } = [];
-        public Dictionary<string, (string Tenant, long Version)> Streams { get; } = new(StringComparer.Ordinal);
+        public Dictionary<StreamKey, long> Streams { get; } = [];
 
         public bool IsFreshIn(PendingAppend request, EventKey key) => _fresh.TryGetValue(request, out var keys) && keys.Contains(key);
 
@@ -305,7 +308,7 @@ public sealed partial class MartenEventStore
         public EventStoreConcurrencyException? TryAdd(PendingAppend request)
         {
             var rows = new List<PendingRow>();
-            var streams = new Dictionary<string, (string Tenant, long Version)>(StringComparer.Ordinal);
+            var streams = new Dictionary<StreamKey, long>();
             var fresh = new HashSet<EventKey>();
             foreach (var append in request.Appends)
             {
@@ -316,14 +319,15 @@ public sealed partial class MartenEventStore
                     .ToList();
                 if (newEvents.Count == 0) continue;
 
-                var current = streams.TryGetValue(append.StreamId, out var mine) ? mine.Version
-                    : Streams.TryGetValue(append.StreamId, out var group) ? group.Version
-                    : versions.GetValueOrDefault(append.StreamId);
+                var stream = new StreamKey(append.TenantId, append.StreamId);
+                var current = streams.TryGetValue(stream, out var mine) ? mine
+                    : Streams.TryGetValue(stream, out var group) ? group
+                    : versions.GetValueOrDefault(stream);
                 if (append.ExpectedVersion != ExpectedVersion.Any && append.ExpectedVersion.Value != current)
                     return new EventStoreConcurrencyException(append.StreamId, append.ExpectedVersion.Value, current);
 
                 foreach (var e in newEvents) rows.Add(new PendingRow(e, request.JsonOf(e), append.StreamId, append.TenantId, ++current));
-                streams[append.StreamId] = (append.TenantId, current);
+                streams[stream] = current;
             }
 
             Rows.AddRange(rows);

@@ -24,8 +24,10 @@ public static class StoredEvents
         await using var cmd = TestServices.Database.CreateCommand("""
             SELECT coalesce(e.stream_id, s.id) || ': stream row version ' || coalesce(s.version::text, 'missing')
                    || ', last event version ' || coalesce(e.last::text, 'none')
-            FROM (SELECT stream_id, max(version) AS last FROM event_store.mt_events WHERE starts_with(stream_id, $1) GROUP BY stream_id) e
-            FULL JOIN (SELECT id, version FROM event_store.mt_streams WHERE starts_with(id, $1)) s ON s.id = e.stream_id
+            FROM (SELECT tenant_id, stream_id, max(version) AS last FROM event_store.mt_events
+                  WHERE starts_with(stream_id, $1) AND stream_id <> 'mt_tombstone' GROUP BY tenant_id, stream_id) e
+            FULL JOIN (SELECT tenant_id, id, version FROM event_store.mt_streams WHERE starts_with(id, $1) AND id <> 'mt_tombstone') s
+                   ON s.tenant_id = e.tenant_id AND s.id = e.stream_id
             WHERE s.id IS NULL OR e.stream_id IS NULL OR s.version <> e.last
             LIMIT 20
             """);

@@ -88,38 +88,51 @@ public sealed class SurvivalUnderLoadTests
     }
 
     [Test]
-    public async Task The_projection_daemon_leader_killed_under_load_hands_over_to_the_standby_engine()
+    public async Task The_engine_running_the_projections_killed_under_load_hands_them_to_the_other_engine()
     {
-        // Both engines consume; Marten's HotCold daemon runs the projections on one of them only.
-        var standby = await StartEngineAsync("standby", consumers: 2);
+        // Both engines consume. Marten's daemon runs each projection on one engine only, the one
+        // holding that projection's advisory lock; the other takes the locks of a dead engine.
+        var projections = Attribution.ServiceDefaults.ReadModels.ProjectionNames.Asynchronous.Length;
+        EngineProcess? standby = await StartEngineAsync("standby", consumers: 2);
         try
         {
-            var leader = await Poll.UntilAsync(DaemonLeaderAsync, name => name is not null, TimeSpan.FromSeconds(30), "a daemon leader");
-            var (killed, survivor) = leader == ApplicationName(_engine.Name) ? (_engine, standby) : (standby, _engine);
-            await SurviveAsync("Daemon leader killed", killed.KillAsync, async () =>
-                await Poll.UntilAsync(DaemonLeaderAsync, name => name == ApplicationName(survivor.Name), TimeSpan.FromSeconds(30),
-                    $"engine {survivor.Name} takes over the daemon"), acceptsDuringOutage: true);
+            var holders = await Poll.UntilAsync(ProjectionLockHoldersAsync, h => h.Values.Sum() == projections, TimeSpan.FromSeconds(30),
+                $"the {projections} projections each running on one engine");
+            var busiest = holders.MaxBy(h => h.Value).Key;
+            var (killed, survivor) = busiest == ApplicationName(_engine.Name) ? (_engine, standby) : (standby, _engine);
+            TestContext.Out.WriteLine($"projection locks before the kill: {string.Join(", ", holders.Select(h => $"{h.Key} {h.Value}"))}; killing {killed.Name}");
+            await SurviveAsync("Projection engine killed", killed.KillAsync, async () =>
+                await Poll.UntilAsync(ProjectionLockHoldersAsync, h => h.GetValueOrDefault(ApplicationName(survivor.Name)) == projections,
+                    TimeSpan.FromSeconds(30), $"engine {survivor.Name} running every projection"), acceptsDuringOutage: true);
             if (killed == _engine)
             {
                 _engine.Dispose();
-                (_engine, standby) = (standby, killed);
+                (_engine, standby) = (standby, null); // the survivor serves the fixture's other tests
             }
         }
         finally
         {
-            standby.Dispose();
+            standby?.Dispose();
         }
     }
 
-    /// <summary>The application name of the engine holding the daemon's leadership (Marten's advisory lock), or null.</summary>
-    private static async Task<string?> DaemonLeaderAsync()
+    /// <summary>
+    /// How many projection locks each engine holds: Marten's session-level advisory locks in the run's
+    /// database, by the holder's application name (the engine's transaction-scoped append lock is not one).
+    /// </summary>
+    private static async Task<Dictionary<string, int>> ProjectionLockHoldersAsync()
     {
         await using var cmd = TestServices.Database.CreateCommand("""
-            SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.objid::bigint = $1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            SELECT a.application_name, count(*)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'engine-%'
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.objid::bigint NOT IN (7246001, 7246002)
+            GROUP BY a.application_name
             """);
-        cmd.Parameters.AddWithValue((long)Attribution.EventStore.MartenConfiguration.DaemonLockId);
-        return await cmd.ExecuteScalarAsync() as string;
+        var holders = new Dictionary<string, int>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) holders[reader.GetString(0)] = reader.GetInt32(1);
+        return holders;
     }
 
     private static string ApplicationName(string engineName) => "engine-" + engineName;
