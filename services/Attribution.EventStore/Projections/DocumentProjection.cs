@@ -4,9 +4,10 @@ using NpgsqlTypes;
 namespace Attribution.EventStore.Projections;
 
 /// <summary>
-/// A projection that folds events into JSON documents keyed by id (Marten's single/multi-stream
-/// aggregations). Subclasses declare the fold: which document an event touches, how a document
-/// starts, and how an event changes it. All three are pure; this base class does the IO.
+/// A projection that folds events into JSON documents keyed by id. Subclasses declare the fold:
+/// which document an event touches, how a document starts, and how an event changes it. All three
+/// are pure; this base class does the IO, loading and writing a batch's documents with one
+/// statement each, where Marten's aggregations write one statement per document.
 /// </summary>
 public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
 {

@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace Attribution.EventStore.Projections;
 
-/// <summary>Reads projected documents (Marten: <c>IQuerySession.LoadAsync&lt;T&gt;</c>).</summary>
+/// <summary>Reads the documents <see cref="DocumentProjection{TDoc}"/> writes (one table, <c>event_store.documents</c>, for every document type).</summary>
 public sealed class DocumentReader(NpgsqlDataSource dataSource)
 {
     public async Task<TDoc?> LoadAsync<TDoc>(string documentType, string id, CancellationToken ct = default) where TDoc : class

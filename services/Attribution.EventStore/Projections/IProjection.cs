@@ -2,13 +2,13 @@ using Npgsql;
 
 namespace Attribution.EventStore.Projections;
 
-/// <summary>When a projection runs (Marten's <c>ProjectionLifecycle</c>).</summary>
+/// <summary>When a projection runs.</summary>
 public enum ProjectionLifecycle
 {
     /// <summary>In the append transaction: consistent with the events, slows appends.</summary>
     Inline,
 
-    /// <summary>By the projection daemon after commit, with a stored checkpoint.</summary>
+    /// <summary>By Marten's async daemon after commit (a subscription), with the projection's own checkpoint.</summary>
     Async,
 }
 
@@ -16,9 +16,11 @@ public enum ProjectionLifecycle
 public sealed record ProjectionBatch(NpgsqlConnection Connection, NpgsqlTransaction Transaction, IReadOnlyList<StoredEvent> Events);
 
 /// <summary>
-/// A projection. Implementations keep the fold itself pure (see <see cref="DocumentProjection{TDoc}"/>)
-/// and do only load/store here, inside the given transaction, so the checkpoint and the read
-/// model commit together: an event is applied exactly once even across restarts.
+/// A batch-level projection: a whole page of events at once, so it can load and write the rows the
+/// page touches with one statement per table (Marten's projection types write per document).
+/// Implementations keep the fold itself pure (see <see cref="DocumentProjection{TDoc}"/>) and do
+/// only load/store here, inside the given transaction, so the checkpoint and the read model commit
+/// together: an event is applied exactly once even across restarts.
 /// </summary>
 public interface IProjection
 {
@@ -26,8 +28,8 @@ public interface IProjection
     string Name { get; }
 
     /// <summary>
-    /// The event types the projection folds (Marten: <c>IncludeType&lt;T&gt;</c>), or null for all. The
-    /// daemon then reads and deserializes only those, and moves the checkpoint past the others.
+    /// The event types the projection folds, or null for all. Marten's daemon then reads and
+    /// deserializes only those (<c>IncludeType&lt;T&gt;</c>), and the checkpoint moves past the others.
     /// </summary>
     IReadOnlyCollection<Type>? EventTypes => null;
 
