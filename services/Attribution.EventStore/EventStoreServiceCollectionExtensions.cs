@@ -23,7 +23,8 @@ public static class EventStoreServiceCollectionExtensions
         var marten = services.AddMarten(sp =>
             {
                 var opts = MartenConfiguration.Configure(new StoreOptions(), options);
-                MartenConfiguration.Subscribe(opts, options, sp.GetRequiredService<ProjectionRunner>(), AsyncProjections(sp, options));
+                MartenConfiguration.Subscribe(opts, options, sp.GetRequiredService<ProjectionRunner>(), AsyncProjections(sp, options),
+                    sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
                 return opts;
             })
             .UseNpgsqlDataSource();

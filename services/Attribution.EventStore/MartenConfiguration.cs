@@ -3,6 +3,7 @@ using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using Attribution.EventStore.Projections;
 using Marten;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using JasperFx.MultiTenancy;
 using Weasel.Core;
@@ -58,10 +59,14 @@ public static class MartenConfiguration
     }
 
     /// <summary>Each asynchronous projection becomes a subscription of Marten's daemon.</summary>
-    public static void Subscribe(StoreOptions opts, EventStoreOptions options, ProjectionRunner runner, IEnumerable<IProjection> projections)
+    public static void Subscribe(
+        StoreOptions opts, EventStoreOptions options, ProjectionRunner runner, IEnumerable<IProjection> projections, ILoggerFactory logs)
     {
+        // A page a projection cannot apply is retried by the subscription, never skipped as a poison page.
+        opts.Projections.Errors.SkipApplyErrors = false;
         foreach (var projection in projections)
-            opts.Events.Subscribe(new ProjectionSubscription(projection, runner), o => o.Options.BatchSize = options.DaemonBatchSize);
+            opts.Events.Subscribe(new ProjectionSubscription(projection, runner, logs.CreateLogger<ProjectionSubscription>()),
+                o => o.Options.BatchSize = options.DaemonBatchSize);
     }
 
     /// <summary>

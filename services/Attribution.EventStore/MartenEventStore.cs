@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Marten;
+using Microsoft.Extensions.Logging.Abstractions;
 using Attribution.EventStore.Projections;
 using Npgsql;
 using NpgsqlTypes;
@@ -57,7 +58,7 @@ public sealed partial class MartenEventStore(NpgsqlDataSource dataSource, EventS
             var opts = MartenConfiguration.Configure(new StoreOptions(), options);
             opts.Connection(dataSource);
             MartenConfiguration.Subscribe(opts, options, new ProjectionRunner(dataSource, store!, options),
-                options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection));
+                options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection), NullLoggerFactory.Instance);
             return new DocumentStore(opts);
         }));
         return store;
@@ -116,6 +117,19 @@ public sealed partial class MartenEventStore(NpgsqlDataSource dataSource, EventS
         var events = await ReadEvents(reader, ct);
         var last = events.Count > 0 ? events[^1].Sequence : afterSequence;
         return (events, events.Count == maxCount ? last : Math.Max(last, newest));
+    }
+
+    /// <summary>Events after one position up to another, in global order; of the given stored types only, unless null.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadRangeAsync(
+        NpgsqlConnection connection, long afterSequence, long upToSequence, string[]? typeNames, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {SelectColumns} FROM {Events} WHERE seq_id > $1 AND seq_id <= $2"
+            + (typeNames is null ? "" : " AND type = ANY($3)") + " ORDER BY seq_id", connection);
+        cmd.Parameters.AddWithValue(afterSequence);
+        cmd.Parameters.AddWithValue(upToSequence);
+        if (typeNames is not null) cmd.Parameters.AddWithValue(typeNames);
+        return await ReadEvents(cmd, ct);
     }
 
     /// <summary>One tenant's events after a position, in global order (a rebuild of one company's read models); of the given stored types only, unless null.</summary>

@@ -48,6 +48,13 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
             new KeyValuePair<string, object?>("projection", projection.Name));
     }
 
+    /// <summary>The projection's events after <paramref name="after"/> up to <paramref name="upTo"/>, as stored now.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadPageAsync(IProjection projection, long after, long upTo, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await store.ReadRangeAsync(connection, after, upTo, TypeNamesOf(projection), ct);
+    }
+
     /// <summary>
     /// Deletes what the projection wrote and replays every event from sequence 0, in one
     /// transaction: readers see the old read model until the new one is complete.

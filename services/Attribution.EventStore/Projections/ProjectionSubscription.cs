@@ -4,6 +4,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Marten.Services;
 using Marten.Subscriptions;
+using Microsoft.Extensions.Logging;
 
 namespace Attribution.EventStore.Projections;
 
@@ -13,17 +14,22 @@ namespace Attribution.EventStore.Projections;
 /// projection folds each page with one batched statement per table, in a transaction of its own
 /// that also moves its checkpoint (<see cref="ProjectionRunner.ApplyAsync"/>). Marten's built-in
 /// projection types write one statement per document, which measured several times slower here.
+/// A page that fails is retried here, with backoff, until it succeeds, never handed back to Marten,
+/// which would skip it as a poison page or pause the projection for good; the retry reads the page
+/// again as stored by then (an erasure may have renamed its streams meanwhile).
 /// </summary>
 internal sealed class ProjectionSubscription : SubscriptionBase
 {
     private readonly IProjection _projection;
     private readonly ProjectionRunner _runner;
     private readonly HashSet<Type>? _types;
+    private readonly ILogger _logger;
 
-    public ProjectionSubscription(IProjection projection, ProjectionRunner runner)
+    public ProjectionSubscription(IProjection projection, ProjectionRunner runner, ILogger logger)
     {
         _projection = projection;
         _runner = runner;
+        _logger = logger;
         Name = projection.Name;
         _types = projection.EventTypes?.ToHashSet();
         // Marten reads only these types, by their current stored names. Older names that upcast to
@@ -35,13 +41,29 @@ internal sealed class ProjectionSubscription : SubscriptionBase
     public override async Task<IChangeListener> ProcessEventsAsync(
         EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
     {
-        var events = page.Events
+        IReadOnlyList<StoredEvent> events = page.Events
             .Where(e => _types is null || _types.Contains(e.Data.GetType()))
             .Select(ToStored)
             .ToList();
-        await _runner.ApplyAsync(_projection, events, page.SequenceCeiling, cancellationToken);
-        return NoChanges.Instance;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _runner.ApplyAsync(_projection, events, page.SequenceCeiling, cancellationToken);
+                return NoChanges.Instance;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "Projection {Projection} failed on events {Floor}-{Ceiling} (attempt {Attempt}); retrying",
+                    _projection.Name, page.SequenceFloor, page.SequenceCeiling, attempt);
+                await Task.Delay(Backoff(attempt), cancellationToken);
+                events = await _runner.ReadPageAsync(_projection, page.SequenceFloor, page.SequenceCeiling, cancellationToken);
+            }
+        }
     }
+
+    /// <summary>0.2 s, doubling, at most 10 s: a database restart is ridden out without hammering it.</summary>
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(10_000, 100 * Math.Pow(2, Math.Min(attempt, 7))));
 
     internal static StoredEvent ToStored(IEvent e) => new(
         e.Sequence, e.Id, e.StreamKey!, e.Version, e.TenantId, e.EventTypeName, e.Data,
