@@ -3,6 +3,7 @@ using Attribution.Contracts.Attribution;
 using MassTransit;
 using Npgsql;
 using NpgsqlTypes;
+using Attribution.Domain.Companies;
 
 namespace Attribution.SampleSubscriber;
 

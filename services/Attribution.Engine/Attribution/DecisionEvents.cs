@@ -1,6 +1,6 @@
 using Attribution.Contracts.Attribution;
-using Attribution.Engine.Attribution.Rules;
 using Attribution.EventStore;
+using Attribution.Domain.Rules;
 
 namespace Attribution.Engine.Attribution;
 
@@ -67,7 +67,7 @@ public static class DecisionEvents
         /// The decision for one cart or checkout event, at one revision. <see cref="Counted"/> is false for test
         /// orders and for repeats of an order already counted; such events are recorded and explained, never summed.
         /// <see cref="RuleVersion"/> names the rule set and settings; the rule set's description lives with the
-        /// rules (<see cref="ServiceDefaults.Companies.RuleVersions.Describe"/>), not in every decision.
+        /// rules (<see cref="RuleVersions.Describe"/>), not in every decision.
         /// </summary>
         public sealed record AttributionDecided(
             Guid DecisionId,

@@ -1,5 +1,6 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.ServiceDefaults.Visitors;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Engine.Journeys;
 

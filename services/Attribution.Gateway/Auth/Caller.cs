@@ -1,4 +1,5 @@
 using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Auth;
 

@@ -1,5 +1,6 @@
 using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Auth;
 

@@ -4,6 +4,7 @@ using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.ReadModels;
 using Npgsql;
+using Attribution.Domain.Rules;
 
 namespace Attribution.Gateway.Explain;
 

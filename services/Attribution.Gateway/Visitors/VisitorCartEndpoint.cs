@@ -4,6 +4,7 @@ using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Gateway.Visitors;
 

@@ -1,3 +1,4 @@
+
 namespace Attribution.ServiceDefaults.ReadModels;
 
 /// <summary>Names of projected documents that the engine writes and the gateway reads.</summary>

@@ -4,6 +4,7 @@ using Attribution.Contracts.Ingestion;
 using Attribution.Engine.AttributionConsumer.Recording;
 using Attribution.IntegrationTests.Infrastructure;
 using static Attribution.IntegrationTests.Ingestion.SampleEvents;
+using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.AttributionConsumer;
 

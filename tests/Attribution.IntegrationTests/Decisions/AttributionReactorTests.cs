@@ -7,6 +7,8 @@ using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.Visitors;
 using static Attribution.Engine.Journeys.VisitorEvents;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.IntegrationTests.Decisions;
 

@@ -4,6 +4,7 @@ using Attribution.EventStore;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.ServiceDefaults.Database;
 using Npgsql;
+using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.EventStore;
 

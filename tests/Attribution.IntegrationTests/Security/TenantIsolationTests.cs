@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
+using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.Security;
 

@@ -1,9 +1,9 @@
 using Attribution.Contracts.Attribution;
 using Attribution.Engine.Attribution;
-using Attribution.Engine.Attribution.Rules;
 using Attribution.EventStore;
 using Attribution.ServiceDefaults.Companies;
 using static Attribution.Engine.Attribution.DecisionEvents;
+using Attribution.Domain.Rules;
 
 namespace Attribution.UnitTests.Attribution;
 

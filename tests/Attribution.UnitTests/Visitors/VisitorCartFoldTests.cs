@@ -1,6 +1,8 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.Visitors;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.UnitTests.Visitors;
 

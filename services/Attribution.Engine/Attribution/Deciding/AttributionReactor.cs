@@ -1,12 +1,13 @@
 using Attribution.ServiceDefaults.ReadModels;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Attribution.Rules;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
 using static Attribution.Engine.Journeys.VisitorEvents;
+using Attribution.Domain.Rules;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Engine.Attribution.Deciding;
 

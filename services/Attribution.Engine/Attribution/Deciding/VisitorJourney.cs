@@ -1,23 +1,10 @@
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Attribution.Rules;
-using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Rules;
 using static Attribution.Engine.Journeys.VisitorEvents;
 
 namespace Attribution.Engine.Attribution.Deciding;
-
-/// <summary>A cart or checkout event to decide, with its signed amount.</summary>
-public sealed record AttributableEvent(
-    Guid EventId,
-    RevenueKind Kind,
-    DateTimeOffset OccurredAt,
-    long Sequence,
-    decimal Amount,
-    string Currency,
-    string? OrderId,
-    bool Test,
-    string? UserFingerprint,
-    string? UserFaqFingerprint);
 
 /// <summary>
 /// Pure helpers that turn a visitor's stored events into what the rules need: the interactions

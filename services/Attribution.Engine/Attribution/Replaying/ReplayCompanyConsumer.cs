@@ -6,6 +6,7 @@ using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.EventStore.Projections;
 using MassTransit;
 using Npgsql;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Engine.Attribution.Replaying;
 

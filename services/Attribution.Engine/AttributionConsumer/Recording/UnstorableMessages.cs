@@ -5,6 +5,7 @@ using Attribution.ServiceDefaults.ReadModels;
 using MassTransit;
 using Npgsql;
 using NpgsqlTypes;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Engine.AttributionConsumer.Recording;
 

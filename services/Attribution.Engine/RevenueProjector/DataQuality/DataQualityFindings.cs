@@ -3,6 +3,7 @@ using Attribution.Contracts.Ingestion;
 using Attribution.ServiceDefaults.ReadModels;
 using Attribution.ServiceDefaults.Visitors;
 using static Attribution.Engine.Journeys.VisitorEvents;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Engine.RevenueProjector.DataQuality;
 

@@ -6,6 +6,8 @@ using Attribution.ServiceDefaults.ReadModels;
 using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
 using static Attribution.Engine.Journeys.VisitorEvents;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Engine.RevenueProjector.DataQuality;
 

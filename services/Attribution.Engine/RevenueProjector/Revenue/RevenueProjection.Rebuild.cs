@@ -1,5 +1,6 @@
 using Attribution.EventStore.Projections;
 using Npgsql;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Engine.RevenueProjector.Revenue;
 

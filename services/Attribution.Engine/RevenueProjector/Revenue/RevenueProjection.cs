@@ -8,6 +8,8 @@ using Npgsql;
 using NpgsqlTypes;
 using static Attribution.Engine.Attribution.DecisionEvents;
 using VisitorEvents = Attribution.Engine.Journeys.VisitorEvents;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Rules;
 
 namespace Attribution.Engine.RevenueProjector.Revenue;
 

@@ -3,6 +3,7 @@ using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Visitors;
 using static Attribution.Engine.Journeys.VisitorEvents;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Engine.RevenueProjector.VisitorCarts;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Attribution.Gateway.Ingestion.Validation;
 using Npgsql;
 using NpgsqlTypes;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Ingestion.Rejections;
 

@@ -7,6 +7,7 @@ using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.ReadModels;
 using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Gateway.Visitors.Erasure;
 

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Attribution.EventStore;
-using Attribution.ServiceDefaults.Interactions;
 using Attribution.ServiceDefaults.Visitors;
+using Attribution.Domain.Interactions;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Gateway.Visitors.Erasure;
 

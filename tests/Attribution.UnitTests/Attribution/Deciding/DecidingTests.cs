@@ -1,9 +1,10 @@
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.Attribution.Deciding;
-using Attribution.Engine.Attribution.Rules;
 using Attribution.ServiceDefaults.Companies;
 using static Attribution.Engine.Journeys.VisitorEvents;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Rules;
 
 namespace Attribution.UnitTests.Attribution.Deciding;
 

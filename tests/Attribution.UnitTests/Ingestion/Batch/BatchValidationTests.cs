@@ -4,6 +4,7 @@ using Attribution.Contracts.Ingestion;
 using Attribution.Gateway.Ingestion.Batch;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
 
 namespace Attribution.UnitTests.Ingestion.Batch;
 

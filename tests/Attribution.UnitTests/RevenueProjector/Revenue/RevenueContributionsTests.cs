@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Attribution.Rules;
 using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.EventStore;
 using static Attribution.Engine.Attribution.DecisionEvents;
+using Attribution.Domain.Rules;
 
 namespace Attribution.UnitTests.RevenueProjector.Revenue;
 

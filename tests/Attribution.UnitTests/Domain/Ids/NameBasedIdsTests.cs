@@ -1,6 +1,7 @@
-using Attribution.ServiceDefaults.Ids;
+using Attribution.Domain.Ids;
 
-namespace Attribution.UnitTests.ServiceDefaults;
+
+namespace Attribution.UnitTests.Domain.Ids;
 
 public sealed class NameBasedIdsTests
 {

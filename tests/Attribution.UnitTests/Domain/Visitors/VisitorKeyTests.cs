@@ -1,6 +1,6 @@
-using Attribution.ServiceDefaults.Visitors;
+using Attribution.Domain.Visitors;
 
-namespace Attribution.UnitTests.ServiceDefaults;
+namespace Attribution.UnitTests.Domain.Visitors;
 
 public sealed class VisitorKeyTests
 {

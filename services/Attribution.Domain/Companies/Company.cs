@@ -1,4 +1,4 @@
-namespace Attribution.ServiceDefaults.Companies;
+namespace Attribution.Domain.Companies;
 
 /// <summary>How a storefront's cart <c>quantity</c> is meant (contract §3).</summary>
 public enum QuantityMode

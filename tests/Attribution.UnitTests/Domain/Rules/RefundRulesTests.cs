@@ -1,6 +1,7 @@
-using Attribution.Engine.Attribution.Rules;
+using Attribution.Domain.Rules;
 
-namespace Attribution.UnitTests.Attribution.Rules;
+
+namespace Attribution.UnitTests.Domain.Rules;
 
 public sealed class RefundRulesTests
 {

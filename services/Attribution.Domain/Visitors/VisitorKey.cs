@@ -1,4 +1,4 @@
-namespace Attribution.ServiceDefaults.Visitors;
+namespace Attribution.Domain.Visitors;
 
 /// <summary>
 /// How a visitor is named across the system (streams, read models, reads). The chat fingerprint

@@ -1,6 +1,6 @@
 using UUIDNext;
 
-namespace Attribution.ServiceDefaults.Ids;
+namespace Attribution.Domain.Ids;
 
 /// <summary>
 /// Name-based (version 5) ids, from UUIDNext: the same name always gives the same id, so a

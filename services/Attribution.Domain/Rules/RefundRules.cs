@@ -1,4 +1,4 @@
-namespace Attribution.Engine.Attribution.Rules;
+namespace Attribution.Domain.Rules;
 
 /// <summary>
 /// Contract §3 refunds, as a pure function: each <c>refundId</c> applies once (the first recorded

@@ -1,4 +1,6 @@
-namespace Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
+
+namespace Attribution.Domain.Rules;
 
 /// <summary>
 /// The name of the settings that produced a decision or a figure (contract §4: every figure carries

@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace Attribution.ServiceDefaults.Companies;
+namespace Attribution.Domain.Companies;
 
 /// <summary>
 /// A company's days (contract §6: dates are in the company's time zone). Zone data is NodaTime's

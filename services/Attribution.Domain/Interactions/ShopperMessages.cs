@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Attribution.ServiceDefaults.Interactions;
+namespace Attribution.Domain.Interactions;
 
 /// <summary>
 /// Contract §4 (shared by the attribution rules and erasure, which must keep the verdict): a shopper message is not real when it is only greetings or pleasantries ("hi",

@@ -1,7 +1,7 @@
-using Attribution.ServiceDefaults.Interactions;
-using Attribution.Engine.Attribution.Rules;
+using Attribution.Domain.Interactions;
 
-namespace Attribution.UnitTests.Attribution.Rules;
+
+namespace Attribution.UnitTests.Domain.Interactions;
 
 public sealed class ShopperMessagesTests
 {

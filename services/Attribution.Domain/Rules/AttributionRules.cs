@@ -1,8 +1,8 @@
-using Attribution.ServiceDefaults.Interactions;
+using Attribution.Domain.Interactions;
 using System.Globalization;
 using Attribution.Contracts.Ingestion;
 
-namespace Attribution.Engine.Attribution.Rules;
+namespace Attribution.Domain.Rules;
 
 /// <summary>An interaction of the visitor, as the rules see it.</summary>
 public sealed record InteractionFact(
@@ -19,11 +19,11 @@ public sealed record InteractionFact(
 /// <summary>The company settings that decide (contract §4); <see cref="RuleVersion"/> names them on every figure.</summary>
 public sealed record RuleSettings(int WindowHours)
 {
-    public const string RuleSet = ServiceDefaults.Companies.RuleVersions.RuleSet;
+    public const string RuleSet = RuleVersions.RuleSet;
 
     public TimeSpan Window => TimeSpan.FromHours(WindowHours);
 
-    public string RuleVersion => ServiceDefaults.Companies.RuleVersions.Of(WindowHours);
+    public string RuleVersion => RuleVersions.Of(WindowHours);
 }
 
 /// <summary>The interaction a cart or checkout event is credited to.</summary>
