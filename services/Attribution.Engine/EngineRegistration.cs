@@ -1,7 +1,6 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.AttributionConsumer.Recording;
 using Attribution.Engine.AttributionConsumer.Watchdog;
-using Attribution.Engine.Attribution;
 using Attribution.Engine.Attribution.Deciding;
 using Attribution.Engine.Attribution.Publishing;
 using Attribution.Engine.Attribution.Replaying;
@@ -10,6 +9,7 @@ using Attribution.Engine.RevenueProjector.DataQuality;
 using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.Engine.RevenueProjector.VisitorCarts;
 using Attribution.EventStore;
+using Attribution.EventStore.StoredEvents;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Configuration;

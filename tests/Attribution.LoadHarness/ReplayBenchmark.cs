@@ -14,6 +14,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Polly;
 using Polly.Retry;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.LoadHarness;
 
@@ -175,7 +176,7 @@ public static class ReplayBenchmark
         object Cart(Guid id, string fp, CartEventType type, DateTimeOffset at) =>
             new VisitorEvents.V1.CartEventRecorded(id, CompanyKey, fp, null, type, "SKU-1", "Tempo Racer", 49.99m, "USD", 1, at, at);
         object Interaction(Guid id, string fp, int v, InteractionKind kind, string text, bool? helpful, DateTimeOffset at) =>
-            new VisitorEvents.V1.InteractionRecorded(id, CompanyKey, fp, null, InteractionChannel.CHAT, kind, $"conv-{v}", text, helpful, null, v % 4 == 0 ? "A" : "B", at, at);
+            new VisitorEvents.V1.VisitorInteractionRecorded(id, CompanyKey, fp, null, InteractionChannel.CHAT, kind, $"conv-{v}", text, helpful, null, v % 4 == 0 ? "A" : "B", at, at);
     }
 
     private static string StreamOf(int visitor) => $"visitor:{CompanyKey}:fp_replay_{visitor}";

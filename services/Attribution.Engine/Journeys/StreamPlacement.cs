@@ -1,6 +1,7 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.ServiceDefaults.Visitors;
 using Attribution.Domain.Visitors;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.Engine.Journeys;
 
@@ -25,8 +26,8 @@ public static class StreamPlacement
         (VisitorKey.StreamId(m.CompanyKey, m.Channel == InteractionChannel.FAQ
                 ? VisitorKey.Of(null, m.UserFaqFingerprint)
                 : VisitorKey.Of(m.UserFingerprint, null)),
-         VisitorEvents.V1.InteractionRecorded.From(m));
+         VisitorEvents.V1.VisitorInteractionRecorded.From(m));
 
     public static (string StreamId, object Event) Of(RefundRecorded m) =>
-        ($"order:{m.CompanyKey}:{m.OrderId}", VisitorEvents.V1.RefundRecorded.From(m));
+        ($"order:{m.CompanyKey}:{m.OrderId}", VisitorEvents.V1.OrderRefundRecorded.From(m));
 }

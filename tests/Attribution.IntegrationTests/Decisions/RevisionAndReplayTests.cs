@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.IntegrationTests.Decisions;
 

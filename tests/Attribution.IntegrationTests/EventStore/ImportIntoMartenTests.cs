@@ -5,6 +5,7 @@ using Attribution.IntegrationTests.Infrastructure;
 using Attribution.ServiceDefaults.Database;
 using Npgsql;
 using Attribution.Domain.Companies;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.IntegrationTests.EventStore;
 

@@ -5,9 +5,10 @@ using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
-using static Attribution.Engine.Journeys.VisitorEvents;
+using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Rules;
 using Attribution.Domain.Visitors;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.Engine.Attribution.Deciding;
 
@@ -31,7 +32,7 @@ public sealed class AttributionReactor(
 
     /// <summary>What a visitor does; not the decisions this reactor appends itself.</summary>
     private static readonly HashSet<Type> VisitorEventTypes =
-        [typeof(V1.CartEventRecorded), typeof(V1.CheckoutRecorded), typeof(V1.InteractionRecorded), typeof(V1.RefundRecorded)];
+        [typeof(V1.CartEventRecorded), typeof(V1.CheckoutRecorded), typeof(V1.VisitorInteractionRecorded), typeof(V1.OrderRefundRecorded)];
 
     public IReadOnlyCollection<Type> EventTypes => VisitorEventTypes;
 
@@ -84,7 +85,7 @@ public sealed class AttributionReactor(
         var streams = events.Select(e => e.StreamId).ToHashSet(StringComparer.Ordinal);
 
         // An FAQ exchange belongs to every visitor whose cart or checkout carried that FAQ fingerprint.
-        var faqFingerprints = events.Select(e => e.Data).OfType<V1.InteractionRecorded>()
+        var faqFingerprints = events.Select(e => e.Data).OfType<V1.VisitorInteractionRecorded>()
             .Where(i => i.Channel == InteractionChannel.FAQ && i.UserFaqFingerprint is not null)
             .Select(i => i.UserFaqFingerprint!).Distinct().ToList();
         if (faqFingerprints.Count > 0)
@@ -100,7 +101,7 @@ public sealed class AttributionReactor(
         await DecideStreamsAsync(connection, companyKey, streams.Where(s => s.StartsWith("visitor:", StringComparison.Ordinal)).ToList(), ct);
 
         // New refunds (their orders' checkouts were re-decided above when they changed too).
-        var refundOrders = events.Select(e => e.Data).OfType<V1.RefundRecorded>().Select(r => r.OrderId).Distinct().ToList();
+        var refundOrders = events.Select(e => e.Data).OfType<V1.OrderRefundRecorded>().Select(r => r.OrderId).Distinct().ToList();
         await DecideRefundsAsync(connection, companyKey, refundOrders, ct);
     }
 
@@ -139,7 +140,7 @@ public sealed class AttributionReactor(
         var lent = judged.Select(j => j.JourneyStream).Where(s => !attributable.ContainsKey(s)).Distinct(StringComparer.Ordinal).ToList();
         if (lent.Count > 0) visitorEvents.AddRange(await store.ReadStreamsAsync(connection, lent, ct));
         var interactions = visitorEvents.GroupBy(e => e.StreamId)
-            .ToDictionary(g => g.Key, g => g.Select(e => e.Data).OfType<V1.InteractionRecorded>().Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Data).OfType<V1.VisitorInteractionRecorded>().Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
 
         // The FAQ streams the attributable events point to: their exchanges are part of the journey.
         // Some may be among the streams just loaded (an FAQ exchange in the same batch), the rest are read now.
@@ -150,7 +151,7 @@ public sealed class AttributionReactor(
         var notLoaded = faqStreams.Where(s => !interactions.ContainsKey(s)).ToList();
         var faqInteractions = visitorEvents.Where(e => faqStreams.Contains(e.StreamId))
             .Concat(await store.ReadStreamsAsync(connection, notLoaded, ct))
-            .Select(e => e.Data).OfType<V1.InteractionRecorded>()
+            .Select(e => e.Data).OfType<V1.VisitorInteractionRecorded>()
             .Where(i => i.Channel == InteractionChannel.FAQ && i.UserFaqFingerprint is not null)
             .GroupBy(i => i.UserFaqFingerprint!)
             .ToDictionary(g => g.Key, g => g.Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
@@ -192,20 +193,20 @@ public sealed class AttributionReactor(
     {
         if (orderIds.Count == 0) return 0;
         var refundEvents = await store.ReadStreamsAsync(connection, orderIds.Select(o => $"order:{companyKey}:{o}").ToList(), ct);
-        var refunds = refundEvents.Where(e => e.Data is V1.RefundRecorded).ToList();
+        var refunds = refundEvents.Where(e => e.Data is V1.OrderRefundRecorded).ToList();
         if (refunds.Count == 0) return 0;
 
         var orders = await decisions.CountedOrdersAsync(companyKey, orderIds, ct);
         var current = await decisions.LatestRefundsAsync(companyKey, refunds.Select(e => e.Id).ToList(), ct);
         var appends = new List<StreamAppend>();
-        foreach (var order in refunds.GroupBy(e => ((V1.RefundRecorded)e.Data).OrderId))
+        foreach (var order in refunds.GroupBy(e => ((V1.OrderRefundRecorded)e.Data).OrderId))
         {
             var decision = orders.GetValueOrDefault(order.Key);
             var counted = decision is null ? null : new RefundRules.CountedOrder(decision.Amount, decision.Currency);
-            var byId = order.ToDictionary(e => e.Id, e => (V1.RefundRecorded)e.Data);
+            var byId = order.ToDictionary(e => e.Id, e => (V1.OrderRefundRecorded)e.Data);
             var applications = RefundRules.Apply(counted, order.Select(e =>
             {
-                var r = (V1.RefundRecorded)e.Data;
+                var r = (V1.OrderRefundRecorded)e.Data;
                 return new RefundRules.Refund(r.EventId, e.Sequence, r.RefundId, r.Amount, r.Currency);
             }));
             foreach (var application in applications)

@@ -1,6 +1,6 @@
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
-using static Attribution.Engine.Attribution.DecisionEvents;
+using static Attribution.EventStore.StoredEvents.DecisionEvents;
 
 namespace Attribution.Engine.Attribution.Deciding;
 

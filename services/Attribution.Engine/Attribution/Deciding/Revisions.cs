@@ -1,6 +1,7 @@
 using Attribution.Domain.Ids;
 using Attribution.Domain.Rules;
-using static Attribution.Engine.Attribution.DecisionEvents;
+using static Attribution.EventStore.StoredEvents.DecisionEvents;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.Engine.Attribution.Deciding;
 
@@ -35,7 +36,7 @@ public static class Revisions
 
     /// <summary>A refund's next revision, or null when what it subtracts, and from which credit, is unchanged.</summary>
     public static V1.RefundDecided? NextRefund(
-        string companyKey, Journeys.VisitorEvents.V1.RefundRecorded refund, RefundRules.Application application,
+        string companyKey, VisitorEvents.V1.OrderRefundRecorded refund, RefundRules.Application application,
         V2.AttributionDecided? order, V1.RefundDecided? current)
     {
         var attributed = order is { Attributed: true, Counted: true };

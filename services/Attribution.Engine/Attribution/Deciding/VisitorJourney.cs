@@ -2,7 +2,7 @@ using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
-using static Attribution.Engine.Journeys.VisitorEvents;
+using static Attribution.EventStore.StoredEvents.VisitorEvents;
 
 namespace Attribution.Engine.Attribution.Deciding;
 
@@ -14,7 +14,7 @@ namespace Attribution.Engine.Attribution.Deciding;
 /// </summary>
 public static class VisitorJourney
 {
-    public static InteractionFact Fact(V1.InteractionRecorded i) =>
+    public static InteractionFact Fact(V1.VisitorInteractionRecorded i) =>
         new(i.EventId, i.Channel, i.Kind, i.ConversationId, i.Text, i.Helpful, i.NudgeId, i.Variant, i.OccurredAt);
 
     public static IReadOnlyList<AttributableEvent> Attributable(IEnumerable<(long Sequence, object Data)> events, QuantityMode mode)
@@ -45,7 +45,7 @@ public static class VisitorJourney
     {
         V1.CartEventRecorded c => c.OccurredAt,
         V1.CheckoutRecorded o => o.OccurredAt,
-        V1.InteractionRecorded i => i.OccurredAt,
+        V1.VisitorInteractionRecorded i => i.OccurredAt,
         _ => DateTimeOffset.MaxValue,
     };
 

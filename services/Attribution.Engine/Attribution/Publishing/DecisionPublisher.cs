@@ -4,7 +4,7 @@ using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using MassTransit;
 using Npgsql;
-using static Attribution.Engine.Attribution.DecisionEvents;
+using static Attribution.EventStore.StoredEvents.DecisionEvents;
 
 namespace Attribution.Engine.Attribution.Publishing;
 

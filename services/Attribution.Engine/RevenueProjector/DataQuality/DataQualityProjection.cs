@@ -5,7 +5,7 @@ using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.ReadModels;
 using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
-using static Attribution.Engine.Journeys.VisitorEvents;
+using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Visitors;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
-using static Attribution.Engine.Attribution.DecisionEvents;
+using static Attribution.EventStore.StoredEvents.DecisionEvents;
 
 namespace Attribution.Engine.RevenueProjector.Revenue;
 

@@ -6,10 +6,11 @@ using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
 using Npgsql;
 using NpgsqlTypes;
-using static Attribution.Engine.Attribution.DecisionEvents;
-using VisitorEvents = Attribution.Engine.Journeys.VisitorEvents;
+using static Attribution.EventStore.StoredEvents.DecisionEvents;
+using VisitorEvents = Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.Engine.RevenueProjector.Revenue;
 
@@ -26,7 +27,7 @@ public sealed partial class RevenueProjection(MartenEventStore store, CompanyDir
 
     /// <summary>Decisions carry the money; interactions name the conversations and their variants.</summary>
     public IReadOnlyCollection<Type> EventTypes { get; } =
-        [typeof(V2.AttributionDecided), typeof(V1.RefundDecided), typeof(VisitorEvents.V1.InteractionRecorded)];
+        [typeof(V2.AttributionDecided), typeof(V1.RefundDecided), typeof(VisitorEvents.V1.VisitorInteractionRecorded)];
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
@@ -109,7 +110,7 @@ public sealed partial class RevenueProjection(MartenEventStore store, CompanyDir
     private static List<ConversationStart> ConversationsOf(ProjectionBatch batch) =>
         // One row per conversation, as the row-by-row upsert would leave it: the earliest start, the
         // channel of its first interaction, and the first variant reported (a stored one wins).
-        batch.Events.Select(e => e.Data).OfType<VisitorEvents.V1.InteractionRecorded>()
+        batch.Events.Select(e => e.Data).OfType<VisitorEvents.V1.VisitorInteractionRecorded>()
             .Where(i => i.ConversationId is not null && i.Channel is InteractionChannel.CHAT or InteractionChannel.FAQ)
             .GroupBy(i => (i.CompanyKey, ConversationId: i.ConversationId!))
             .Select(g => new ConversationStart(g.Key.CompanyKey, g.Key.ConversationId, g.First().Channel.ToString(),

@@ -2,7 +2,7 @@ using Attribution.ServiceDefaults.ReadModels;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Visitors;
-using static Attribution.Engine.Journeys.VisitorEvents;
+using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Visitors;
 
 namespace Attribution.Engine.RevenueProjector.VisitorCarts;

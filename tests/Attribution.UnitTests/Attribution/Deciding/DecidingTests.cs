@@ -2,7 +2,7 @@ using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.Attribution.Deciding;
 using Attribution.ServiceDefaults.Companies;
-using static Attribution.Engine.Journeys.VisitorEvents;
+using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
 

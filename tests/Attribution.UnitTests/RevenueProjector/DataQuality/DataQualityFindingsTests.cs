@@ -1,6 +1,6 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.RevenueProjector.DataQuality;
-using static Attribution.Engine.Journeys.VisitorEvents;
+using static Attribution.EventStore.StoredEvents.VisitorEvents;
 
 namespace Attribution.UnitTests.RevenueProjector.DataQuality;
 

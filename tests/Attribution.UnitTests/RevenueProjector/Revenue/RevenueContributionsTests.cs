@@ -3,7 +3,7 @@ using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.EventStore;
-using static Attribution.Engine.Attribution.DecisionEvents;
+using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.Domain.Rules;
 
 namespace Attribution.UnitTests.RevenueProjector.Revenue;

@@ -1,19 +1,20 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.EventStore;
 
-namespace Attribution.Engine.Journeys;
+namespace Attribution.EventStore.StoredEvents;
 
 /// <summary>
 /// The events stored in visitor and order streams. Stored names are stable and versioned
 /// ("cart_event_recorded.v1"): a new shape gets a V2 beside V1, and replays keep reading V1.
+/// Class names never repeat a contract message's name (the message is what arrived, the stored
+/// event what was kept of it); a class may be renamed freely, its stored name never.
 /// </summary>
 public static class VisitorEvents
 {
     public static EventTypeRegistry RegisterVisitorEvents(this EventTypeRegistry registry) => registry
         .Register<V1.CartEventRecorded>(StoredNames.CartEventRecorded)
         .Register<V1.CheckoutRecorded>(StoredNames.CheckoutRecorded)
-        .Register<V1.InteractionRecorded>(StoredNames.InteractionRecorded)
-        .Register<V1.RefundRecorded>(StoredNames.RefundRecorded);
+        .Register<V1.VisitorInteractionRecorded>(StoredNames.InteractionRecorded)
+        .Register<V1.OrderRefundRecorded>(StoredNames.RefundRecorded);
 
     /// <summary>The stored type names, for queries that filter events by type in SQL.</summary>
     public static class StoredNames
@@ -65,7 +66,8 @@ public static class VisitorEvents
                 m.LineItems, m.Test, m.Source, m.OccurredAt, m.ReceivedAt);
         }
 
-        public sealed record InteractionRecorded(
+        /// <summary>A chat, FAQ or nudge interaction, in its visitor's stream (stored as "interaction_recorded.v1").</summary>
+        public sealed record VisitorInteractionRecorded(
             Guid EventId,
             string CompanyKey,
             string? UserFingerprint,
@@ -80,12 +82,13 @@ public static class VisitorEvents
             DateTimeOffset OccurredAt,
             DateTimeOffset ReceivedAt)
         {
-            public static InteractionRecorded From(Contracts.Ingestion.InteractionRecorded m) => new(
+            public static VisitorInteractionRecorded From(InteractionRecorded m) => new(
                 m.EventId, m.CompanyKey, m.UserFingerprint, m.UserFaqFingerprint, m.Channel, m.Kind, m.ConversationId,
                 m.Text, m.Helpful, m.NudgeId, m.Variant, m.OccurredAt, m.ReceivedAt);
         }
 
-        public sealed record RefundRecorded(
+        /// <summary>A refund, in its order's stream (stored as "refund_recorded.v1").</summary>
+        public sealed record OrderRefundRecorded(
             Guid EventId,
             string CompanyKey,
             string RefundId,
@@ -95,7 +98,7 @@ public static class VisitorEvents
             DateTimeOffset OccurredAt,
             DateTimeOffset ReceivedAt)
         {
-            public static RefundRecorded From(Contracts.Ingestion.RefundRecorded m) => new(
+            public static OrderRefundRecorded From(RefundRecorded m) => new(
                 m.EventId, m.CompanyKey, m.RefundId, m.OrderId, m.Amount, m.Currency, m.OccurredAt, m.ReceivedAt);
         }
     }

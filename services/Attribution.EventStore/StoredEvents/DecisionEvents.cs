@@ -1,8 +1,7 @@
 using Attribution.Contracts.Attribution;
-using Attribution.EventStore;
 using Attribution.Domain.Rules;
 
-namespace Attribution.Engine.Attribution;
+namespace Attribution.EventStore.StoredEvents;
 
 /// <summary>Stored decision events, in one stream per source event: <c>attribution:{company}:{eventId}</c>, version = revision.</summary>
 public static class DecisionEvents

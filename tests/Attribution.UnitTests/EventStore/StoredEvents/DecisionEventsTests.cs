@@ -1,11 +1,10 @@
 using Attribution.Contracts.Attribution;
-using Attribution.Engine.Attribution;
 using Attribution.EventStore;
 using Attribution.ServiceDefaults.Companies;
-using static Attribution.Engine.Attribution.DecisionEvents;
+using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.Domain.Rules;
 
-namespace Attribution.UnitTests.Attribution;
+namespace Attribution.UnitTests.EventStore.StoredEvents;
 
 /// <summary>Decisions stored under an older name keep reading as the current decision (stored history is never rewritten).</summary>
 public sealed class DecisionEventsTests
