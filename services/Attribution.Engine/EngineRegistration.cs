@@ -5,9 +5,6 @@ using Attribution.Engine.Attribution.Deciding;
 using Attribution.Engine.Attribution.Publishing;
 using Attribution.Engine.Attribution.Replaying;
 using Attribution.Engine.Journeys;
-using Attribution.Engine.RevenueProjector.DataQuality;
-using Attribution.Engine.RevenueProjector.Revenue;
-using Attribution.Engine.RevenueProjector.VisitorCarts;
 using Attribution.EventStore;
 using Attribution.EventStore.StoredEvents;
 using Attribution.EventStore.Projections;
@@ -15,6 +12,10 @@ using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Messaging;
 using MassTransit;
+using Attribution.ReadModels.DataQuality;
+using Attribution.ReadModels.LatestDecisions;
+using Attribution.ReadModels.Revenue;
+using Attribution.ReadModels.VisitorCarts;
 
 namespace Attribution.Engine;
 

@@ -56,7 +56,7 @@ public static class ReplayBenchmark
                 ON CONFLICT (name) DO UPDATE SET last_seq_id = excluded.last_seq_id
                 """))
             {
-                caughtUp.Parameters.AddWithValue(new[] { Attribution.ServiceDefaults.ReadModels.ProjectionNames.Revenue, Attribution.ServiceDefaults.ReadModels.ProjectionNames.DataQuality });
+                caughtUp.Parameters.AddWithValue(new[] { Attribution.EventStore.Projections.ProjectionNames.Revenue, Attribution.EventStore.Projections.ProjectionNames.DataQuality });
                 caughtUp.Parameters.AddWithValue(long.MaxValue);
                 await caughtUp.ExecuteNonQueryAsync();
             }

@@ -1,5 +1,4 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.ServiceDefaults.Visitors;
 using Attribution.Domain.Visitors;
 using Attribution.EventStore.StoredEvents;
 

@@ -5,10 +5,10 @@ using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.EventStore.StoredEvents;
 using Attribution.ServiceDefaults.Companies;
-using Attribution.ServiceDefaults.Visitors;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Visitors;
+using Attribution.ReadModels.LatestDecisions;
 
 namespace Attribution.IntegrationTests.Decisions;
 

@@ -1,14 +1,13 @@
-using Attribution.ServiceDefaults.ReadModels;
 using Attribution.Contracts.Ingestion;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
-using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Rules;
 using Attribution.Domain.Visitors;
 using Attribution.EventStore.StoredEvents;
+using Attribution.ReadModels.LatestDecisions;
 
 namespace Attribution.Engine.Attribution.Deciding;
 

@@ -1,4 +1,3 @@
-using Attribution.ServiceDefaults.ReadModels;
 using Attribution.Contracts.Attribution;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Attribution.Contracts.Attribution;
 using Attribution.Engine.Attribution.Deciding;
-using Attribution.Engine.RevenueProjector.DataQuality;
-using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.EventStore.Projections;
 using MassTransit;
 using Npgsql;
 using Attribution.Domain.Companies;
+using Attribution.ReadModels.DataQuality;
+using Attribution.ReadModels.Revenue;
 
 namespace Attribution.Engine.Attribution.Replaying;
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using Attribution.Contracts.Ingestion;
-using Attribution.ServiceDefaults.ReadModels;
 using MassTransit;
 using Npgsql;
 using NpgsqlTypes;
 using Attribution.Domain.Companies;
+using Attribution.ReadModels.DataQuality;
 
 namespace Attribution.Engine.AttributionConsumer.Recording;
 

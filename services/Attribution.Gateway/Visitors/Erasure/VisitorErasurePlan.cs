@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Attribution.EventStore;
-using Attribution.ServiceDefaults.Visitors;
 using Attribution.Domain.Interactions;
 using Attribution.Domain.Visitors;
 

@@ -1,8 +1,8 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.RevenueProjector.DataQuality;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
+using Attribution.ReadModels.DataQuality;
 
-namespace Attribution.UnitTests.RevenueProjector.DataQuality;
+namespace Attribution.UnitTests.ReadModels.DataQuality;
 
 public sealed class DataQualityFindingsTests
 {

@@ -2,7 +2,7 @@ using Attribution.Contracts.Ingestion;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Visitors;
 
-namespace Attribution.ServiceDefaults.Visitors;
+namespace Attribution.ReadModels.VisitorCarts;
 
 /// <summary>
 /// A visitor's cart events in the order they happened (read model document, written by the engine's
@@ -12,7 +12,8 @@ namespace Attribution.ServiceDefaults.Visitors;
 /// </summary>
 public sealed record VisitorCart
 {
-    public const string DocumentType = ReadModels.DocumentTypes.VisitorCart;
+    /// <summary>Per company and visitor (id <c>{companyKey}:{visitorKey}</c>); a stored name, never renamed.</summary>
+    public const string DocumentType = "visitor_cart";
 
     public required string CompanyKey { get; init; }
     public required string VisitorKey { get; init; }

@@ -2,7 +2,7 @@ using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 
-namespace Attribution.Engine.Attribution.Deciding;
+namespace Attribution.ReadModels.LatestDecisions;
 
 /// <summary>
 /// Inline: the latest revision of each decision, kept in the same transaction as the decision
@@ -31,7 +31,8 @@ public static class DecisionDocuments
 /// <summary>The latest <see cref="V2.AttributionDecided"/> per cart or checkout event.</summary>
 public sealed class LatestDecisionProjection : LatestRevisionProjection<V2.AttributionDecided>
 {
-    public const string DocumentTypeName = ServiceDefaults.ReadModels.DocumentTypes.AttributionDecision;
+    /// <summary>Per company and source event (id <c>{companyKey}:{eventId}</c>); a stored name, never renamed.</summary>
+    public const string DocumentTypeName = "attribution_decision";
 
     public override string Name => "latest_decisions";
 
@@ -43,7 +44,8 @@ public sealed class LatestDecisionProjection : LatestRevisionProjection<V2.Attri
 /// <summary>The latest <see cref="V1.RefundDecided"/> per refund event.</summary>
 public sealed class LatestRefundProjection : LatestRevisionProjection<V1.RefundDecided>
 {
-    public const string DocumentTypeName = ServiceDefaults.ReadModels.DocumentTypes.RefundDecision;
+    /// <summary>Per company and refund event (id <c>{companyKey}:{eventId}</c>); a stored name, never renamed.</summary>
+    public const string DocumentTypeName = "refund_decision";
 
     public override string Name => "latest_refunds";
 

@@ -1,11 +1,9 @@
 using System.Globalization;
 using Attribution.Contracts.Ingestion;
-using Attribution.ServiceDefaults.ReadModels;
-using Attribution.ServiceDefaults.Visitors;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Visitors;
 
-namespace Attribution.Engine.RevenueProjector.DataQuality;
+namespace Attribution.ReadModels.DataQuality;
 
 /// <summary>Something an accepted event got wrong, with one line a shop owner can act on.</summary>
 public sealed record DataQualityFinding(string CompanyKey, string Reason, Guid EventId, string Kind, DateTimeOffset OccurredAt, string Detail);

@@ -2,7 +2,7 @@ using Attribution.EventStore.Projections;
 using Npgsql;
 using Attribution.Domain.Companies;
 
-namespace Attribution.Engine.RevenueProjector.Revenue;
+namespace Attribution.ReadModels.Revenue;
 
 public sealed partial class RevenueProjection
 {

@@ -1,4 +1,4 @@
-namespace Attribution.ServiceDefaults.ReadModels;
+namespace Attribution.ReadModels.DataQuality;
 
 /// <summary>
 /// The engine's data-quality findings (<c>revenue.data_quality_findings</c>): accepted events that look

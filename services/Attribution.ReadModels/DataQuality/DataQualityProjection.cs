@@ -2,14 +2,12 @@ using System.Runtime.InteropServices;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
-using Attribution.ServiceDefaults.ReadModels;
-using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Visitors;
 
-namespace Attribution.Engine.RevenueProjector.DataQuality;
+namespace Attribution.ReadModels.DataQuality;
 
 /// <summary>
 /// Finds what accepted events got wrong (asynchronous): checkouts without orderId, orders sent twice,

@@ -3,7 +3,7 @@ using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 
-namespace Attribution.Engine.RevenueProjector.Revenue;
+namespace Attribution.ReadModels.Revenue;
 
 /// <summary>The read models a contribution adds to (tables in <c>revenue.*</c>).</summary>
 public enum RevenueRollup

@@ -1,4 +1,4 @@
-namespace Attribution.ServiceDefaults.ReadModels;
+namespace Attribution.EventStore.Projections;
 
 /// <summary>
 /// The engine's asynchronous projections (their checkpoints in event_store.projection_checkpoints).

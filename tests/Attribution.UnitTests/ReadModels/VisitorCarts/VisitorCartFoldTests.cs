@@ -1,10 +1,10 @@
 using Attribution.Contracts.Ingestion;
 using Attribution.ServiceDefaults.Companies;
-using Attribution.ServiceDefaults.Visitors;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Visitors;
+using Attribution.ReadModels.VisitorCarts;
 
-namespace Attribution.UnitTests.Visitors;
+namespace Attribution.UnitTests.ReadModels.VisitorCarts;
 
 public sealed class VisitorCartFoldTests
 {

@@ -1,4 +1,3 @@
-using Attribution.ServiceDefaults.ReadModels;
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using Attribution.EventStore;
@@ -7,12 +6,11 @@ using Attribution.ServiceDefaults.Companies;
 using Npgsql;
 using NpgsqlTypes;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
-using VisitorEvents = Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
 using Attribution.EventStore.StoredEvents;
 
-namespace Attribution.Engine.RevenueProjector.Revenue;
+namespace Attribution.ReadModels.Revenue;
 
 /// <summary>
 /// The Revenue Impact read models (asynchronous): company summary and cart GMV by day, products of

@@ -1,11 +1,9 @@
-using Attribution.ServiceDefaults.ReadModels;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
-using Attribution.ServiceDefaults.Visitors;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Visitors;
 
-namespace Attribution.Engine.RevenueProjector.VisitorCarts;
+namespace Attribution.ReadModels.VisitorCarts;
 
 /// <summary>
 /// Files each visitor's cart events, by company and visitor, in the order they happened (asynchronous).

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.EventStore;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.Domain.Rules;
+using Attribution.ReadModels.Revenue;
 
-namespace Attribution.UnitTests.RevenueProjector.Revenue;
+namespace Attribution.UnitTests.ReadModels.Revenue;
 
 public sealed class RevenueContributionsTests
 {

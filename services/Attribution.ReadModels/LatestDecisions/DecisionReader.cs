@@ -2,7 +2,7 @@ using Attribution.EventStore;
 using Npgsql;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 
-namespace Attribution.Engine.Attribution.Deciding;
+namespace Attribution.ReadModels.LatestDecisions;
 
 /// <summary>The latest decisions, from the inline <see cref="LatestDecisionProjection"/> and <see cref="LatestRefundProjection"/>.</summary>
 public sealed class DecisionReader(NpgsqlDataSource db)

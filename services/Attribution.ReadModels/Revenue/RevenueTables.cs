@@ -2,7 +2,7 @@ using Attribution.EventStore;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Attribution.Engine.RevenueProjector.Revenue;
+namespace Attribution.ReadModels.Revenue;
 
 /// <summary>
 /// How the rollups are stored (schema: ServiceDefaults migration 0005). Each rollup adds a delta
