@@ -1,6 +1,5 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Attribution.Deciding;
-using Attribution.Engine.Journeys;
+using Attribution.Engine.Deciding;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.EventStore.StoredEvents;

@@ -1,5 +1,4 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Journeys;
 using Attribution.EventStore;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.ServiceDefaults.Database;

@@ -1,4 +1,5 @@
 using Attribution.Contracts.Attribution;
+using Attribution.Engine.Deciding;
 using Attribution.EventStore;
 using Attribution.ServiceDefaults.Companies;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
@@ -50,7 +51,7 @@ public sealed class DecisionEventsTests
     public void A_v2_decision_does_not_carry_the_rules_words_and_explain_takes_them_from_the_rule_version()
     {
         var decision = AttributionRules.Decide([], Guid.NewGuid(), DateTimeOffset.Parse("2026-11-20T10:00:00+00:00"), new RuleSettings(24));
-        var json = System.Text.Encoding.UTF8.GetString(StoredJson.Utf8Of<object>(Engine.Attribution.Deciding.Revisions.Next(
+        var json = System.Text.Encoding.UTF8.GetString(StoredJson.Utf8Of<object>(Revisions.Next(
             "co", new(Guid.NewGuid(), RevenueKind.CART, DateTimeOffset.Parse("2026-11-20T10:00:00+00:00"), 1, 10m, "USD", null, false, "fp", null),
             decision, true, [], null)!));
 

@@ -1,7 +1,7 @@
 using Attribution.EventStore;
 using MassTransit;
 
-namespace Attribution.Engine.AttributionConsumer;
+namespace Attribution.Engine.Recording;
 
 /// <summary>Carries a message's trace context into the event's metadata, so the projector continues the same trace.</summary>
 internal static class MessageTrace

@@ -1,11 +1,11 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.AttributionConsumer.Recording;
-using Attribution.Engine.AttributionConsumer.Watchdog;
+using Attribution.Engine.Recording;
+using Attribution.Engine.Watchdog;
 using Attribution.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using RabbitMQ.Client;
 
-namespace Attribution.IntegrationTests.AttributionConsumer;
+namespace Attribution.IntegrationTests.Watchdog;
 
 /// <summary>
 /// The engine's watchdog asks the real broker about its queues; when messages wait with no

@@ -5,7 +5,7 @@ using MassTransit;
 using Npgsql;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 
-namespace Attribution.Engine.Attribution.Publishing;
+namespace Attribution.Engine.Publishing;
 
 /// <summary>
 /// Tells downstream services about decisions (contract §5): <see cref="RevenueAttributed"/> for a

@@ -9,7 +9,7 @@ using Attribution.Domain.Visitors;
 using Attribution.EventStore.StoredEvents;
 using Attribution.ReadModels.LatestDecisions;
 
-namespace Attribution.Engine.Attribution.Deciding;
+namespace Attribution.Engine.Deciding;
 
 /// <summary>
 /// Decides attribution as events are recorded. It runs as an asynchronous projection over the

@@ -4,7 +4,7 @@ using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 
-namespace Attribution.Engine.Attribution.Deciding;
+namespace Attribution.Engine.Deciding;
 
 /// <summary>
 /// Pure helpers that turn a visitor's stored events into what the rules need: the interactions

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using Attribution.ServiceDefaults.Messaging;
 using RabbitMQ.Client;
 
-namespace Attribution.Engine.AttributionConsumer.Watchdog;
+namespace Attribution.Engine.Watchdog;
 
 /// <summary>What the broker itself says of a queue, asked over plain RabbitMQ.Client (not MassTransit).</summary>
 public static class BrokerQueues

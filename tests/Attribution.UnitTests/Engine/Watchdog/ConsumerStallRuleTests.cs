@@ -1,6 +1,6 @@
-using Attribution.Engine.AttributionConsumer.Watchdog;
+using Attribution.Engine.Watchdog;
 
-namespace Attribution.UnitTests.AttributionConsumer.Watchdog;
+namespace Attribution.UnitTests.Engine.Watchdog;
 
 public sealed class ConsumerStallRuleTests
 {

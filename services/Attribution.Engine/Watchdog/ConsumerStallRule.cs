@@ -1,4 +1,4 @@
-namespace Attribution.Engine.AttributionConsumer.Watchdog;
+namespace Attribution.Engine.Watchdog;
 
 /// <summary>What the broker says of one of the engine's queues.</summary>
 /// <param name="OwnConsumers">

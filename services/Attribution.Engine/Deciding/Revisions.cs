@@ -3,7 +3,7 @@ using Attribution.Domain.Rules;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.EventStore.StoredEvents;
 
-namespace Attribution.Engine.Attribution.Deciding;
+namespace Attribution.Engine.Deciding;
 
 /// <summary>
 /// Pure: whether a fresh decision is a new revision of what is stored. A revision is written when

@@ -1,11 +1,10 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Journeys;
 using Attribution.EventStore;
 using Attribution.ServiceDefaults.Resilience;
 using MassTransit;
 using Npgsql;
 
-namespace Attribution.Engine.AttributionConsumer.Recording;
+namespace Attribution.Engine.Recording;
 
 /// <summary>
 /// Records accepted messages in their streams, a whole batch in one transaction (one commit per

@@ -2,7 +2,7 @@ using Attribution.Contracts.Ingestion;
 using Attribution.Domain.Visitors;
 using Attribution.EventStore.StoredEvents;
 
-namespace Attribution.Engine.Journeys;
+namespace Attribution.Engine.Recording;
 
 /// <summary>
 /// Which stream each accepted message is recorded in, and as which stored event. Pure.

@@ -1,6 +1,6 @@
 using MassTransit;
 
-namespace Attribution.Engine.AttributionConsumer.Watchdog;
+namespace Attribution.Engine.Watchdog;
 
 /// <summary>
 /// Tells the watchdog when this engine's bus has come up (its receive endpoints ready) for the first

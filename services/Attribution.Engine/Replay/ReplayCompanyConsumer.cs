@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Attribution.Contracts.Attribution;
-using Attribution.Engine.Attribution.Deciding;
+using Attribution.Engine.Deciding;
 using Attribution.EventStore.Projections;
 using MassTransit;
 using Npgsql;
@@ -8,7 +8,7 @@ using Attribution.Domain.Companies;
 using Attribution.ReadModels.DataQuality;
 using Attribution.ReadModels.Revenue;
 
-namespace Attribution.Engine.Attribution.Replaying;
+namespace Attribution.Engine.Replay;
 
 /// <summary>
 /// The replay itself, shared by the consumer and the command-line verb: every visitor of the company

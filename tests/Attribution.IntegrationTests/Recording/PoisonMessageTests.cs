@@ -1,12 +1,12 @@
 using System.Net;
 using System.Text;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.AttributionConsumer.Recording;
+using Attribution.Engine.Recording;
 using Attribution.IntegrationTests.Infrastructure;
 using static Attribution.IntegrationTests.Ingestion.SampleEvents;
 using Attribution.Domain.Companies;
 
-namespace Attribution.IntegrationTests.AttributionConsumer;
+namespace Attribution.IntegrationTests.Recording;
 
 /// <summary>
 /// One event the store cannot hold never takes its neighbours down: sent among valid events of two

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Attribution.Engine.Attribution.Replaying;
+namespace Attribution.Engine.Replay;
 
 /// <summary>
 /// The engine's side of the company's replay slot (one replay per company at a time, contract §7;

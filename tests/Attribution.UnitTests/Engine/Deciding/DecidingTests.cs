@@ -1,12 +1,12 @@
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Attribution.Deciding;
+using Attribution.Engine.Deciding;
 using Attribution.ServiceDefaults.Companies;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
 
-namespace Attribution.UnitTests.Attribution.Deciding;
+namespace Attribution.UnitTests.Engine.Deciding;
 
 public sealed class OrderCountingTests
 {

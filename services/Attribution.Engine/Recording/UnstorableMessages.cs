@@ -7,7 +7,7 @@ using NpgsqlTypes;
 using Attribution.Domain.Companies;
 using Attribution.ReadModels.DataQuality;
 
-namespace Attribution.Engine.AttributionConsumer.Recording;
+namespace Attribution.Engine.Recording;
 
 /// <summary>
 /// What happens to an accepted message the event store cannot hold: it is counted for its company

@@ -2,7 +2,7 @@ using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Messaging;
 using RabbitMQ.Client;
 
-namespace Attribution.Engine.AttributionConsumer.Watchdog;
+namespace Attribution.Engine.Watchdog;
 
 public sealed class ConsumerWatchdogOptions
 {
