@@ -3,7 +3,6 @@ using Attribution.Contracts.Attribution;
 using MassTransit;
 using Npgsql;
 using NpgsqlTypes;
-using Attribution.Domain.Companies;
 
 namespace Attribution.SampleSubscriber;
 

@@ -7,7 +7,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
-using Attribution.Domain.Companies;
 
 namespace Attribution.LoadHarness;
 

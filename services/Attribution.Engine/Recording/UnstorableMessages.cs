@@ -4,7 +4,6 @@ using Attribution.Contracts.Ingestion;
 using MassTransit;
 using Npgsql;
 using NpgsqlTypes;
-using Attribution.Domain.Companies;
 using Attribution.ReadModels.DataQuality;
 
 namespace Attribution.Engine.Recording;

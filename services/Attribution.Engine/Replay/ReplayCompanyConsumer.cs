@@ -4,7 +4,6 @@ using Attribution.Engine.Deciding;
 using Attribution.EventStore.Projections;
 using MassTransit;
 using Npgsql;
-using Attribution.Domain.Companies;
 using Attribution.ReadModels.DataQuality;
 using Attribution.ReadModels.Revenue;
 

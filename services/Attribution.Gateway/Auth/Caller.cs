@@ -1,4 +1,3 @@
-using Attribution.ServiceDefaults.Companies;
 using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Auth;

@@ -1,6 +1,5 @@
 using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Companies;
-using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Auth;
 

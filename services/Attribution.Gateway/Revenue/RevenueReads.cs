@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Attribution.ServiceDefaults.Companies;
 using Npgsql;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;

@@ -1,8 +1,6 @@
-using Attribution.EventStore;
 using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Companies;
-using Npgsql;
 using Attribution.Domain.Visitors;
 using Attribution.ReadModels.VisitorCarts;
 

@@ -1,6 +1,5 @@
 using Attribution.EventStore.Projections;
 using Npgsql;
-using Attribution.Domain.Companies;
 
 namespace Attribution.ReadModels.Revenue;
 

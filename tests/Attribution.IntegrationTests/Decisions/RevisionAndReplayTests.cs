@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
-using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.IntegrationTests.Decisions;
 

@@ -3,7 +3,6 @@ using Attribution.EventStore;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.ServiceDefaults.Database;
 using Npgsql;
-using Attribution.Domain.Companies;
 using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.IntegrationTests.EventStore;

@@ -5,7 +5,6 @@ using Attribution.Gateway;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
-using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.Infrastructure;
 

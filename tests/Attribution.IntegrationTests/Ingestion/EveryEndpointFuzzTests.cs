@@ -7,7 +7,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attribution.IntegrationTests.Infrastructure;
 using CsCheck;
-using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.Ingestion;
 

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
 using static Attribution.IntegrationTests.Ingestion.SampleEvents;
-using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.Ingestion;
 

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attribution.IntegrationTests.Infrastructure;
 using static Attribution.IntegrationTests.Ingestion.SampleEvents;
-using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.Ingestion;
 

@@ -4,7 +4,6 @@ using Attribution.Contracts.Ingestion;
 using Attribution.Engine.Recording;
 using Attribution.IntegrationTests.Infrastructure;
 using static Attribution.IntegrationTests.Ingestion.SampleEvents;
-using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.Recording;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
-using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.RevenueImpact;
 

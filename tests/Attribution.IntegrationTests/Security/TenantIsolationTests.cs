@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
-using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.Security;
 

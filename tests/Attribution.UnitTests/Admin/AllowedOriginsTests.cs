@@ -1,5 +1,4 @@
 using Attribution.Gateway.Auth;
-using Attribution.ServiceDefaults.Companies;
 using Attribution.Domain.Companies;
 
 namespace Attribution.UnitTests.Admin;

@@ -2,7 +2,6 @@ using System.Net;
 using Attribution.Gateway.Ingestion;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Attribution.Domain.Companies;
 
 namespace Attribution.UnitTests.Ingestion;
 

@@ -1,5 +1,4 @@
 using Attribution.Gateway.Revenue;
-using Attribution.ServiceDefaults.Companies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Attribution.Domain.Companies;

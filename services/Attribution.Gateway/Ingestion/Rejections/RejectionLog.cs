@@ -2,7 +2,6 @@ using System.Text.Json;
 using Attribution.Gateway.Ingestion.Validation;
 using Npgsql;
 using NpgsqlTypes;
-using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Ingestion.Rejections;
 

@@ -1,7 +1,6 @@
 using Attribution.Contracts.Attribution;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.Deciding;
-using Attribution.ServiceDefaults.Companies;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;

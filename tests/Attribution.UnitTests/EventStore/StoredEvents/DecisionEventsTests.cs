@@ -1,7 +1,6 @@
 using Attribution.Contracts.Attribution;
 using Attribution.Engine.Deciding;
 using Attribution.EventStore;
-using Attribution.ServiceDefaults.Companies;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.Domain.Rules;
 

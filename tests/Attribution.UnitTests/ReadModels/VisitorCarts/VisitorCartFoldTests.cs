@@ -1,7 +1,5 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.ServiceDefaults.Companies;
 using Attribution.Domain.Companies;
-using Attribution.Domain.Visitors;
 using Attribution.ReadModels.VisitorCarts;
 
 namespace Attribution.UnitTests.ReadModels.VisitorCarts;
