@@ -8,7 +8,7 @@ namespace Attribution.Gateway.Visitors;
 
 /// <summary>
 /// GET /v1/visitors/{fingerprint}/cart (API secret): the visitor's cart, folded from the cart events
-/// the revenue projector filed for them (in the order they happened), with quantities read as the
+/// the visitor-cart projection filed for them (in the order they happened), with quantities read as the
 /// company's quantityMode says. Useful to support staff, and the proof that an event went all the
 /// way through broker, event store and projection.
 /// </summary>
