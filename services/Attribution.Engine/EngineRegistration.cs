@@ -1,16 +1,16 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.AttributionConsumer.Recording;
-using Attribution.Engine.AttributionConsumer.Watchdog;
-using Attribution.Engine.Attribution;
-using Attribution.Engine.Attribution.Deciding;
-using Attribution.Engine.Attribution.Publishing;
-using Attribution.Engine.Attribution.Replaying;
-using Attribution.Engine.Journeys;
-using Attribution.Engine.RevenueProjector.DataQuality;
-using Attribution.Engine.RevenueProjector.Revenue;
-using Attribution.Engine.RevenueProjector.VisitorCarts;
+using Attribution.Engine.Deciding;
+using Attribution.Engine.Publishing;
+using Attribution.Engine.Recording;
+using Attribution.Engine.Replay;
+using Attribution.Engine.Watchdog;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
+using Attribution.EventStore.StoredEvents;
+using Attribution.ReadModels.DataQuality;
+using Attribution.ReadModels.LatestDecisions;
+using Attribution.ReadModels.Revenue;
+using Attribution.ReadModels.VisitorCarts;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Messaging;
@@ -18,21 +18,21 @@ using MassTransit;
 
 namespace Attribution.Engine;
 
-/// <summary>The engine's two units, each registered by one call.</summary>
+/// <summary>The engine's parts, each registered by one call.</summary>
 public static class EngineRegistration
 {
-    /// <summary>The whole engine process: defaults, event store, attribution consumer, revenue projector.</summary>
+    /// <summary>The whole engine process: defaults, event store, recording, deciding and publishing, read-model projections.</summary>
     public static IHostApplicationBuilder AddAttributionEngine(this IHostApplicationBuilder builder)
     {
         var settings = builder.AddAttributionDefaults("attribution-engine");
         builder.Services.AddAttributionEventStore();
-        builder.Services.AddAttributionConsumer(settings);
-        builder.Services.AddAttributionDecisions();
-        builder.Services.AddRevenueProjector();
+        builder.Services.AddBusConsumers(settings);
+        builder.Services.AddDeciding();
+        builder.Services.AddReadModelProjections();
         return builder;
     }
 
-    /// <summary>The stored event types and projections (shared by both units and by replay tooling).</summary>
+    /// <summary>The stored event types and the projections given as instances (shared by every part and by replay tooling).</summary>
     public static IServiceCollection AddAttributionEventStore(this IServiceCollection services) =>
         services.AddEventStore(store =>
         {
@@ -42,8 +42,8 @@ public static class EngineRegistration
             store.AddProjection(new LatestRefundProjection(), ProjectionLifecycle.Inline);
         });
 
-    /// <summary>The attribution consumer: bus -> visitor streams, watched from the broker's side.</summary>
-    public static IServiceCollection AddAttributionConsumer(this IServiceCollection services, AttributionSettings settings)
+    /// <summary>The bus side: recording (bus -> visitor streams) and replay requests, watched from the broker's side.</summary>
+    public static IServiceCollection AddBusConsumers(this IServiceCollection services, AttributionSettings settings)
     {
         var instance = EngineInstance.New();
         return services
@@ -79,15 +79,15 @@ public static class EngineRegistration
             .AddHostedService<ConsumerWatchdog>();
     }
 
-    /// <summary>The revenue projector: decisions and visitor streams -> Revenue Impact and data-quality read models, via the projection daemon.</summary>
-    public static IServiceCollection AddRevenueProjector(this IServiceCollection services) => services
+    /// <summary>Decisions and visitor streams -> the Revenue Impact and data-quality read models, via the projection daemon; replays rebuild them.</summary>
+    public static IServiceCollection AddReadModelProjections(this IServiceCollection services) => services
         .AddAsyncProjection<RevenueProjection>()
         .AddAsyncProjection<DataQualityProjection>()
         .AddSingleton<CompanyReplay>()
         .AddProjectionDaemon();
 
-    /// <summary>Attribution: decisions as events are recorded, and their messages to downstream services.</summary>
-    public static IServiceCollection AddAttributionDecisions(this IServiceCollection services) => services
+    /// <summary>Deciding (visitor streams -> decision events) and publishing (decision events -> messages to downstream services).</summary>
+    public static IServiceCollection AddDeciding(this IServiceCollection services) => services
         .AddSingleton<DecisionReader>()
         .AddAsyncProjection<AttributionReactor>()
         .AddAsyncProjection<DecisionPublisher>();

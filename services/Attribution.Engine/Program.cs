@@ -1,12 +1,12 @@
 using Attribution.Engine;
-using Attribution.Engine.Attribution.Replaying;
+using Attribution.Engine.Replay;
 using Attribution.EventStore;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Database;
 using Npgsql;
 
-// The engine: the attribution consumer (bus -> visitor streams), attribution decisions, and the
-// revenue projector (streams -> read models). See EngineRegistration for what each unit wires up.
+// The engine: recording (bus -> visitor streams), deciding (streams -> decisions), publishing
+// (decisions -> bus) and the read models' projections. See EngineRegistration for what each part wires up.
 //
 //   dotnet Attribution.Engine.dll                     run the engine
 //   dotnet Attribution.Engine.dll replay <companyKey>  re-decide a company under its current settings, rebuild its read models, then exit

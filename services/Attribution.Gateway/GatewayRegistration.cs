@@ -16,6 +16,7 @@ using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.Gateway.Visitors;
 using Attribution.Gateway.Visitors.Erasure;
 using Attribution.EventStore;
+using Attribution.ReadModels;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Messaging;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -42,6 +43,7 @@ public static class GatewayRegistration
         builder.Services.AddSingleton<RejectionLog>();
         builder.Services.AddSingleton<IngestionRequest>();
         builder.Services.AddSingleton<RevenueReads>();
+        builder.Services.AddReadModelQueries();
         builder.Services.AddEventStore(_ => { }); // erasure masks stored events in place; nothing is appended here
         builder.Services.AddIngestionRateLimits(builder.Configuration);
         builder.Services.AddProblemDetails();

@@ -3,8 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine;
-using Attribution.Engine.Attribution.Replaying;
-using Attribution.Engine.Journeys;
+using Attribution.Engine.Replay;
 using Attribution.EventStore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +13,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Polly;
 using Polly.Retry;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.LoadHarness;
 
@@ -55,7 +55,7 @@ public static class ReplayBenchmark
                 ON CONFLICT (name) DO UPDATE SET last_seq_id = excluded.last_seq_id
                 """))
             {
-                caughtUp.Parameters.AddWithValue(new[] { Attribution.ServiceDefaults.ReadModels.ProjectionNames.Revenue, Attribution.ServiceDefaults.ReadModels.ProjectionNames.DataQuality });
+                caughtUp.Parameters.AddWithValue(new[] { Attribution.EventStore.Projections.ProjectionNames.Revenue, Attribution.EventStore.Projections.ProjectionNames.DataQuality });
                 caughtUp.Parameters.AddWithValue(long.MaxValue);
                 await caughtUp.ExecuteNonQueryAsync();
             }
@@ -175,7 +175,7 @@ public static class ReplayBenchmark
         object Cart(Guid id, string fp, CartEventType type, DateTimeOffset at) =>
             new VisitorEvents.V1.CartEventRecorded(id, CompanyKey, fp, null, type, "SKU-1", "Tempo Racer", 49.99m, "USD", 1, at, at);
         object Interaction(Guid id, string fp, int v, InteractionKind kind, string text, bool? helpful, DateTimeOffset at) =>
-            new VisitorEvents.V1.InteractionRecorded(id, CompanyKey, fp, null, InteractionChannel.CHAT, kind, $"conv-{v}", text, helpful, null, v % 4 == 0 ? "A" : "B", at, at);
+            new VisitorEvents.V1.VisitorInteractionRecorded(id, CompanyKey, fp, null, InteractionChannel.CHAT, kind, $"conv-{v}", text, helpful, null, v % 4 == 0 ? "A" : "B", at, at);
     }
 
     private static string StreamOf(int visitor) => $"visitor:{CompanyKey}:fp_replay_{visitor}";

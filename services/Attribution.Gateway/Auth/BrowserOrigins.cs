@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Attribution.ServiceDefaults.Companies;
 using Microsoft.Extensions.Primitives;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Auth;
 

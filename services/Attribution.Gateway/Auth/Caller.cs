@@ -1,4 +1,4 @@
-using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Auth;
 

@@ -1,6 +1,8 @@
 using Attribution.Gateway.Auth;
 using Attribution.ServiceDefaults.Companies;
 using Microsoft.Extensions.FileProviders;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Rules;
 
 namespace Attribution.Gateway.Dashboard;
 

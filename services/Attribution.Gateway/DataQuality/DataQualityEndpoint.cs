@@ -1,16 +1,14 @@
-using System.Text.Json;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.Gateway.Revenue;
 using Attribution.ServiceDefaults.Companies;
-using Attribution.ServiceDefaults.ReadModels;
-using Npgsql;
+using Attribution.ReadModels.DataQuality;
 
 namespace Attribution.Gateway.DataQuality;
 
 /// <summary>
 /// GET /v1/data-quality (contract §6): counts and recent examples of what quietly breaks revenue data,
-/// from two places: what the gateway rejected (<c>app.rejected_events</c>, by received time) and what
-/// the engine found wrong in accepted events (<c>revenue.data_quality_findings</c>, by occurredAt).
+/// from two places: what the gateway rejected and what the engine found wrong in accepted events
+/// (<see cref="DataQualityQuery"/>), labelled and always listing the mistakes the seeds name.
 /// </summary>
 public static class DataQualityEndpoint
 {
@@ -46,63 +44,27 @@ public static class DataQualityEndpoint
 
     public static IEndpointRouteBuilder MapDataQualityEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/data-quality", (HttpContext http, CompanyDirectory companies, NpgsqlDataSource db, TimeProvider time) =>
-                ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await ReportAsync(db, q, http.RequestAborted))))
+        app.MapGet("/v1/data-quality", (HttpContext http, CompanyDirectory companies, DataQualityQuery findings, TimeProvider time) =>
+                ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await ReportAsync(findings, q, http.RequestAborted))))
             .WithTags("Data quality")
             .WithSummary("Counts and recent examples of rejected or suspicious events, by reason.")
             .Produces<Report>().ProducesValidationProblem();
         return app;
     }
 
-    public static async Task<Report> ReportAsync(NpgsqlDataSource db, ReportQuery q, CancellationToken ct)
+    public static async Task<Report> ReportAsync(DataQualityQuery findings, ReportQuery q, CancellationToken ct)
     {
         var (start, end) = q.Bounds;
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var examples = new Dictionary<string, List<Example>>(StringComparer.Ordinal);
-
-        // One statement per source: the count per reason, and the newest examples of each.
-        await using var cmd = db.CreateCommand($"""
-            WITH rejected AS (
-                SELECT reason, kind, NULL::uuid AS event_id, received_at AS at, errors::text AS detail, id::text AS tiebreak
-                FROM app.rejected_events, unnest(reasons) AS reason
-                WHERE company_key = $1 AND received_at >= $2 AND received_at < $3
-            ), found AS (
-                SELECT reason, kind, event_id, occurred_at AS at, detail, event_id::text AS tiebreak
-                FROM revenue.data_quality_findings
-                WHERE company_key = $1 AND occurred_at >= $2 AND occurred_at < $3
-            ), ranked AS (
-                SELECT *, row_number() OVER (PARTITION BY reason ORDER BY at DESC, tiebreak) AS n, count(*) OVER (PARTITION BY reason) AS total
-                FROM (SELECT * FROM rejected UNION ALL SELECT * FROM found) AS all_findings
-            )
-            SELECT reason, total::int, kind, event_id, at, detail FROM ranked WHERE n <= {ExamplesPerReason} ORDER BY reason, n
-            """);
-        cmd.Parameters.AddWithValue(q.Company.CompanyKey);
-        cmd.Parameters.AddWithValue(start);
-        cmd.Parameters.AddWithValue(end);
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct))
-            {
-                var reason = r.GetString(0);
-                counts[reason] = r.GetInt32(1);
-                if (!examples.TryGetValue(reason, out var list)) examples[reason] = list = [];
-                var eventId = r.IsDBNull(3) ? (Guid?)null : r.GetGuid(3);
-                list.Add(new Example(r.GetFieldValue<DateTimeOffset>(4), r.GetString(2), eventId,
-                    eventId is null ? Describe(r.GetString(5)) : r.GetString(5)));
-            }
-
+        var byReason = await findings.ByReasonAsync(q.Company.CompanyKey, start, end, ExamplesPerReason, ct);
         var reasons = Named
-            .Select(n => new ReasonCount(n.Reason, n.Label, counts.GetValueOrDefault(n.Reason), examples.GetValueOrDefault(n.Reason) ?? []))
-            .Concat(counts.Keys.Where(k => Named.All(n => n.Reason != k)).Order(StringComparer.Ordinal)
-                .Select(k => new ReasonCount(k, OtherLabels.GetValueOrDefault(k, k), counts[k], examples[k])))
+            .Select(n => Count(n.Reason, n.Label))
+            .Concat(byReason.Keys.Where(k => Named.All(n => n.Reason != k)).Order(StringComparer.Ordinal)
+                .Select(k => Count(k, OtherLabels.GetValueOrDefault(k, k))))
             .ToList();
         return new Report(q.From, q.To, reasons.Sum(r => r.Count), reasons);
-    }
 
-    /// <summary>A rejection's field errors as one line: "type: … ; currency: …".</summary>
-    private static string Describe(string errorsJson)
-    {
-        using var doc = JsonDocument.Parse(errorsJson);
-        return string.Join("; ", doc.RootElement.EnumerateObject()
-            .Select(p => $"{p.Name}: {string.Join(" ", p.Value.EnumerateArray().Select(m => m.GetString()))}"));
+        ReasonCount Count(string reason, string label) => byReason.TryGetValue(reason, out var found)
+            ? new ReasonCount(reason, label, found.Count, [.. found.Newest.Select(f => new Example(f.At, f.Kind, f.EventId, f.Detail))])
+            : new ReasonCount(reason, label, 0, []);
     }
 }

@@ -6,7 +6,7 @@ using Attribution.Gateway.Ingestion.Interactions;
 using Attribution.Gateway.Ingestion.Publishing;
 using Attribution.Gateway.Ingestion.Refunds;
 using Attribution.Gateway.Ingestion.Validation;
-using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Ingestion;
 

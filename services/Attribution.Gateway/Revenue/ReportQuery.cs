@@ -4,6 +4,7 @@ using Attribution.Gateway.Http;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.ServiceDefaults.Companies;
 using NodaTime;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Revenue;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
-using Attribution.ServiceDefaults.Companies;
 using Npgsql;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Rules;
 
 namespace Attribution.Gateway.Revenue;
 

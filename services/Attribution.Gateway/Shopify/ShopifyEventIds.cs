@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Attribution.ServiceDefaults.Ids;
+using Attribution.Domain.Ids;
 
 namespace Attribution.Gateway.Shopify;
 

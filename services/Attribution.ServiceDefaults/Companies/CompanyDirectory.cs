@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
+using Attribution.Domain.Companies;
 
 namespace Attribution.ServiceDefaults.Companies;
 

@@ -1,6 +1,7 @@
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.ServiceDefaults.Companies;
 using Microsoft.Extensions.Logging.Abstractions;
+using Attribution.Domain.Companies;
 
 namespace Attribution.IntegrationTests.Companies;
 

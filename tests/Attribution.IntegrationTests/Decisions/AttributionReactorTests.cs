@@ -1,12 +1,13 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Attribution;
-using Attribution.Engine.Attribution.Deciding;
-using Attribution.Engine.Journeys;
+using Attribution.Engine.Deciding;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
+using Attribution.EventStore.StoredEvents;
 using Attribution.ServiceDefaults.Companies;
-using Attribution.ServiceDefaults.Visitors;
-using static Attribution.Engine.Journeys.VisitorEvents;
+using static Attribution.EventStore.StoredEvents.VisitorEvents;
+using Attribution.Domain.Companies;
+using Attribution.Domain.Visitors;
+using Attribution.ReadModels.LatestDecisions;
 
 namespace Attribution.IntegrationTests.Decisions;
 
@@ -27,7 +28,7 @@ public sealed class AttributionReactorTests
         var t = DateTimeOffset.UtcNow.AddHours(-2);
         var checkoutId = Guid.NewGuid();
 
-        var message = new V1.InteractionRecorded(Guid.NewGuid(), key, null, "faq_9", InteractionChannel.FAQ, InteractionKind.SHOPPER_MESSAGE, "faq_c", "is it waterproof?", null, null, null, t, t);
+        var message = new V1.VisitorInteractionRecorded(Guid.NewGuid(), key, null, "faq_9", InteractionChannel.FAQ, InteractionKind.SHOPPER_MESSAGE, "faq_c", "is it waterproof?", null, null, null, t, t);
         var answer = message with { EventId = Guid.NewGuid(), Kind = InteractionKind.ASSISTANT_ANSWER, Text = null, Helpful = true, OccurredAt = t.AddMinutes(1) };
         var checkout = new V1.CheckoutRecorded(checkoutId, key, "fp_9", "faq_9", "O-9", 42m, "USD", [], false, "api", t.AddHours(1), t.AddHours(1));
         await store.AppendAsync(

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Attribution.Engine.Attribution.Replaying;
+using Attribution.Engine.Replay;
 using Attribution.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 

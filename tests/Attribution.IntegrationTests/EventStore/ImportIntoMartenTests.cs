@@ -1,9 +1,9 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.Journeys;
 using Attribution.EventStore;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.ServiceDefaults.Database;
 using Npgsql;
+using Attribution.EventStore.StoredEvents;
 
 namespace Attribution.IntegrationTests.EventStore;
 

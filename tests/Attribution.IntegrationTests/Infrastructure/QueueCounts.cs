@@ -1,4 +1,4 @@
-using Attribution.Engine.AttributionConsumer.Watchdog;
+using Attribution.Engine.Watchdog;
 using RabbitMQ.Client;
 
 namespace Attribution.IntegrationTests.Infrastructure;

@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Attribution.Engine.RevenueProjector.DataQuality;
-using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Attribution.ReadModels.DataQuality;
+using Attribution.ReadModels.Revenue;
 
 namespace Attribution.IntegrationTests.RevenueImpact;
 

@@ -1,5 +1,5 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.AttributionConsumer.Recording;
+using Attribution.Engine.Recording;
 using Attribution.EventStore;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.ServiceDefaults.Database;

@@ -1,6 +1,6 @@
 using System.Text;
 using Attribution.Contracts.Ingestion;
-using Attribution.Engine.AttributionConsumer.Recording;
+using Attribution.Engine.Recording;
 using Attribution.IntegrationTests.Infrastructure;
 using Attribution.LoadHarness;
 using RabbitMQ.Client;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Attribution.Gateway.Admin.Companies;
 using Attribution.Gateway.Ingestion.Validation;
-using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
 
 namespace Attribution.UnitTests.Admin;
 

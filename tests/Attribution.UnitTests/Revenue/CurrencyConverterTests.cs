@@ -1,5 +1,5 @@
 using Attribution.Gateway.Revenue;
-using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
 
 namespace Attribution.UnitTests.Revenue;
 

@@ -1,7 +1,7 @@
 using Attribution.Gateway.Revenue;
-using Attribution.ServiceDefaults.Companies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using Attribution.Domain.Companies;
 
 namespace Attribution.UnitTests.Revenue;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Attribution.Gateway.Visitors.Erasure;
-using Attribution.ServiceDefaults.Interactions;
+using Attribution.Domain.Interactions;
 
 namespace Attribution.UnitTests.Visitors;
 

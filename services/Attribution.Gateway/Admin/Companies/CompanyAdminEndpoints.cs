@@ -6,6 +6,7 @@ using Attribution.Gateway.Http;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.Configuration;
+using Attribution.Domain.Companies;
 
 namespace Attribution.Gateway.Admin.Companies;
 

@@ -4,9 +4,8 @@ using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.ServiceDefaults.Companies;
-using Attribution.ServiceDefaults.ReadModels;
-using Attribution.ServiceDefaults.Visitors;
 using Npgsql;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Gateway.Visitors.Erasure;
 

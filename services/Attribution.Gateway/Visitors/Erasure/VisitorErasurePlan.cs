@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Attribution.EventStore;
-using Attribution.ServiceDefaults.Interactions;
-using Attribution.ServiceDefaults.Visitors;
+using Attribution.Domain.Interactions;
+using Attribution.Domain.Visitors;
 
 namespace Attribution.Gateway.Visitors.Erasure;
 
@@ -18,7 +18,7 @@ public static class VisitorErasurePlan
     /// <summary>What a real shopper message's text becomes: still real to the rules, nothing personal.</summary>
     public const string ErasedText = "[erased]";
 
-    /// <summary>Masking rules per stored event type (VisitorEvents.V1.InteractionRecorded carries the message text).</summary>
+    /// <summary>Masking rules per stored event type (VisitorEvents.V1.VisitorInteractionRecorded carries the message text).</summary>
     public static readonly IReadOnlyDictionary<string, Func<JsonObject, JsonObject>> Rules = new Dictionary<string, Func<JsonObject, JsonObject>>
     {
         ["interaction_recorded.v1"] = MaskInteraction,

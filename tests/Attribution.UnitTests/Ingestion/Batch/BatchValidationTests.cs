@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Attribution.Contracts.Ingestion;
 using Attribution.Gateway.Ingestion.Batch;
 using Attribution.Gateway.Ingestion.Validation;
-using Attribution.ServiceDefaults.Companies;
+using Attribution.Domain.Companies;
 
 namespace Attribution.UnitTests.Ingestion.Batch;
 

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace Attribution.ReadModels.DataQuality;
+
+/// <summary>
+/// What quietly breaks revenue data, by reason, from two places: what the gateway rejected
+/// (<c>app.rejected_events</c>, by received time) and what the engine found wrong in accepted
+/// events (<c>revenue.data_quality_findings</c>, by occurredAt).
+/// </summary>
+public sealed class DataQualityQuery(NpgsqlDataSource db)
+{
+    /// <summary>One rejected or suspicious event; <see cref="EventId"/> is null for a rejection (never stored).</summary>
+    public sealed record Finding(DateTimeOffset At, string Kind, Guid? EventId, string Detail);
+
+    /// <summary>How many findings a reason has in the range, and the newest of them.</summary>
+    public sealed record ReasonFindings(int Count, IReadOnlyList<Finding> Newest);
+
+    /// <summary>Each reason seen in [<paramref name="start"/>, <paramref name="end"/>), with its count and up to <paramref name="examplesPerReason"/> newest findings.</summary>
+    public async Task<IReadOnlyDictionary<string, ReasonFindings>> ByReasonAsync(
+        string companyKey, DateTimeOffset start, DateTimeOffset end, int examplesPerReason, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var examples = new Dictionary<string, List<Finding>>(StringComparer.Ordinal);
+
+        // One statement per source: the count per reason, and the newest examples of each.
+        await using var cmd = db.CreateCommand($"""
+            WITH rejected AS (
+                SELECT reason, kind, NULL::uuid AS event_id, received_at AS at, errors::text AS detail, id::text AS tiebreak
+                FROM app.rejected_events, unnest(reasons) AS reason
+                WHERE company_key = $1 AND received_at >= $2 AND received_at < $3
+            ), found AS (
+                SELECT reason, kind, event_id, occurred_at AS at, detail, event_id::text AS tiebreak
+                FROM revenue.data_quality_findings
+                WHERE company_key = $1 AND occurred_at >= $2 AND occurred_at < $3
+            ), ranked AS (
+                SELECT *, row_number() OVER (PARTITION BY reason ORDER BY at DESC, tiebreak) AS n, count(*) OVER (PARTITION BY reason) AS total
+                FROM (SELECT * FROM rejected UNION ALL SELECT * FROM found) AS all_findings
+            )
+            SELECT reason, total::int, kind, event_id, at, detail FROM ranked WHERE n <= {examplesPerReason} ORDER BY reason, n
+            """);
+        cmd.Parameters.AddWithValue(companyKey);
+        cmd.Parameters.AddWithValue(start);
+        cmd.Parameters.AddWithValue(end);
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+            {
+                var reason = r.GetString(0);
+                counts[reason] = r.GetInt32(1);
+                if (!examples.TryGetValue(reason, out var list)) examples[reason] = list = [];
+                var eventId = r.IsDBNull(3) ? (Guid?)null : r.GetGuid(3);
+                list.Add(new Finding(r.GetFieldValue<DateTimeOffset>(4), r.GetString(2), eventId,
+                    eventId is null ? Describe(r.GetString(5)) : r.GetString(5)));
+            }
+
+        return counts.ToDictionary(c => c.Key, c => new ReasonFindings(c.Value, examples[c.Key]), StringComparer.Ordinal);
+    }
+
+    /// <summary>A rejection's field errors as one line: "type: … ; currency: …".</summary>
+    private static string Describe(string errorsJson)
+    {
+        using var doc = JsonDocument.Parse(errorsJson);
+        return string.Join("; ", doc.RootElement.EnumerateObject()
+            .Select(p => $"{p.Name}: {string.Join(" ", p.Value.EnumerateArray().Select(m => m.GetString()))}"));
+    }
+}

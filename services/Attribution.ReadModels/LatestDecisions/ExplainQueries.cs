@@ -1,0 +1,37 @@
+using Attribution.EventStore;
+using Npgsql;
+using static Attribution.EventStore.StoredEvents.DecisionEvents;
+
+namespace Attribution.ReadModels.LatestDecisions;
+
+/// <summary>Explain's reads (contract §6): the latest decision of an event, or of an order.</summary>
+public sealed class ExplainQueries(NpgsqlDataSource db)
+{
+    public async Task<V2.AttributionDecided?> OfEventAsync(string companyKey, Guid eventId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT data FROM event_store.documents WHERE type = $1 AND id = $2");
+        cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
+        cmd.Parameters.AddWithValue(DecisionDocuments.Id(companyKey, eventId));
+        return await ReadOneAsync(cmd, ct);
+    }
+
+    /// <summary>The copy of the order that counts; other copies (repeats, test) only when none counts.</summary>
+    public async Task<V2.AttributionDecided?> OfOrderAsync(string companyKey, string orderId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT data FROM event_store.documents
+            WHERE type = $1 AND data->>'companyKey' = $2 AND data->>'orderId' = $3
+            ORDER BY (data->>'counted')::boolean DESC, (data->>'occurredAt') LIMIT 1
+            """);
+        cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
+        cmd.Parameters.AddWithValue(companyKey);
+        cmd.Parameters.AddWithValue(orderId);
+        return await ReadOneAsync(cmd, ct);
+    }
+
+    private static async Task<V2.AttributionDecided?> ReadOneAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? StoredJson.Read<V2.AttributionDecided>(reader, 0) : null;
+    }
+}
