@@ -92,7 +92,7 @@ public sealed class SurvivalUnderLoadTests
     {
         // Both engines consume. Marten's daemon runs each projection on one engine only, the one
         // holding that projection's advisory lock; the other takes the locks of a dead engine.
-        var projections = Attribution.ServiceDefaults.ReadModels.ProjectionNames.Asynchronous.Length;
+        var projections = Attribution.EventStore.Projections.ProjectionNames.Asynchronous.Length;
         EngineProcess? standby = await StartEngineAsync("standby", consumers: 2);
         try
         {
