@@ -7,6 +7,7 @@ using Attribution.Engine.Attribution.Publishing;
 using Attribution.Engine.Attribution.Replaying;
 using Attribution.Engine.Journeys;
 using Attribution.Engine.RevenueProjector.DataQuality;
+using Attribution.Engine.RevenueProjector.Engagement;
 using Attribution.Engine.RevenueProjector.Revenue;
 using Attribution.Engine.RevenueProjector.VisitorCarts;
 using Attribution.EventStore;
@@ -79,10 +80,11 @@ public static class EngineRegistration
             .AddHostedService<ConsumerWatchdog>();
     }
 
-    /// <summary>The revenue projector: decisions and visitor streams -> Revenue Impact and data-quality read models, via the projection daemon.</summary>
+    /// <summary>The revenue projector: decisions and visitor streams -> Revenue Impact, data-quality and engagement read models, via the projection daemon.</summary>
     public static IServiceCollection AddRevenueProjector(this IServiceCollection services) => services
         .AddAsyncProjection<RevenueProjection>()
         .AddAsyncProjection<DataQualityProjection>()
+        .AddAsyncProjection<EngagementProjection>()
         .AddSingleton<CompanyReplay>()
         .AddProjectionDaemon();
 

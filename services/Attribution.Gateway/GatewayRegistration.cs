@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Attribution.Gateway.Admin.Companies;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Auth;
+using Attribution.Gateway.Conversations;
 using Attribution.Gateway.Dashboard;
 using Attribution.Gateway.DataQuality;
 using Attribution.Gateway.Explain;
@@ -68,6 +69,7 @@ public static class GatewayRegistration
         app.MapExplainEndpoints();
         app.MapReplayEndpoints();
         app.MapRevenueEndpoints();
+        app.MapConversationEndpoints();
         app.MapDataQualityEndpoint();
         app.MapShopifyWebhooks();
         app.MapSdk();

@@ -4,8 +4,8 @@ using Attribution.ServiceDefaults.Companies;
 namespace Attribution.Gateway.Revenue;
 
 /// <summary>
-/// The Revenue Impact reads of contract §6 (apiSecret): summary, daily cart GMV, products, variants,
-/// and one conversation's revenue. Dates are the company's days; amounts in its reporting currency
+/// The Revenue Impact reads of contract §6 (apiSecret): summary, daily figures, daily cart GMV, lift,
+/// channels, products, variants, and one conversation's revenue. Dates are the company's days; amounts in its reporting currency
 /// unless <c>?currency=</c> asks for another. Reads are eventually consistent with ingestion.
 /// </summary>
 public static class RevenueEndpoints
@@ -27,8 +27,20 @@ public static class RevenueEndpoints
             .Produces<IReadOnlyList<RevenueReads.ProductRevenue>>().ProducesValidationProblem();
         revenue.MapGet("/variants", (HttpContext http, CompanyDirectory companies, RevenueReads reads, TimeProvider time) =>
                 ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await reads.VariantsAsync(q, http.RequestAborted))))
-            .WithSummary("Per A/B variant: conversations, attributed orders, checkout revenue, AOV, revenue per conversation.")
+            .WithSummary("Per A/B variant: conversations, attributed orders, revenue, conversion rate and its change against the first variant with a 95 % interval.")
             .Produces<IReadOnlyList<RevenueReads.VariantRevenue>>().ProducesValidationProblem();
+        revenue.MapGet("/daily", (HttpContext http, CompanyDirectory companies, RevenueReads reads, TimeProvider time) =>
+                ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await reads.DailyAsync(q, http.RequestAborted))))
+            .WithSummary("Attributed and total checkout revenue, orders and cart GMV per day, one row per day of the range (zeros included).")
+            .Produces<IReadOnlyList<RevenueReads.DailyRevenue>>().ProducesValidationProblem();
+        revenue.MapGet("/lift", (HttpContext http, CompanyDirectory companies, RevenueReads reads, TimeProvider time) =>
+                ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await reads.LiftAsync(q, http.RequestAborted))))
+            .WithSummary("Assisted vs unassisted visitors: conversion rate, AOV and revenue per visitor, and the lifts with 95 % intervals.")
+            .Produces<RevenueReads.Lift>().ProducesValidationProblem();
+        revenue.MapGet("/channels", (HttpContext http, CompanyDirectory companies, RevenueReads reads, TimeProvider time) =>
+                ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await reads.ChannelsAsync(q, http.RequestAborted))))
+            .WithSummary("Attributed orders, checkout revenue and cart GMV per credited channel: CHAT, FAQ, NUDGE.")
+            .Produces<IReadOnlyList<RevenueReads.ChannelRevenue>>().ProducesValidationProblem();
 
         app.MapGet("/v1/conversations/{conversationId}/revenue",
                 (string conversationId, HttpContext http, CompanyDirectory companies, RevenueReads reads, TimeProvider time) =>
