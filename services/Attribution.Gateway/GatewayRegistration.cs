@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Attribution.Gateway.Admin.Companies;
+using Attribution.Gateway.Admin.ViewerTokens;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Auth;
 using Attribution.Gateway.Conversations;
@@ -43,6 +44,7 @@ public static class GatewayRegistration
         builder.Services.AddSingleton<RejectionLog>();
         builder.Services.AddSingleton<IngestionRequest>();
         builder.Services.AddSingleton<RevenueReads>();
+        builder.Services.AddSingleton<ViewerTokens>();
         builder.Services.AddEventStore(_ => { }); // erasure masks stored events in place; nothing is appended here
         builder.Services.AddIngestionRateLimits(builder.Configuration);
         builder.Services.AddProblemDetails();
@@ -56,11 +58,13 @@ public static class GatewayRegistration
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseViewerAccess();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResultStatusCodes = { [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = 503 } });
 
         app.MapCompanyAdminEndpoints();
+        app.MapViewerTokenAdminEndpoints();
         app.MapIngestionPreflight();
         app.MapIngestionEndpoints();
         app.MapBatchEndpoint();

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Revenue;
 using Attribution.ServiceDefaults.Companies;
@@ -29,7 +30,7 @@ public static class ConversationEndpoints
 
     public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder app)
     {
-        var conversations = app.MapGroup("/v1/conversations").WithTags("Conversations");
+        var conversations = app.MapGroup("/v1/conversations").WithTags("Conversations").ReadableByViewers();
         conversations.MapGet("", (HttpContext http, CompanyDirectory companies, NpgsqlDataSource db, TimeProvider time) =>
                 ReportQuery.HandleAsync(http, companies, time, async q =>
                 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Attribution.Gateway.Auth;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.Gateway.Revenue;
 using Attribution.ServiceDefaults.Companies;
@@ -49,6 +50,7 @@ public static class DataQualityEndpoint
         app.MapGet("/v1/data-quality", (HttpContext http, CompanyDirectory companies, NpgsqlDataSource db, TimeProvider time) =>
                 ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await ReportAsync(db, q, http.RequestAborted))))
             .WithTags("Data quality")
+            .ReadableByViewers()
             .WithSummary("Counts and recent examples of rejected or suspicious events, by reason.")
             .Produces<Report>().ProducesValidationProblem();
         return app;

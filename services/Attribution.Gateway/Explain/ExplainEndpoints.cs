@@ -34,6 +34,7 @@ public static class ExplainEndpoints
                 return Answer(await cmd.ExecuteScalarAsync(http.RequestAborted) as string, $"event {eventId}");
             })
             .WithName("ExplainEvent")
+            .ReadableByViewers()
             .WithSummary("Why a cart or checkout event was (not) attributed.")
             .Produces<Explanation>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -54,6 +55,7 @@ public static class ExplainEndpoints
                 return Answer(await cmd.ExecuteScalarAsync(http.RequestAborted) as string, $"order {orderId}");
             })
             .WithName("ExplainOrder")
+            .ReadableByViewers()
             .WithSummary("Why an order was (not) attributed.")
             .Produces<Explanation>()
             .ProducesProblem(StatusCodes.Status404NotFound);

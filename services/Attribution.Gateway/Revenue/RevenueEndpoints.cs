@@ -1,3 +1,4 @@
+using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Companies;
 
@@ -12,7 +13,7 @@ public static class RevenueEndpoints
 {
     public static IEndpointRouteBuilder MapRevenueEndpoints(this IEndpointRouteBuilder app)
     {
-        var revenue = app.MapGroup("/v1/revenue").WithTags("Revenue");
+        var revenue = app.MapGroup("/v1/revenue").WithTags("Revenue").ReadableByViewers();
         revenue.MapGet("/summary", (HttpContext http, CompanyDirectory companies, RevenueReads reads, TimeProvider time) =>
                 ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await reads.SummaryAsync(q, http.RequestAborted))))
             .WithSummary("Checkout revenue, orders, AOV, cart GMV, attributed share and fingerprint coverage over a range of days.")
@@ -49,6 +50,7 @@ public static class RevenueEndpoints
                             ? TypedResults.Ok(answer)
                             : Problems.Status(StatusCodes.Status404NotFound, $"No conversation '{conversationId}' has been recorded for this company.")))
             .WithTags("Revenue")
+            .ReadableByViewers()
             .WithSummary("The checkout revenue, cart GMV and orders credited to one conversation.")
             .Produces<RevenueReads.ConversationRevenue>().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
