@@ -13,6 +13,7 @@ using Attribution.Gateway.Shopify;
 using Attribution.Gateway.Replay;
 using Attribution.Gateway.Ingestion;
 using Attribution.Gateway.Ingestion.Batch;
+using Attribution.Gateway.Ingestion.Diagnostics;
 using Attribution.Gateway.Ingestion.Publishing;
 using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.Gateway.Visitors;
@@ -68,6 +69,7 @@ public static class GatewayRegistration
         app.MapIngestionPreflight();
         app.MapIngestionEndpoints();
         app.MapBatchEndpoint();
+        app.MapSdkDiagnostics();
         app.MapVisitorCartEndpoint();
         app.MapVisitorErasureEndpoint();
         app.MapExplainEndpoints();

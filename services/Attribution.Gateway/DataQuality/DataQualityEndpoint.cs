@@ -65,16 +65,20 @@ public static class DataQualityEndpoint
         // One statement per source: the count per reason, and the newest examples of each.
         await using var cmd = db.CreateCommand($"""
             WITH rejected AS (
-                SELECT reason, kind, NULL::uuid AS event_id, received_at AS at, errors::text AS detail, id::text AS tiebreak
+                SELECT reason, kind, NULL::uuid AS event_id, received_at AS at, errors::text AS detail, id::text AS tiebreak, 1 AS weight
                 FROM app.rejected_events, unnest(reasons) AS reason
                 WHERE company_key = $1 AND received_at >= $2 AND received_at < $3
             ), found AS (
-                SELECT reason, kind, event_id, occurred_at AS at, detail, event_id::text AS tiebreak
+                SELECT reason, kind, event_id, occurred_at AS at, detail, event_id::text AS tiebreak, 1 AS weight
                 FROM revenue.data_quality_findings
                 WHERE company_key = $1 AND occurred_at >= $2 AND occurred_at < $3
+            ), refused_in_browser AS (
+                SELECT '{SdkPrefix}' || reason, 'sdk', NULL::uuid, received_at, field || ': ' || reason || ' (' || count || '×)', 'sdk' || id, count
+                FROM app.sdk_rejections
+                WHERE company_key = $1 AND received_at >= $2 AND received_at < $3
             ), ranked AS (
-                SELECT *, row_number() OVER (PARTITION BY reason ORDER BY at DESC, tiebreak) AS n, count(*) OVER (PARTITION BY reason) AS total
-                FROM (SELECT * FROM rejected UNION ALL SELECT * FROM found) AS all_findings
+                SELECT *, row_number() OVER (PARTITION BY reason ORDER BY at DESC, tiebreak) AS n, sum(weight) OVER (PARTITION BY reason) AS total
+                FROM (SELECT * FROM rejected UNION ALL SELECT * FROM found UNION ALL SELECT * FROM refused_in_browser) AS all_findings
             )
             SELECT reason, total::int, kind, event_id, at, detail FROM ranked WHERE n <= {ExamplesPerReason} ORDER BY reason, n
             """);
@@ -88,16 +92,28 @@ public static class DataQualityEndpoint
                 counts[reason] = r.GetInt32(1);
                 if (!examples.TryGetValue(reason, out var list)) examples[reason] = list = [];
                 var eventId = r.IsDBNull(3) ? (Guid?)null : r.GetGuid(3);
-                list.Add(new Example(r.GetFieldValue<DateTimeOffset>(4), r.GetString(2), eventId,
-                    eventId is null ? Describe(r.GetString(5)) : r.GetString(5)));
+                var kind = r.GetString(2);
+                list.Add(new Example(r.GetFieldValue<DateTimeOffset>(4), kind, eventId,
+                    eventId is null && kind != "sdk" ? Describe(r.GetString(5)) : r.GetString(5)));
             }
 
         var reasons = Named
             .Select(n => new ReasonCount(n.Reason, n.Label, counts.GetValueOrDefault(n.Reason), examples.GetValueOrDefault(n.Reason) ?? []))
             .Concat(counts.Keys.Where(k => Named.All(n => n.Reason != k)).Order(StringComparer.Ordinal)
-                .Select(k => new ReasonCount(k, OtherLabels.GetValueOrDefault(k, k), counts[k], examples[k])))
+                .Select(k => new ReasonCount(k, LabelOf(k), counts[k], examples[k])))
             .ToList();
         return new Report(q.From, q.To, reasons.Sum(r => r.Count), reasons);
+    }
+
+    /// <summary>The SDK's client-side rejections are listed under their own reasons, beside the server's: sdk_bad_currency.</summary>
+    public const string SdkPrefix = "sdk_";
+
+    private static string LabelOf(string reason)
+    {
+        if (!reason.StartsWith(SdkPrefix, StringComparison.Ordinal)) return OtherLabels.GetValueOrDefault(reason, reason);
+        var server = reason[SdkPrefix.Length..];
+        var label = Named.FirstOrDefault(n => n.Reason == server).Label ?? OtherLabels.GetValueOrDefault(server, server.Replace('_', ' '));
+        return $"Refused in the browser by the SDK: {label}";
     }
 
     /// <summary>A rejection's field errors as one line: "type: … ; currency: …".</summary>
