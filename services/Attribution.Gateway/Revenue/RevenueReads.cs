@@ -15,10 +15,11 @@ public sealed partial class RevenueReads(NpgsqlDataSource db)
     public sealed record UnconvertedAmounts(
         string Currency, decimal CheckoutRevenue, decimal TotalCartGmv, decimal NetCartValue, decimal TotalCheckoutRevenue, decimal Refunded);
 
+    /// <summary>The summary; <see cref="AvailableCurrencies"/> are those <c>?currency=</c> can convert to (a rate is configured).</summary>
     public sealed record Summary(
         DateOnly From, DateOnly To, string Currency, decimal CheckoutRevenue, int AttributedOrders, decimal? AverageOrderValue,
         decimal TotalCartGmv, decimal NetCartValue, decimal TotalCheckoutRevenue, decimal? AttributedShare, decimal? FingerprintCoverage,
-        decimal Refunded, IReadOnlyList<UnconvertedAmounts> Unconverted, string RuleVersion);
+        decimal Refunded, IReadOnlyList<UnconvertedAmounts> Unconverted, string RuleVersion, IReadOnlyList<string> AvailableCurrencies);
 
     public sealed record UnconvertedAmount(string Currency, decimal Amount);
 
@@ -78,7 +79,7 @@ public sealed partial class RevenueReads(NpgsqlDataSource db)
             cartGmv.Value, net.Value, total.Value,
             total.Converted == 0 ? null : Math.Round(checkout.Converted / total.Converted, 4, MidpointRounding.AwayFromZero),
             countedOrders == 0 ? null : Math.Round((decimal)withFingerprint / countedOrders, 4, MidpointRounding.AwayFromZero),
-            refunded.Value, UnconvertedOf(checkout, cartGmv, net, total, refunded), VersionOf(versions, q.Company));
+            refunded.Value, UnconvertedOf(checkout, cartGmv, net, total, refunded), VersionOf(versions, q.Company), fx.AvailableCurrencies);
     }
 
     public async Task<IReadOnlyList<DailyCartGmv>> DailyCartGmvAsync(ReportQuery q, CancellationToken ct)
