@@ -8,6 +8,7 @@ using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.EventStore.StoredEvents;
 using Attribution.ReadModels.DataQuality;
+using Attribution.ReadModels.Engagement;
 using Attribution.ReadModels.LatestDecisions;
 using Attribution.ReadModels.Revenue;
 using Attribution.ReadModels.VisitorCarts;
@@ -79,10 +80,11 @@ public static class EngineRegistration
             .AddHostedService<ConsumerWatchdog>();
     }
 
-    /// <summary>Decisions and visitor streams -> the Revenue Impact and data-quality read models, via the projection daemon; replays rebuild them.</summary>
+    /// <summary>Decisions and visitor streams -> the Revenue Impact, data-quality and engagement read models, via the projection daemon; replays rebuild them.</summary>
     public static IServiceCollection AddReadModelProjections(this IServiceCollection services) => services
         .AddAsyncProjection<RevenueProjection>()
         .AddAsyncProjection<DataQualityProjection>()
+        .AddAsyncProjection<EngagementProjection>()
         .AddSingleton<CompanyReplay>()
         .AddProjectionDaemon();
 

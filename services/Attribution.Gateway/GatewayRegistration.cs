@@ -1,7 +1,9 @@
 using System.Text.Json.Serialization;
 using Attribution.Gateway.Admin.Companies;
+using Attribution.Gateway.Admin.ViewerTokens;
 using Attribution.Gateway.Http;
 using Attribution.Gateway.Auth;
+using Attribution.Gateway.Conversations;
 using Attribution.Gateway.Dashboard;
 using Attribution.Gateway.DataQuality;
 using Attribution.Gateway.Explain;
@@ -11,6 +13,7 @@ using Attribution.Gateway.Shopify;
 using Attribution.Gateway.Replay;
 using Attribution.Gateway.Ingestion;
 using Attribution.Gateway.Ingestion.Batch;
+using Attribution.Gateway.Ingestion.Diagnostics;
 using Attribution.Gateway.Ingestion.Publishing;
 using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.Gateway.Visitors;
@@ -44,6 +47,7 @@ public static class GatewayRegistration
         builder.Services.AddSingleton<IngestionRequest>();
         builder.Services.AddSingleton<RevenueReads>();
         builder.Services.AddReadModelQueries();
+        builder.Services.AddSingleton<ViewerTokens>();
         builder.Services.AddEventStore(_ => { }); // erasure masks stored events in place; nothing is appended here
         builder.Services.AddIngestionRateLimits(builder.Configuration);
         builder.Services.AddProblemDetails();
@@ -57,19 +61,23 @@ public static class GatewayRegistration
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseViewerAccess();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResultStatusCodes = { [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = 503 } });
 
         app.MapCompanyAdminEndpoints();
+        app.MapViewerTokenAdminEndpoints();
         app.MapIngestionPreflight();
         app.MapIngestionEndpoints();
         app.MapBatchEndpoint();
+        app.MapSdkDiagnostics();
         app.MapVisitorCartEndpoint();
         app.MapVisitorErasureEndpoint();
         app.MapExplainEndpoints();
         app.MapReplayEndpoints();
         app.MapRevenueEndpoints();
+        app.MapConversationEndpoints();
         app.MapDataQualityEndpoint();
         app.MapShopifyWebhooks();
         app.MapSdk();

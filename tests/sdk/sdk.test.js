@@ -544,3 +544,89 @@ test('never throws into the store: odd arguments and unknown methods are logged'
   assert.equal(page.errors.length, 7);
   assert.ok(page.errors.every(e => /^\[attribution\] /.test(e[0])));
 });
+
+// ---- diagnostics: client-side rejections counted to /v1/events/sdk-diagnostics (contract §8) ----
+
+const diagnosticsCalls = page => page.fetches.filter(f => f.url.endsWith('/v1/events/sdk-diagnostics'));
+
+test('refused calls are counted by field and reason and sent once, a few seconds later, with the public key', async () => {
+  const page = createPage().load();
+  const a = page.window.attribution;
+  a.sendCartEvent({ type: 'item_added', productId: 'p', productName: 'P', value: 1, currency: 'usd', quantity: 1 });
+  a.sendCartEvent({ type: 'ITEM_ADDED', productId: 'p', productName: 'P', value: 1.001, currency: 'USD', quantity: 1 });
+  a.sendCheckoutEvent({ value: 5, currency: 'USD', lineItems: [{ productId: 'p', productName: 'P', quantity: 1, value: 5, currency: 'EUR' },
+    { productId: 'q', productName: 'Q', quantity: 1, value: 5, currency: 'EUR' }] });
+  a.sendCartEvent('not an object');
+  await page.advance(1000);
+  assert.equal(diagnosticsCalls(page).length, 0, 'a burst is gathered first');
+  await page.advance(5000);
+  const calls = diagnosticsCalls(page);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].url, 'https://gateway.example/v1/events/sdk-diagnostics');
+  assert.equal(calls[0].method, 'POST');
+  assert.equal(calls[0].headers['X-Company-Key'], 'ck_test');
+  assert.deepEqual(JSON.parse(calls[0].body), {
+    rejections: {
+      'type: unknown_cart_type': 1,
+      'currency: bad_currency': 1,
+      'value: bad_decimals': 1,
+      'lineItems[].currency: line_item_currency_mismatch': 2,
+      'body: invalid_field': 1,
+    },
+  });
+  assert.equal(page.sentEvents().length, 0, 'nothing refused was sent as an event');
+});
+
+test('at most one report a minute; the counts in between wait and add up', async () => {
+  const page = createPage().load();
+  const a = page.window.attribution;
+  a.sendCartEvent({ type: 'x', productId: 'p', productName: 'P', value: 1, currency: 'USD', quantity: 1 });
+  await page.advance(6000);
+  assert.equal(diagnosticsCalls(page).length, 1);
+  a.sendCartEvent({ type: 'y', productId: 'p', productName: 'P', value: 1, currency: 'USD', quantity: 1 });
+  a.sendCartEvent({ productId: 'p', productName: 'P', value: 1, currency: 'USD', quantity: 1 });
+  await page.advance(30000);
+  assert.equal(diagnosticsCalls(page).length, 1, 'not within the minute');
+  await page.advance(30000);
+  const calls = diagnosticsCalls(page);
+  assert.equal(calls.length, 2);
+  assert.ok(page.fetches.indexOf(calls[1]) >= 0);
+  assert.deepEqual(JSON.parse(calls[1].body).rejections, { 'type: unknown_cart_type': 1, 'type: missing_field': 1 });
+});
+
+test('a failed report is kept and sent again; a refused one is dropped', async () => {
+  const answers = [{ status: 503, body: '' }, { status: 202, body: '{}' }];
+  const page = createPage({ fetch: call => call.url.endsWith('sdk-diagnostics') ? answers.shift() : acceptAll(call) }).load();
+  page.window.attribution.sendCartEvent({ type: 'x', productId: 'p', productName: 'P', value: 1, currency: 'USD', quantity: 1 });
+  await page.advance(6000);
+  await page.advance(61000);
+  const calls = diagnosticsCalls(page);
+  assert.equal(calls.length, 2);
+  assert.equal(calls[0].body, calls[1].body, 'the same counts, once more');
+  assert.deepEqual(JSON.parse(page.local.getItem('attribution.diagnostics')).counts, {});
+
+  const refused = createPage({ fetch: call => call.url.endsWith('sdk-diagnostics') ? { status: 400, body: '{}' } : acceptAll(call) }).load();
+  refused.window.attribution.sendCartEvent({ type: 'x', productId: 'p', productName: 'P', value: 1, currency: 'USD', quantity: 1 });
+  await refused.advance(200000);
+  assert.equal(diagnosticsCalls(refused).length, 1);
+});
+
+test('counts survive the page; a hidden page beacons them once the minute is up', async () => {
+  const storage = new MemoryStorage();
+  const first = createPage({ storage }).load();
+  first.window.attribution.sendCartEvent({ type: 'x', productId: 'p', productName: 'P', value: 1, currency: 'USD', quantity: 1 });
+  first.pagehide(); // at once: counts were never sent, so the minute is up
+  const beacon = first.beacons.find(b => b.url.includes('/v1/events/sdk-diagnostics'));
+  assert.ok(beacon, 'beaconed');
+  assert.equal(beacon.url, 'https://gateway.example/v1/events/sdk-diagnostics?companyKey=ck_test');
+  assert.equal(beacon.blob.type, 'text/plain');
+  assert.deepEqual(JSON.parse(await beacon.blob.text()).rejections, { 'type: unknown_cart_type': 1 });
+
+  first.window.attribution.sendCartEvent({ type: 'y', productId: 'p', productName: 'P', value: 1, currency: 'USD', quantity: 1 });
+  first.pagehide();
+  assert.equal(first.beacons.filter(b => b.url.includes('sdk-diagnostics')).length, 1, 'within the minute: kept for later');
+
+  const next = createPage({ storage, clock: new Clock(first.clock.now + 61000) }).load();
+  await next.advance(6000);
+  assert.deepEqual(JSON.parse(diagnosticsCalls(next)[0].body).rejections, { 'type: unknown_cart_type': 1 }, 'the next page sends what waited');
+});

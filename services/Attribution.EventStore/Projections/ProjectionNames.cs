@@ -12,6 +12,7 @@ public static class ProjectionNames
     public const string AttributionPublisher = "attribution_publisher";
     public const string Revenue = "revenue";
     public const string DataQuality = "data_quality";
+    public const string Engagement = "engagement";
 
-    public static readonly string[] Asynchronous = [VisitorCarts, AttributionDecisions, AttributionPublisher, Revenue, DataQuality];
+    public static readonly string[] Asynchronous = [VisitorCarts, AttributionDecisions, AttributionPublisher, Revenue, DataQuality, Engagement];
 }

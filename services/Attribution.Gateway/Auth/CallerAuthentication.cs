@@ -5,8 +5,9 @@ namespace Attribution.Gateway.Auth;
 
 /// <summary>
 /// Resolves the caller of an ingestion or read endpoint. Browser calls carry the public company
-/// key (header, or query for sendBeacon); server calls a Bearer API secret. 401 when no known key
-/// is given, 403 when the key may not make this call.
+/// key (header, or query for sendBeacon); server calls a Bearer API secret; dashboard viewers a
+/// Bearer viewer token, on the reads that admit them. 401 when no known key is given, 403 when the
+/// key may not make this call.
 /// </summary>
 public static class CallerAuthentication
 {
@@ -20,9 +21,17 @@ public static class CallerAuthentication
         var bearer = BearerToken(http.Request);
         if (bearer is not null)
         {
+            // A viewer token reaches here only on an endpoint marked readable by viewers (ViewerAccess).
+            if (ViewerTokens.LooksLikeOne(bearer)
+                && await http.RequestServices.GetRequiredService<ViewerTokens>().CompanyOfAsync(bearer, ct) is { } viewed)
+                return http.GetEndpoint()?.Metadata.GetMetadata<ViewerReadable>() is null
+                    ? (null, Problems.Status(StatusCodes.Status403Forbidden, "A viewer token reads the dashboard figures (contract §6) and nothing else."))
+                    : await companies.FindByKeyAsync(viewed, ct) is { } readable
+                    ? (new Caller(readable, IsServer: false, IsViewer: true), null)
+                    : (null, Problems.Status(StatusCodes.Status401Unauthorized, "Unknown viewer token."));
             var company = await companies.FindBySecretAsync(bearer, ct);
             return company is null
-                ? (null, Problems.Status(StatusCodes.Status401Unauthorized, "Unknown API secret."))
+                ? (null, Problems.Status(StatusCodes.Status401Unauthorized, "Unknown API secret or viewer token."))
                 : (new Caller(company, IsServer: true), null);
         }
 

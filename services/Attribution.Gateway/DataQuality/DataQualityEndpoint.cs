@@ -1,3 +1,4 @@
+using Attribution.Gateway.Auth;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.Gateway.Revenue;
 using Attribution.ServiceDefaults.Companies;
@@ -47,6 +48,7 @@ public static class DataQualityEndpoint
         app.MapGet("/v1/data-quality", (HttpContext http, CompanyDirectory companies, DataQualityQuery findings, TimeProvider time) =>
                 ReportQuery.HandleAsync(http, companies, time, async q => TypedResults.Ok(await ReportAsync(findings, q, http.RequestAborted))))
             .WithTags("Data quality")
+            .ReadableByViewers()
             .WithSummary("Counts and recent examples of rejected or suspicious events, by reason.")
             .Produces<Report>().ProducesValidationProblem();
         return app;
@@ -59,12 +61,23 @@ public static class DataQualityEndpoint
         var reasons = Named
             .Select(n => Count(n.Reason, n.Label))
             .Concat(byReason.Keys.Where(k => Named.All(n => n.Reason != k)).Order(StringComparer.Ordinal)
-                .Select(k => Count(k, OtherLabels.GetValueOrDefault(k, k))))
+                .Select(k => Count(k, LabelOf(k))))
             .ToList();
         return new Report(q.From, q.To, reasons.Sum(r => r.Count), reasons);
 
         ReasonCount Count(string reason, string label) => byReason.TryGetValue(reason, out var found)
             ? new ReasonCount(reason, label, found.Count, [.. found.Newest.Select(f => new Example(f.At, f.Kind, f.EventId, f.Detail))])
             : new ReasonCount(reason, label, 0, []);
+    }
+
+    /// <summary>The SDK's client-side rejections are listed under their own reasons, beside the server's: sdk_bad_currency.</summary>
+    public const string SdkPrefix = DataQualityQuery.SdkPrefix;
+
+    private static string LabelOf(string reason)
+    {
+        if (!reason.StartsWith(SdkPrefix, StringComparison.Ordinal)) return OtherLabels.GetValueOrDefault(reason, reason);
+        var server = reason[SdkPrefix.Length..];
+        var label = Named.FirstOrDefault(n => n.Reason == server).Label ?? OtherLabels.GetValueOrDefault(server, server.Replace('_', ' '));
+        return $"Refused in the browser by the SDK: {label}";
     }
 }

@@ -31,6 +31,7 @@ public static class ExplainEndpoints
                 return Answer(await decisions.OfEventAsync(caller.Company.CompanyKey, eventId, http.RequestAborted), $"event {eventId}");
             })
             .WithName("ExplainEvent")
+            .ReadableByViewers()
             .WithSummary("Why a cart or checkout event was (not) attributed.")
             .Produces<Explanation>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -42,6 +43,7 @@ public static class ExplainEndpoints
                 return Answer(await decisions.OfOrderAsync(caller.Company.CompanyKey, orderId, http.RequestAborted), $"order {orderId}");
             })
             .WithName("ExplainOrder")
+            .ReadableByViewers()
             .WithSummary("Why an order was (not) attributed.")
             .Produces<Explanation>()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -9,6 +9,9 @@ namespace Attribution.Gateway.Revenue;
 /// </summary>
 public sealed class CurrencyConverter(string reportingCurrency, IReadOnlyDictionary<string, IReadOnlyList<(DateOnly From, decimal Rate)>> rates)
 {
+    /// <summary>The currencies amounts can be shown in: the reporting currency, then every currency with a rate.</summary>
+    public IReadOnlyList<string> AvailableCurrencies => [reportingCurrency, .. rates.Keys.Where(c => c != reportingCurrency).Order(StringComparer.Ordinal)];
+
     /// <summary>Units of reporting currency per unit of <paramref name="currency"/> on <paramref name="day"/>, or null without a rate.</summary>
     public decimal? RateOf(string currency, DateOnly day)
     {

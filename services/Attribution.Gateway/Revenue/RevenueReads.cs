@@ -11,15 +11,16 @@ namespace Attribution.Gateway.Revenue;
 /// rate, and whatever has no rate is listed under <c>unconverted</c>. Every answer names the rule
 /// versions of the decisions in it (several only when a setting changed without a replay).
 /// </summary>
-public sealed class RevenueReads(NpgsqlDataSource db)
+public sealed partial class RevenueReads(NpgsqlDataSource db)
 {
     public sealed record UnconvertedAmounts(
         string Currency, decimal CheckoutRevenue, decimal TotalCartGmv, decimal NetCartValue, decimal TotalCheckoutRevenue, decimal Refunded);
 
+    /// <summary>The summary; <see cref="AvailableCurrencies"/> are those <c>?currency=</c> can convert to (a rate is configured).</summary>
     public sealed record Summary(
         DateOnly From, DateOnly To, string Currency, decimal CheckoutRevenue, int AttributedOrders, decimal? AverageOrderValue,
         decimal TotalCartGmv, decimal NetCartValue, decimal TotalCheckoutRevenue, decimal? AttributedShare, decimal? FingerprintCoverage,
-        decimal Refunded, IReadOnlyList<UnconvertedAmounts> Unconverted, string RuleVersion);
+        decimal Refunded, IReadOnlyList<UnconvertedAmounts> Unconverted, string RuleVersion, IReadOnlyList<string> AvailableCurrencies);
 
     public sealed record UnconvertedAmount(string Currency, decimal Amount);
 
@@ -28,9 +29,15 @@ public sealed class RevenueReads(NpgsqlDataSource db)
     public sealed record ProductRevenue(
         string ProductId, string ProductName, int Quantity, decimal Revenue, string Currency, string RuleVersion, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<UnconvertedAmount>? Unconverted);
 
+    /// <summary>
+    /// One arm of the A/B test, or the conversations without a variant (<see cref="Variant"/> null,
+    /// never an arm: no delta, never significant). Arms compare against the first arm (<see cref="ComparedWith"/>).
+    /// </summary>
     public sealed record VariantRevenue(
         string? Variant, int Conversations, int AttributedOrders, decimal CheckoutRevenue, decimal? AverageOrderValue,
-        decimal? RevenuePerConversation, string Currency, string RuleVersion, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<UnconvertedAmount>? Unconverted);
+        decimal? RevenuePerConversation, decimal? ConversionRate, string? ComparedWith, decimal? ConversionRateDelta,
+        decimal[]? ConversionRateDeltaInterval, bool? Significant,
+        string Currency, string RuleVersion, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<UnconvertedAmount>? Unconverted);
 
     public sealed record ConversationOrderView(string? OrderId, decimal Value, string Currency, DateTimeOffset OccurredAt);
 
@@ -73,7 +80,7 @@ public sealed class RevenueReads(NpgsqlDataSource db)
             cartGmv.Value, net.Value, total.Value,
             total.Converted == 0 ? null : Math.Round(checkout.Converted / total.Converted, 4, MidpointRounding.AwayFromZero),
             countedOrders == 0 ? null : Math.Round((decimal)withFingerprint / countedOrders, 4, MidpointRounding.AwayFromZero),
-            refunded.Value, UnconvertedOf(checkout, cartGmv, net, total, refunded), VersionOf(versions, q.Company));
+            refunded.Value, UnconvertedOf(checkout, cartGmv, net, total, refunded), VersionOf(versions, q.Company), fx.AvailableCurrencies);
     }
 
     public async Task<IReadOnlyList<DailyCartGmv>> DailyCartGmvAsync(ReportQuery q, CancellationToken ct)
@@ -162,13 +169,28 @@ public sealed class RevenueReads(NpgsqlDataSource db)
             while (await r.ReadAsync(ct)) Of(r.GetString(0)).Conversations = r.GetInt32(1);
         }
 
+        var baseline = variants.Where(v => v.Key.Length > 0).OrderBy(v => v.Key, StringComparer.Ordinal).FirstOrDefault();
         return variants
             .OrderBy(v => v.Key.Length == 0).ThenBy(v => v.Key, StringComparer.Ordinal)
-            .Select(v => new VariantRevenue(
-                v.Key.Length == 0 ? null : v.Key, v.Value.Conversations, v.Value.Orders, v.Value.Revenue.Value,
-                v.Value.ConvertedOrders == 0 ? null : CurrencyConverter.Round(v.Value.Revenue.Converted / v.Value.ConvertedOrders, q.Currency),
-                v.Value.Conversations == 0 ? null : CurrencyConverter.Round(v.Value.Revenue.Converted / v.Value.Conversations, q.Currency),
-                q.Currency, VersionOf(v.Value.Versions, q.Company), UnconvertedOf(v.Value.Revenue)))
+            .Select(v =>
+            {
+                var (variant, t) = (v.Key, v.Value);
+                var isArm = variant.Length > 0 && variant != baseline.Key;
+                var delta = isArm ? Intervals.RateDifference(baseline.Value.Orders, baseline.Value.Conversations, t.Orders, t.Conversations) : null;
+                var rate = Intervals.Ratio(t.Orders, t.Conversations);
+                return new VariantRevenue(
+                    variant.Length == 0 ? null : variant, t.Conversations, t.Orders, t.Revenue.Value,
+                    t.ConvertedOrders == 0 ? null : CurrencyConverter.Round(t.Revenue.Converted / t.ConvertedOrders, q.Currency),
+                    t.Conversations == 0 ? null : CurrencyConverter.Round(t.Revenue.Converted / t.Conversations, q.Currency),
+                    rate,
+                    isArm ? baseline.Key : null,
+                    isArm && t.Conversations > 0 && baseline.Value.Conversations > 0
+                        ? Intervals.Round((double)t.Orders / t.Conversations - (double)baseline.Value.Orders / baseline.Value.Conversations)
+                        : null,
+                    delta is null ? null : [delta.Low, delta.High],
+                    isArm ? delta?.ExcludesZero ?? false : null,
+                    q.Currency, VersionOf(t.Versions, q.Company), UnconvertedOf(t.Revenue));
+            })
             .ToList();
     }
 

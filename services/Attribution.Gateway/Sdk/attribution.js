@@ -122,12 +122,18 @@
   var CART_TYPES = RULES.cartTypes.join(', ');
 
   function isObject(x) { return x !== null && typeof x === 'object' && !Array.isArray(x); }
-  function add(E, field, message) { (E[field] = E[field] || []).push(message); }
+  // E: field → messages (what the console shows); its hidden _reasons: field → the reason code of
+  // its first error, in the gateway's words (counted to /v1/events/sdk-diagnostics).
+  function add(E, field, message, reason) {
+    if (!E._reasons) Object.defineProperty(E, '_reasons', { value: {}, enumerable: false });
+    if (!E[field]) E._reasons[field] = reason || 'invalid_field';
+    (E[field] = E[field] || []).push(message);
+  }
   function missing(v) { return v === undefined || v === null; }
 
   function text(o, E, pre, f, min, max, required, allowBlank) {
     var v = o[f];
-    if (missing(v)) { if (required) add(E, pre + f, f + ' is required.'); return null; }
+    if (missing(v)) { if (required) add(E, pre + f, f + ' is required.', 'missing_field'); return null; }
     if (typeof v !== 'string') { add(E, pre + f, f + ' must be a string.'); return null; }
     // The gateway refuses a whole body holding a lone surrogate: caught here, it costs one event, not a batch.
     if (LONE_SURROGATE.test(v)) add(E, pre + f, pre + f + ' must be valid Unicode text (UTF-8, no lone surrogates).');
@@ -146,11 +152,11 @@
     fingerprint(o, E, 'userFingerprint');
     fingerprint(o, E, 'userFaqFingerprint');
     if (required && missing(o.userFingerprint) && missing(o.userFaqFingerprint))
-      add(E, 'userFingerprint', 'At least one of userFingerprint or userFaqFingerprint is required.');
+      add(E, 'userFingerprint', 'At least one of userFingerprint or userFaqFingerprint is required.', 'missing_field');
   }
   function number(o, E, pre, f, min, max, required) {
     var v = o[f];
-    if (missing(v)) { if (required) add(E, pre + f, f + ' is required.'); return null; }
+    if (missing(v)) { if (required) add(E, pre + f, f + ' is required.', 'missing_field'); return null; }
     if (typeof v !== 'number' || !isFinite(v)) { add(E, pre + f, f + ' must be a finite number.'); return null; }
     if (v < min || v > max) { add(E, pre + f, f + ' must be between ' + min + ' and ' + max + '.'); return null; }
     return v;
@@ -162,10 +168,10 @@
   }
   function currency(o, E, pre, f, required) {
     var v = o[f];
-    if (missing(v)) { if (required) add(E, pre + f, f + ' is required.'); return null; }
-    if (typeof v !== 'string') { add(E, pre + f, f + ' must be an ISO 4217 code string (e.g. USD).'); return null; }
+    if (missing(v)) { if (required) add(E, pre + f, f + ' is required.', 'missing_field'); return null; }
+    if (typeof v !== 'string') { add(E, pre + f, f + ' must be an ISO 4217 code string (e.g. USD).', 'bad_currency'); return null; }
     if (!Object.prototype.hasOwnProperty.call(MINOR, v)) {
-      add(E, pre + f, f + ' must be an active ISO 4217 code in upper case (e.g. USD); \'' + (v.length <= 16 ? v : v.slice(0, 16) + '\u2026') + '\' is not.');
+      add(E, pre + f, f + ' must be an active ISO 4217 code in upper case (e.g. USD); \'' + (v.length <= 16 ? v : v.slice(0, 16) + '\u2026') + '\' is not.', 'bad_currency');
       return null;
     }
     return v;
@@ -179,7 +185,7 @@
   }
   function minorUnits(E, pre, f, amount, code) {
     if (amount !== null && code !== null && decimals(amount) > MINOR[code])
-      add(E, pre + f, f + ' has more decimals than ' + code + ' allows (' + MINOR[code] + ').');
+      add(E, pre + f, f + ' has more decimals than ' + code + ' allows (' + MINOR[code] + ').', 'bad_decimals');
   }
   function common(o, E) {
     var id = text(o, E, '', 'eventId', 1, 64, false);
@@ -198,8 +204,8 @@
     var E = {};
     common(o, E);
     fingerprintPair(o, E, true);
-    if (missing(o.type)) add(E, 'type', 'type is required: one of ' + CART_TYPES + '.');
-    else if (RULES.cartTypes.indexOf(o.type) < 0) add(E, 'type', 'type must be exactly one of ' + CART_TYPES + ' (case-sensitive).');
+    if (missing(o.type)) add(E, 'type', 'type is required: one of ' + CART_TYPES + '.', 'missing_field');
+    else if (RULES.cartTypes.indexOf(o.type) < 0) add(E, 'type', 'type must be exactly one of ' + CART_TYPES + ' (case-sensitive).', 'unknown_cart_type');
     text(o, E, '', 'productId', 1, TEXT.productId, true);
     text(o, E, '', 'productName', 1, TEXT.productName, true);
     var value = number(o, E, '', 'value', 0, RULES.maxValue, true);
@@ -232,7 +238,7 @@
         var c = currency(it, E, pre, 'currency', true);
         minorUnits(E, pre, 'value', v, c);
         if (c !== null && code !== null && c !== code)
-          add(E, pre + 'currency', 'currency must be the order\'s currency (' + code + '); got ' + c + '.');
+          add(E, pre + 'currency', 'currency must be the order\'s currency (' + code + '); got ' + c + '.', 'line_item_currency_mismatch');
       }
     }
     occurredAt(o, E);
@@ -256,7 +262,11 @@
   var ORDERS = 'attribution.orders';
 
   function track(kind, data, method) {
-    if (!isObject(data)) { err(P + method + ' was not sent: the event must be an object.'); return null; }
+    if (!isObject(data)) {
+      err(P + method + ' was not sent: the event must be an object.');
+      countRejections({ body: ['not an object'] });
+      return null;
+    }
     var f = fingerprints(), cart = kind === 'cart';
     var ev = { kind: kind, eventId: data.eventId, occurredAt: data.occurredAt,
       userFingerprint: f.userFingerprint, userFaqFingerprint: f.userFaqFingerprint };
@@ -285,7 +295,7 @@
     var E = cart ? validateCart(ev) : validateCheckout(ev);
     if (!describe(E) && bytes(JSON.stringify(ev)) > RULES.batch.maxBytes - 64)
       add(E, 'body', 'The event is larger than a batch may be (' + RULES.batch.maxBytes + ' bytes).');
-    if (describe(E)) { err(P + method + ' was not sent: ' + describe(E), E); return null; }
+    if (describe(E)) { err(P + method + ' was not sent: ' + describe(E), E); countRejections(E); return null; }
 
     if (orderKey) {
       orders[orderKey] = { e: ev.eventId, t: ev.occurredAt };
@@ -471,6 +481,60 @@
     persist();
   }
 
+  // ---- diagnostics: calls refused here, counted by "<field>: <reason>" (contract §8) -------------
+  // The store owner sees them in the data-quality report, not only the shopper's console. Counts
+  // wait in storage and go at most once a minute (the first a few seconds after the first refusal,
+  // so a burst goes as one report); a hidden page hands them to sendBeacon when the minute is up.
+  var DIAGNOSTICS = 'attribution.diagnostics', DIAGNOSTICS_URL = endpoint + '/v1/events/sdk-diagnostics';
+  var DIAGNOSTICS_EVERY = 60000, DIAGNOSTICS_FIRST = 5000, DIAGNOSTICS_KEYS = 100;
+  var diagnosticsTimer = null;
+  function diagnostics() {
+    var d = getJson(DIAGNOSTICS, null);
+    return isObject(d) && isObject(d.counts) ? d : { counts: {}, sentAt: 0 };
+  }
+  function countRejections(E) {
+    var d = diagnostics(), reasons = E._reasons || {};
+    for (var f in E) {
+      var key = f.replace(/\[\d+\]/g, '[]') + ': ' + (reasons[f] || 'invalid_field'); // one key for every line item
+      if (!d.counts[key] && Object.keys(d.counts).length >= DIAGNOSTICS_KEYS) key = 'other: invalid_field';
+      d.counts[key] = (d.counts[key] || 0) + 1;
+    }
+    set(DIAGNOSTICS, JSON.stringify(d));
+    scheduleDiagnostics();
+  }
+  function scheduleDiagnostics() {
+    if (diagnosticsTimer) return;
+    var d = diagnostics();
+    if (!Object.keys(d.counts).length) return;
+    var wait = Math.max(DIAGNOSTICS_FIRST, (+d.sentAt || 0) + DIAGNOSTICS_EVERY - Date.now());
+    diagnosticsTimer = setTimeout(function () { diagnosticsTimer = null; safe('diagnostics', sendDiagnostics)(false); }, wait);
+  }
+  function sendDiagnostics(byBeacon) {
+    var d = diagnostics(), counts = d.counts;
+    if (!Object.keys(counts).length || Date.now() < (+d.sentAt || 0) + DIAGNOSTICS_EVERY) { if (!byBeacon) scheduleDiagnostics(); return; }
+    var body = JSON.stringify({ rejections: counts });
+    set(DIAGNOSTICS, JSON.stringify({ counts: {}, sentAt: Date.now() }));
+    if (byBeacon) {
+      if (!navigator.sendBeacon(DIAGNOSTICS_URL + '?companyKey=' + encodeURIComponent(companyKey), new Blob([body], { type: 'text/plain' })))
+        restoreDiagnostics(counts);
+      return;
+    }
+    fetch(DIAGNOSTICS_URL, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Company-Key': companyKey },
+      body: body,
+      credentials: 'omit'
+    }).then(function (res) {
+      if (res.status === 429 || res.status === 408 || res.status >= 500) restoreDiagnostics(counts); // other answers cannot improve
+    }, function () { restoreDiagnostics(counts); }).then(null, function () { /* never into the store's code */ });
+  }
+  function restoreDiagnostics(counts) {
+    var d = diagnostics();
+    for (var k in counts) d.counts[k] = (d.counts[k] || 0) + counts[k];
+    set(DIAGNOSTICS, JSON.stringify(d));
+    scheduleDiagnostics();
+  }
+
   // ---- add to cart (product cards in the assistant) ----------------------------------------------
   var addToCartHandler = null;
   function shopifyRoot() { var s = window.Shopify; return (s && s.routes && s.routes.root) || '/'; }
@@ -587,9 +651,10 @@
   q.push = function () { for (var i = 0; i < arguments.length; i++) run(arguments[i]); return 0; };
 
   safe('shopify', shopifyCartAttributes)();
-  document.addEventListener('visibilitychange', safe('beacon', function () { if (document.visibilityState === 'hidden') beacon(); }));
-  window.addEventListener('pagehide', safe('beacon', beacon));
+  document.addEventListener('visibilitychange', safe('beacon', function () { if (document.visibilityState === 'hidden') { beacon(); sendDiagnostics(true); } }));
+  window.addEventListener('pagehide', safe('beacon', function () { beacon(); sendDiagnostics(true); }));
   window.addEventListener('online', safe('online', function () { backoffUntil = 0; schedule(0); }));
   schedule();
+  safe('diagnostics', scheduleDiagnostics)(); // counts a previous page could not send
   safe('ready', function () { window.dispatchEvent(new CustomEvent('attribution:ready', { detail: api })); })();
 })(window, document);

@@ -4,12 +4,16 @@ using Npgsql;
 namespace Attribution.ReadModels.DataQuality;
 
 /// <summary>
-/// What quietly breaks revenue data, by reason, from two places: what the gateway rejected
-/// (<c>app.rejected_events</c>, by received time) and what the engine found wrong in accepted
-/// events (<c>revenue.data_quality_findings</c>, by occurredAt).
+/// What quietly breaks revenue data, by reason, from three places: what the gateway rejected
+/// (<c>app.rejected_events</c>, by received time), what the engine found wrong in accepted
+/// events (<c>revenue.data_quality_findings</c>, by occurredAt), and what the browser SDK refused
+/// before sending (<c>app.sdk_rejections</c>, counted, under <see cref="SdkPrefix"/> reasons).
 /// </summary>
 public sealed class DataQualityQuery(NpgsqlDataSource db)
 {
+    /// <summary>The SDK's client-side rejections are listed under their own reasons, beside the server's: sdk_bad_currency.</summary>
+    public const string SdkPrefix = "sdk_";
+
     /// <summary>One rejected or suspicious event; <see cref="EventId"/> is null for a rejection (never stored).</summary>
     public sealed record Finding(DateTimeOffset At, string Kind, Guid? EventId, string Detail);
 
@@ -26,16 +30,20 @@ public sealed class DataQualityQuery(NpgsqlDataSource db)
         // One statement per source: the count per reason, and the newest examples of each.
         await using var cmd = db.CreateCommand($"""
             WITH rejected AS (
-                SELECT reason, kind, NULL::uuid AS event_id, received_at AS at, errors::text AS detail, id::text AS tiebreak
+                SELECT reason, kind, NULL::uuid AS event_id, received_at AS at, errors::text AS detail, id::text AS tiebreak, 1 AS weight
                 FROM app.rejected_events, unnest(reasons) AS reason
                 WHERE company_key = $1 AND received_at >= $2 AND received_at < $3
             ), found AS (
-                SELECT reason, kind, event_id, occurred_at AS at, detail, event_id::text AS tiebreak
+                SELECT reason, kind, event_id, occurred_at AS at, detail, event_id::text AS tiebreak, 1 AS weight
                 FROM revenue.data_quality_findings
                 WHERE company_key = $1 AND occurred_at >= $2 AND occurred_at < $3
+            ), refused_in_browser AS (
+                SELECT '{SdkPrefix}' || reason, 'sdk', NULL::uuid, received_at, field || ': ' || reason || ' (' || count || '×)', 'sdk' || id, count
+                FROM app.sdk_rejections
+                WHERE company_key = $1 AND received_at >= $2 AND received_at < $3
             ), ranked AS (
-                SELECT *, row_number() OVER (PARTITION BY reason ORDER BY at DESC, tiebreak) AS n, count(*) OVER (PARTITION BY reason) AS total
-                FROM (SELECT * FROM rejected UNION ALL SELECT * FROM found) AS all_findings
+                SELECT *, row_number() OVER (PARTITION BY reason ORDER BY at DESC, tiebreak) AS n, sum(weight) OVER (PARTITION BY reason) AS total
+                FROM (SELECT * FROM rejected UNION ALL SELECT * FROM found UNION ALL SELECT * FROM refused_in_browser) AS all_findings
             )
             SELECT reason, total::int, kind, event_id, at, detail FROM ranked WHERE n <= {examplesPerReason} ORDER BY reason, n
             """);
@@ -49,8 +57,9 @@ public sealed class DataQualityQuery(NpgsqlDataSource db)
                 counts[reason] = r.GetInt32(1);
                 if (!examples.TryGetValue(reason, out var list)) examples[reason] = list = [];
                 var eventId = r.IsDBNull(3) ? (Guid?)null : r.GetGuid(3);
-                list.Add(new Finding(r.GetFieldValue<DateTimeOffset>(4), r.GetString(2), eventId,
-                    eventId is null ? Describe(r.GetString(5)) : r.GetString(5)));
+                var kind = r.GetString(2);
+                list.Add(new Finding(r.GetFieldValue<DateTimeOffset>(4), kind, eventId,
+                    eventId is null && kind != "sdk" ? Describe(r.GetString(5)) : r.GetString(5)));
             }
 
         return counts.ToDictionary(c => c.Key, c => new ReasonFindings(c.Value, examples[c.Key]), StringComparer.Ordinal);

@@ -114,4 +114,66 @@ public sealed class DashboardPageTests
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
         TestContext.AddTestAttachment(screenshot, "The Revenue Impact page after sign-in");
     }
+
+    /// <summary>
+    /// A viewer token signs in (it may not read /v1/company, so the page learns what it needs from the
+    /// summary) at desktop and phone sizes, with no failed request and no console error; the
+    /// screenshots go to docs/screenshots, which README.md links.
+    /// </summary>
+    [TestCase(1440, 900, "desktop")]
+    [TestCase(390, 844, "phone")]
+    public async Task A_viewer_token_signs_in_and_every_panel_loads(int width, int height, string name)
+    {
+        var company = await _system.CreateCompanyAsync("Viewer dashboard store");
+        var now = DateTimeOffset.UtcNow;
+        using (var batch = await company.PostAsServerAsync("/v1/events/batch", new
+        {
+            events = new object[]
+            {
+                new { kind = "interaction", interactionKind = "SHOPPER_MESSAGE", userFingerprint = "fp_w", channel = "CHAT", conversationId = "view-1", variant = "A", text = "Trail shoes for wide feet?", occurredAt = WireTime.Of(now.AddHours(-3)) },
+                new { kind = "interaction", interactionKind = "ASSISTANT_ANSWER", userFingerprint = "fp_w", channel = "CHAT", conversationId = "view-1", variant = "A", helpful = true, occurredAt = WireTime.Of(now.AddHours(-2.9)) },
+                new { kind = "checkout", userFingerprint = "fp_w", orderId = "view-o1", value = 120.00m, currency = "GBP", occurredAt = WireTime.Of(now.AddHours(-2)),
+                      lineItems = new[] { new { productId = "SKU-9", productName = "Wide Trail Shoes", quantity = 1, value = 120.00m, currency = "GBP" } } },
+            },
+        }))
+        {
+            var body = await batch.Content.ReadFromJsonAsync<JsonElement>();
+            await StoredEvents.WaitForAsync(body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("eventId").GetGuid()).ToList(), "the events stored");
+        }
+        await Projections.WaitForNonStaleAsync();
+        using var created = await _system.AdminAsync(HttpMethod.Post, $"/v1/admin/companies/{company.CompanyKey}/viewer-tokens", new { name = "Board" });
+        var token = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("viewerToken").GetString()!;
+
+        using var browser = HeadlessChromium.Start($"{width},{height}");
+        var driver = browser.Driver;
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+        driver.FindElement(By.Id("api-secret")).SendKeys(token);
+        driver.FindElement(By.Id("signin-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElement(By.Id("dashboard")).GetAttribute("data-loaded")), v => v == "true",
+            TimeSpan.FromSeconds(30), "every panel of the dashboard to load");
+
+        var failed = browser.Requests.Where(r => r.Status >= 400).Select(r => $"{r.Status} {r.Url}").ToList();
+        var consoleErrors = browser.Console.Where(c => c.Level == "Severe").Select(c => c.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.FindElement(By.Id("company-name")).Text, Is.EqualTo("Read-only view"));
+            Assert.That(driver.FindElements(By.CssSelector(".panel.has-error")), Is.Empty, "no panel failed");
+            Assert.That(driver.FindElement(By.Id("products-table")).Text, Does.Contain("not converted"), "the GBP revenue without a rate is shown, not dropped");
+            Assert.That(failed, Is.Empty, string.Join("\n", failed));
+            Assert.That(consoleErrors, Is.Empty, string.Join("\n", consoleErrors));
+        });
+
+        var directory = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+        Directory.CreateDirectory(directory);
+        var screenshot = Path.Combine(directory, $"dashboard-{name}.png");
+        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
+        TestContext.AddTestAttachment(screenshot, $"The Revenue Impact page, viewer sign-in, {width}×{height}");
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Attribution.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? TestContext.CurrentContext.WorkDirectory;
+    }
 }

@@ -114,7 +114,8 @@ public sealed class VisitorErasureTests
     {
         var parts = new List<string>();
         foreach (var path in new[] { "/v1/revenue/summary", "/v1/revenue/products", "/v1/revenue/variants", "/v1/revenue/cart-gmv/daily",
-                                     "/v1/conversations/erase-chat/revenue", "/v1/conversations/keep-chat/revenue" })
+                                     "/v1/conversations/erase-chat/revenue", "/v1/conversations/keep-chat/revenue",
+                                     "/v1/revenue/lift", "/v1/revenue/channels", "/v1/revenue/daily", "/v1/conversations" })
             parts.Add(path + " " + (await company.GetJsonAsync(path)).GetRawText());
         foreach (var order in new[] { "erase-order", "keep-order" })
         {
@@ -145,6 +146,14 @@ public sealed class VisitorErasureTests
                       AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(d.id || d.data::text, n) > 0))
                  + (SELECT count(*) FROM revenue.data_quality_findings f WHERE f.company_key = $1
                       AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(f.detail, n) > 0))
+                 + (SELECT count(*) FROM revenue.interactions i WHERE i.company_key = $1
+                      AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(i.visitor_key || coalesce(i.text, ''), n) > 0))
+                 + (SELECT count(*) FROM revenue.visitor_days v WHERE v.company_key = $1
+                      AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(v.visitor_key, n) > 0))
+                 + (SELECT count(*) FROM revenue.visitor_orders o WHERE o.company_key = $1
+                      AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(coalesce(o.visitor_key, ''), n) > 0))
+                 + (SELECT count(*) FROM revenue.visitor_aliases a WHERE a.company_key = $1
+                      AND EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(a.alias_key || a.visitor_key, n) > 0))
             """);
         cmd.Parameters.AddWithValue(companyKey);
         cmd.Parameters.AddWithValue(needles);

@@ -46,10 +46,12 @@ public static class VisitorErasureEndpoint
         var plan = VisitorErasurePlan.Of(companyKey, pseudonyms);
 
         var first = await store.ApplyEventDataMaskingAsync(plan, ct);
+        await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, ct);
         // A projection or the reactor may have read the visitor's events just before the masking and
         // write after it: once every projection is past this point, the same plan catches what they wrote.
         var caughtUp = await projections.WaitForNonStaleAsync(ProjectionNames.Asynchronous, CatchUpLimit, ct);
         var second = await store.ApplyEventDataMaskingAsync(plan, ct);
+        await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, ct);
 
         var result = new ErasureResult(fingerprints.Count, first.Events + second.Events, first.Streams + second.Streams,
             first.Documents + second.Documents, caughtUp);

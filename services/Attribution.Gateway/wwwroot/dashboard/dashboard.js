@@ -4,6 +4,8 @@
 // shown as a table instead.
 
 const STORAGE_KEY = 'attribution.apiSecret';
+// A viewer token reads the §6 figures only: its sign-in learns currency, today and rule version from the summary.
+const VIEWER_PREFIX = 'vt_';
 const NOT_ACCEPTED = 'That API secret was not accepted.';
 const EMPTY = '—';
 
@@ -249,6 +251,14 @@ function renderRuleVersions() {
 // ---------------------------------------------------------------------------------------------
 // Sign-in / sign-out
 
+async function viewerCompany(secret) {
+  const s = await api('/v1/revenue/summary', { secret });
+  return {
+    name: 'Read-only view', reportingCurrency: s.currency, today: s.to, ruleVersion: s.ruleVersion,
+    availableCurrencies: s.availableCurrencies, viewer: true,
+  };
+}
+
 const els = {};
 
 function readStoredSecret() {
@@ -291,7 +301,7 @@ async function signIn(secret, { fromStorage = false } = {}) {
   showSigninError('');
   setSigninBusy(true, fromStorage ? 'Checking the saved API secret…' : '');
   try {
-    const company = await api('/v1/company', { secret });
+    const company = secret.startsWith(VIEWER_PREFIX) ? await viewerCompany(secret) : await api('/v1/company', { secret });
     state.secret = secret;
     storeSecret(secret);
     enterDashboard(company);
@@ -344,7 +354,7 @@ function enterDashboard(company) {
   els.from.value = addDays(today, -6);
   els.currency.value = '';
   els.currency.placeholder = c.reportingCurrency ? `${c.reportingCurrency} (reporting)` : 'Reporting';
-  fillCurrencyOptions(c.reportingCurrency);
+  fillCurrencyOptions(c.availableCurrencies ?? [c.reportingCurrency]);
   showRangeError('');
 
   show(els.signin, false);
@@ -354,13 +364,11 @@ function enterDashboard(company) {
   refresh();
 }
 
-const COMMON_CURRENCIES = ['USD', 'EUR', 'GBP', 'CHF', 'JPY', 'CAD', 'AUD', 'SEK', 'NOK', 'DKK', 'PLN'];
-
-function fillCurrencyOptions(reporting) {
+/** Only currencies amounts can be converted to: the reporting currency and those with a rate. */
+function fillCurrencyOptions(codes) {
   const list = $('#currency-options');
   list.replaceChildren();
-  const codes = [...new Set([reporting, ...COMMON_CURRENCIES].filter(Boolean))];
-  for (const code of codes) list.append(h('option', { value: code }));
+  for (const code of [...new Set(codes.filter(Boolean))]) list.append(h('option', { value: code }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,9 +490,22 @@ function renderSummary(s) {
     show(note, false);
   }
   noteRuleVersion(s.ruleVersion);
+  if (Array.isArray(s.availableCurrencies)) fillCurrencyOptions(s.availableCurrencies);
 }
 
 // Daily cart GMV ---------------------------------------------------------------------------------
+
+/** An unconverted amount of one figure: the per-row reads send { currency, amount }. */
+function unconvertedAmount(u) {
+  return isNumber(u?.amount) ? u.amount : u?.cartGmv;
+}
+
+/** "+ 60.00 GBP not converted" lines under a converted amount, one per currency without a rate. */
+function unconvertedLines(row) {
+  return (Array.isArray(row?.unconverted) ? row.unconverted : [])
+    .filter((u) => isNumber(unconvertedAmount(u)) && unconvertedAmount(u) !== 0)
+    .map((u) => h('span', { class: 'sub' }, `+ ${money(unconvertedAmount(u), u.currency)} not converted`));
+}
 
 function chartAvailable() {
   return typeof window.Chart === 'function';
@@ -519,8 +540,8 @@ function renderDaily(rows) {
   const tbody = $('#cart-gmv-table tbody');
   if (list.length) {
     tbody.replaceChildren(...list.map((r) => {
-      const extra = (Array.isArray(r.unconverted) ? r.unconverted : []).filter((u) => isNumber(u.cartGmv))
-        .map((u) => `+ ${money(u.cartGmv, u.currency)} not converted`);
+      const extra = (Array.isArray(r.unconverted) ? r.unconverted : []).filter((u) => isNumber(unconvertedAmount(u)))
+        .map((u) => `+ ${money(unconvertedAmount(u), u.currency)} not converted`);
       return h('tr', null,
         h('th', { scope: 'row', class: 'nowrap' }, calendarDate(r.date)),
         h('td', { class: 'num', 'data-value': isNumber(r.cartGmv) ? String(r.cartGmv) : '' },
@@ -539,7 +560,7 @@ function renderDaily(rows) {
       h('p', null, h('strong', null, 'Not converted'), ` — cart GMV with no exchange rate to ${cur}, not included in the bars:`),
       h('ul', null, withUnconverted.map((r) => h('li', null,
         `${calendarDate(r.date)}: `,
-        r.unconverted.map((u) => `${money(u.cartGmv, u.currency)} (no rate for ${u.currency})`).join(', ')))),
+        r.unconverted.map((u) => `${money(unconvertedAmount(u), u.currency)} (no rate for ${u.currency})`).join(', ')))),
     );
     show(note, true);
   } else {
@@ -605,7 +626,7 @@ function makeChart(canvas, rows, currency) {
             title: (items) => calendarDate(rows[items[0].dataIndex]?.date),
             label: (ctx) => ` Cart GMV ${money(ctx.parsed.y, rows[ctx.dataIndex]?.currency || currency)}`,
             footer: (items) => (rows[items[0].dataIndex]?.unconverted ?? [])
-              .map((u) => `+ ${money(u.cartGmv, u.currency)} not converted`),
+              .map((u) => `+ ${money(unconvertedAmount(u), u.currency)} not converted`),
           },
         },
       },
@@ -639,7 +660,7 @@ function renderProducts(rows) {
     h('td', null, p.productName || h('span', { class: 'muted' }, '(unnamed)')),
     h('td', null, h('code', null, p.productId ?? EMPTY)),
     h('td', { class: 'num', 'data-value': isNumber(p.quantity) ? String(p.quantity) : '' }, quantity(p.quantity)),
-    h('td', { class: 'num', 'data-value': isNumber(p.revenue) ? String(p.revenue) : '' }, money(p.revenue, p.currency)),
+    h('td', { class: 'num', 'data-value': isNumber(p.revenue) ? String(p.revenue) : '' }, money(p.revenue, p.currency), unconvertedLines(p)),
   )));
   for (const p of list) noteRuleVersion(p.ruleVersion);
 }
@@ -671,7 +692,7 @@ function renderVariants(rows) {
       h('th', { scope: 'row' }, name, isBest ? h('span', { class: 'badge' }, 'Best') : null),
       cell(v.conversations, integer(v.conversations)),
       cell(v.attributedOrders, integer(v.attributedOrders)),
-      cell(v.checkoutRevenue, money(v.checkoutRevenue, v.currency)),
+      cell(v.checkoutRevenue, [money(v.checkoutRevenue, v.currency), ...unconvertedLines(v)]),
       cell(v.averageOrderValue, money(v.averageOrderValue, v.currency)),
       cell(v.revenuePerConversation, money(v.revenuePerConversation, v.currency)),
     );
