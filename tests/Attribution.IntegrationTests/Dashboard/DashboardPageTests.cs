@@ -118,7 +118,7 @@ public sealed class DashboardPageTests
     /// <summary>
     /// A viewer token signs in (it may not read /v1/company, so the page learns what it needs from the
     /// summary) at desktop and phone sizes, with no failed request and no console error; the
-    /// screenshots go to docs/screenshots, which README.md links.
+    /// screenshots go to docs/screenshots (with ATTRIBUTION_SCREENSHOTS=docs), which README.md links.
     /// </summary>
     [TestCase(1440, 900, "desktop")]
     [TestCase(390, 844, "phone")]
@@ -163,7 +163,10 @@ public sealed class DashboardPageTests
             Assert.That(consoleErrors, Is.Empty, string.Join("\n", consoleErrors));
         });
 
-        var directory = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+        // docs/screenshots is refreshed on request (ATTRIBUTION_SCREENSHOTS=docs), so a test run leaves the tree clean.
+        var directory = Environment.GetEnvironmentVariable("ATTRIBUTION_SCREENSHOTS") == "docs"
+            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
+            : TestContext.CurrentContext.WorkDirectory;
         Directory.CreateDirectory(directory);
         var screenshot = Path.Combine(directory, $"dashboard-{name}.png");
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
