@@ -12,6 +12,12 @@ public sealed class EventStoreOptions
     /// <summary>Events per transaction the daemon hands to an asynchronous projection.</summary>
     public int DaemonBatchSize { get; set; } = 1_000;
 
+    /// <summary>
+    /// Events Marten's daemon may load ahead of what a projection has committed (its hopper). At 1, a
+    /// page is loaded only once the one before it committed, so pages grow with the backlog.
+    /// </summary>
+    public int DaemonPagesInFlight { get; set; } = 1;
+
     /// <summary>How often the daemon looks for new events while busy (Marten's <c>FastPollingTime</c>); NOTIFY wakes it sooner.</summary>
     public TimeSpan DaemonFastPolling { get; set; } = TimeSpan.FromMilliseconds(100);
 

@@ -65,8 +65,15 @@ public static class MartenConfiguration
         // A page a projection cannot apply is retried by the subscription, never skipped as a poison page.
         opts.Projections.Errors.SkipApplyErrors = false;
         foreach (var projection in projections)
-            opts.Events.Subscribe(new ProjectionSubscription(projection, runner, logs.CreateLogger<ProjectionSubscription>()),
-                o => o.Options.BatchSize = options.DaemonBatchSize);
+            opts.Events.Subscribe(new ProjectionSubscription(projection, runner, logs.CreateLogger<ProjectionSubscription>()), o =>
+            {
+                o.Options.BatchSize = options.DaemonBatchSize;
+                // One page in flight: the next page is cut when the last one commits, so it holds every
+                // event that arrived meanwhile (up to BatchSize). With Marten's default hopper a busy
+                // projection gets a small page per high-water poll, and its fixed cost per page (a
+                // transaction, a checkpoint, the reactor's append) then caps it far below its batch rate.
+                o.Options.MaximumHopperSize = options.DaemonPagesInFlight;
+            });
     }
 
     /// <summary>
