@@ -32,7 +32,8 @@ public sealed class TelemetryTests
 
     private List<Activity> SpansOf(ActivityTraceId traceId)
     {
-        lock (_spans) return _spans.Where(s => s.TraceId == traceId).ToList();
+        // A projection's batch continues the trace of its first event and links the others' traces.
+        lock (_spans) return _spans.Where(s => s.TraceId == traceId || s.Links.Any(l => l.Context.TraceId == traceId)).ToList();
     }
 
     [Test]
@@ -56,7 +57,8 @@ public sealed class TelemetryTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
         var spans = await Poll.UntilAsync(() => Task.FromResult(SpansOf(traceId)),
-            s => s.Any(a => a.OperationName.StartsWith("project visitor_carts", StringComparison.Ordinal)),
+            s => s.Any(a => a.OperationName.StartsWith("project visitor_carts", StringComparison.Ordinal))
+                && s.Any(a => a.OperationName.StartsWith("project attribution_decisions", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the projection's span exported in the request's trace", failOnTimeout: false);
         var names = spans.Select(s => $"{s.Source.Name}:{s.DisplayName}").ToList();
         TestContext.Out.WriteLine("in this trace:\n" + string.Join("\n", names));
