@@ -22,6 +22,7 @@ using Attribution.EventStore;
 using Attribution.ReadModels;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Messaging;
+using Attribution.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace Attribution.Gateway;
@@ -64,6 +65,7 @@ public static class GatewayRegistration
         app.UseViewerAccess();
 
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapMetrics(); // Prometheus scrapes GET /metrics
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResultStatusCodes = { [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = 503 } });
 
         app.MapCompanyAdminEndpoints();

@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -9,61 +11,45 @@ using OpenTelemetry.Trace;
 namespace Attribution.ServiceDefaults.Telemetry;
 
 /// <summary>
-/// OpenTelemetry wired by hand (OpenTelemetry.Extensions.Hosting is not served here): a hosted
-/// service owns the tracer and meter providers. ASP.NET Core, MassTransit and our own sources
-/// emit natively, so no instrumentation packages are needed. Export is OTLP, switched on by the
-/// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable.
+/// OpenTelemetry through its hosting package: ASP.NET Core, HttpClient, runtime and Npgsql
+/// instrumentation, MassTransit's own source and meter, and ours ("Attribution.*"). Metrics are
+/// always collected, for the Prometheus scraping endpoint (<see cref="MapMetrics"/>). Traces and
+/// logs are collected only when exported: OTLP, switched on by the standard
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, since sampling every span costs throughput under load.
 /// </summary>
 public static class TelemetryExtensions
 {
-    /// <summary>Activity sources and meters this system emits; "Attribution.*" covers our own.</summary>
-    public static readonly string[] Sources = ["Microsoft.AspNetCore", "MassTransit", "Attribution.*"];
+    /// <summary>Activity sources this system emits; "Attribution.*" covers our own.</summary>
+    public static readonly string[] Sources = ["MassTransit", "Attribution.*"];
 
-    public static readonly string[] Meters =
-        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "MassTransit", "Attribution.*"];
+    public static readonly string[] Meters = ["MassTransit", "Attribution.*"];
 
     public static IServiceCollection AddAttributionTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
-        var endpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrWhiteSpace(endpoint)) return services; // nothing to export to: emit nothing, cost nothing
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
-        services.AddHostedService(_ => new TelemetryProviders(serviceName));
+        // What a tracer provider listens to, whoever builds one (OTLP below, or a test's in-memory exporter).
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing
+            .AddSource(Sources)
+            .AddAspNetCoreInstrumentation()
+            .AddHttpClientInstrumentation()
+            .AddNpgsql());
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithMetrics(metrics => metrics
+                .AddMeter(Meters)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddPrometheusExporter());
+        if (otlp)
+            telemetry.WithTracing().WithLogging().UseOtlpExporter();
         return services;
     }
 
-    private sealed class TelemetryProviders(string serviceName) : IHostedService, IDisposable
-    {
-        private TracerProvider? _tracer;
-        private MeterProvider? _meter;
-
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            var resource = ResourceBuilder.CreateDefault().AddService(serviceName);
-            _tracer = Sdk.CreateTracerProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddSource(Sources)
-                .SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
-                .AddOtlpExporter()
-                .Build();
-            _meter = Sdk.CreateMeterProviderBuilder()
-                .SetResourceBuilder(resource)
-                .AddMeter(Meters)
-                .AddOtlpExporter()
-                .Build();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            _tracer?.ForceFlush(2_000);
-            _meter?.ForceFlush(2_000);
-            return Task.CompletedTask;
-        }
-
-        public void Dispose()
-        {
-            _tracer?.Dispose();
-            _meter?.Dispose();
-        }
-    }
+    /// <summary>GET /metrics in Prometheus' text format.</summary>
+    public static IEndpointConventionBuilder MapMetrics(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPrometheusScrapingEndpoint();
 }

@@ -28,12 +28,15 @@ public sealed class RunningSystem : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<RunningSystem> StartAsync(int engines = 1, IReadOnlyDictionary<string, string?>? gatewaySettings = null)
+    /// <param name="configureGateway">Service overrides for the gateway, applied after its own registrations.</param>
+    public static async Task<RunningSystem> StartAsync(int engines = 1, IReadOnlyDictionary<string, string?>? gatewaySettings = null,
+        Action<IServiceCollection>? configureGateway = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ApplicationName = "Attribution.Gateway" });
         builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
         if (gatewaySettings is not null) builder.Configuration.AddInMemoryCollection(gatewaySettings);
         builder.AddAttributionGateway();
+        configureGateway?.Invoke(builder.Services);
         var gateway = builder.Build();
         gateway.MapAttributionGateway();
         await gateway.StartAsync();
