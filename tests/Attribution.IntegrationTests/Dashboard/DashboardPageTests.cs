@@ -94,6 +94,19 @@ public sealed class DashboardPageTests
             Assert.That(driver.FindElement(By.Id("cart-gmv-chart")).Displayed, Is.True, "the vendored Chart.js drew the daily chart");
         });
 
+        // A/B: each arm with its sample size and conversion rate as the API has them; the first arm is the baseline.
+        var variants = await company.GetJsonAsync($"/v1/revenue/variants?from={today.AddDays(-6):yyyy-MM-dd}&to={today:yyyy-MM-dd}");
+        var armA = variants.EnumerateArray().Single(v => v.GetProperty("variant").GetString() == "A");
+        var rowA = driver.FindElement(By.CssSelector("#variants-table tr[data-variant='A']"));
+        var cells = rowA.FindElements(By.CssSelector("td"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(decimal.Parse(cells[0].GetAttribute("data-value")!, CultureInfo.InvariantCulture), Is.EqualTo(armA.GetProperty("conversations").GetDecimal()));
+            Assert.That(decimal.Parse(cells[2].GetAttribute("data-value")!, CultureInfo.InvariantCulture), Is.EqualTo(armA.GetProperty("conversionRate").GetDecimal()));
+            Assert.That(cells[3].Text, Is.EqualTo("Baseline"));
+            Assert.That(driver.FindElement(By.Id("variants-table")).Text, Does.Not.Contain("Best"));
+        });
+
         // The conversation lookup.
         driver.FindElement(By.Id("conversation-id")).SendKeys("dash-1");
         driver.FindElement(By.Id("conversation-submit")).Click();

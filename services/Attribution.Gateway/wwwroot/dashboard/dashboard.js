@@ -675,28 +675,32 @@ function renderVariants(rows) {
   const list = Array.isArray(rows) ? rows : [];
   const tbody = $('#variants-table tbody');
   if (!list.length) {
-    tbody.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 6, class: 'empty' }, 'No conversations in this range.')));
+    tbody.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 7, class: 'empty' }, 'No conversations in this range.')));
     return;
   }
-  const rpcs = list.map((v) => v.revenuePerConversation).filter(isNumber);
-  const best = rpcs.length ? Math.max(...rpcs) : null;
-  const highlight = list.length > 1 && best !== null && best > 0;
-
-  tbody.replaceChildren(...list.map((v) => {
-    const isBest = highlight && v.revenuePerConversation === best;
-    const name = v.variant == null || v.variant === ''
-      ? h('span', { class: 'muted' }, '(no variant)')
-      : h('span', null, String(v.variant));
-    const cell = (value, text) => h('td', { class: 'num', 'data-value': isNumber(value) ? String(value) : '' }, text);
-    return h('tr', { class: isBest ? 'is-best' : null },
-      h('th', { scope: 'row' }, name, isBest ? h('span', { class: 'badge' }, 'Best') : null),
-      cell(v.conversations, integer(v.conversations)),
-      cell(v.attributedOrders, integer(v.attributedOrders)),
-      cell(v.checkoutRevenue, [money(v.checkoutRevenue, v.currency), ...unconvertedLines(v)]),
-      cell(v.averageOrderValue, money(v.averageOrderValue, v.currency)),
-      cell(v.revenuePerConversation, money(v.revenuePerConversation, v.currency)),
-    );
-  }));
+  // Arms first; conversations without a variant are listed apart and are never an arm, nor a winner.
+  const arms = list.filter((v) => v.variant != null && v.variant !== '');
+  const apart = list.filter((v) => v.variant == null || v.variant === '');
+  const signedPercent = (v) => `${v > 0 ? '+' : ''}${percent(v)}`;
+  const verdict = (v) => {
+    if (!isNumber(v.conversionRateDelta)) return h('span', { class: 'muted' }, v.comparedWith ? 'Not enough data yet' : 'Baseline');
+    const interval = Array.isArray(v.conversionRateDeltaInterval) && v.conversionRateDeltaInterval.length === 2
+      ? ` (${signedPercent(v.conversionRateDeltaInterval[0])} to ${signedPercent(v.conversionRateDeltaInterval[1])})` : '';
+    const words = v.significant
+      ? h('span', { class: `badge${v.conversionRateDelta > 0 ? '' : ' badge-warn'}` }, v.conversionRateDelta > 0 ? 'Better' : 'Worse')
+      : h('span', { class: 'muted' }, 'not significant yet');
+    return [`${signedPercent(v.conversionRateDelta)} vs ${v.comparedWith}${interval} `, words];
+  };
+  const cell = (value, ...text) => h('td', { class: 'num', 'data-value': isNumber(value) ? String(value) : '' }, ...text);
+  const row = (v, isArm) => h('tr', { class: isArm ? null : 'is-apart', 'data-variant': v.variant ?? '' },
+    h('th', { scope: 'row' }, isArm ? String(v.variant) : h('span', { class: 'muted' }, '(no variant)')),
+    cell(v.conversations, integer(v.conversations)),
+    cell(v.attributedOrders, integer(v.attributedOrders)),
+    cell(v.conversionRate, percent(v.conversionRate)),
+    h('td', { 'data-significant': String(Boolean(v.significant)) }, isArm ? verdict(v) : h('span', { class: 'muted' }, 'Not in the test')),
+    cell(v.checkoutRevenue, money(v.checkoutRevenue, v.currency), ...unconvertedLines(v)),
+  );
+  tbody.replaceChildren(...arms.map((v) => row(v, true)), ...apart.map((v) => row(v, false)));
   for (const v of list) noteRuleVersion(v.ruleVersion);
 }
 
