@@ -19,6 +19,7 @@ using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.Gateway.Visitors;
 using Attribution.Gateway.Visitors.Erasure;
 using Attribution.EventStore;
+using Attribution.EventStore.StoredEvents;
 using Attribution.ReadModels;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Messaging;
@@ -49,7 +50,8 @@ public static class GatewayRegistration
         builder.Services.AddSingleton<RevenueReads>();
         builder.Services.AddReadModelQueries();
         builder.Services.AddSingleton<ViewerTokens>();
-        builder.Services.AddEventStore(_ => { }); // erasure masks stored events in place; nothing is appended here
+        // Erasure masks stored events in place and explain reads a visitor's timeline; nothing is appended here.
+        builder.Services.AddEventStore(store => store.Events.RegisterVisitorEvents());
         builder.Services.AddIngestionRateLimits(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();

@@ -4,13 +4,15 @@ using Attribution.ServiceDefaults.Companies;
 using Attribution.ReadModels.LatestDecisions;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.Domain.Rules;
+using Attribution.EventStore;
+using Npgsql;
 
 namespace Attribution.Gateway.Explain;
 
 /// <summary>
 /// GET /v1/attribution/events/{eventId} and /v1/attribution/orders/{orderId} (contract §6): the
 /// decision, the credited interaction, the window, the rule, its version and the reasons every
-/// other interaction did not qualify. Reads the latest-decision read model (<see cref="ExplainQueries"/>); the rule's words
+/// other interaction did not qualify, and the visitor's timeline around the event. Reads the latest-decision read model (<see cref="ExplainQueries"/>); the rule's words
 /// come from the rule version the decision names (decisions do not repeat them).
 /// </summary>
 public static class ExplainEndpoints
@@ -20,15 +22,15 @@ public static class ExplainEndpoints
     public sealed record Explanation(
         Guid EventId, string Kind, string? OrderId, bool Attributed, bool Counted, CreditedInteractionView? CreditedInteraction,
         int WindowHours, string Rule, string RuleVersion, IReadOnlyList<string> Reasons, int Revision,
-        decimal Amount, string Currency, DateTimeOffset OccurredAt);
+        decimal Amount, string Currency, DateTimeOffset OccurredAt, IReadOnlyList<VisitorTimeline.Entry> Timeline);
 
     public static IEndpointRouteBuilder MapExplainEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/attribution/events/{eventId:guid}", async (Guid eventId, HttpContext http, CompanyDirectory companies, ExplainQueries decisions) =>
+        app.MapGet("/v1/attribution/events/{eventId:guid}", async (Guid eventId, HttpContext http, CompanyDirectory companies, ExplainQueries decisions, NpgsqlDataSource db, MartenEventStore store) =>
             {
                 var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
                 if (caller is null) return denied!;
-                return Answer(await decisions.OfEventAsync(caller.Company.CompanyKey, eventId, http.RequestAborted), $"event {eventId}");
+                return await AnswerAsync(await decisions.OfEventAsync(caller.Company.CompanyKey, eventId, http.RequestAborted), $"event {eventId}", db, store, http.RequestAborted);
             })
             .WithName("ExplainEvent")
             .ReadableByViewers()
@@ -36,11 +38,11 @@ public static class ExplainEndpoints
             .Produces<Explanation>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapGet("/v1/attribution/orders/{orderId}", async (string orderId, HttpContext http, CompanyDirectory companies, ExplainQueries decisions) =>
+        app.MapGet("/v1/attribution/orders/{orderId}", async (string orderId, HttpContext http, CompanyDirectory companies, ExplainQueries decisions, NpgsqlDataSource db, MartenEventStore store) =>
             {
                 var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
                 if (caller is null) return denied!;
-                return Answer(await decisions.OfOrderAsync(caller.Company.CompanyKey, orderId, http.RequestAborted), $"order {orderId}");
+                return await AnswerAsync(await decisions.OfOrderAsync(caller.Company.CompanyKey, orderId, http.RequestAborted), $"order {orderId}", db, store, http.RequestAborted);
             })
             .WithName("ExplainOrder")
             .ReadableByViewers()
@@ -50,9 +52,10 @@ public static class ExplainEndpoints
         return app;
     }
 
-    private static IResult Answer(V2.AttributionDecided? d, string what)
+    private static async Task<IResult> AnswerAsync(V2.AttributionDecided? d, string what, NpgsqlDataSource db, MartenEventStore store, CancellationToken ct)
     {
         if (d is null) return Problems.Status(StatusCodes.Status404NotFound, $"No decision for {what} yet (decisions are eventually consistent).");
+        var timeline = await VisitorTimeline.AroundAsync(db, store, d.CompanyKey, d.SourceEventId, d.UserFingerprint, d.OccurredAt, d.WindowHours, ct);
         return TypedResults.Ok(new Explanation(
             d.SourceEventId,
             d.Kind.ToString(),
@@ -68,6 +71,7 @@ public static class ExplainEndpoints
             d.Revision,
             d.Amount,
             d.Currency,
-            d.OccurredAt));
+            d.OccurredAt,
+            timeline));
     }
 }

@@ -94,11 +94,49 @@ public sealed class DashboardPageTests
             Assert.That(driver.FindElement(By.Id("cart-gmv-chart")).Displayed, Is.True, "the vendored Chart.js drew the daily chart");
         });
 
+        // A/B: each arm with its sample size and conversion rate as the API has them; the first arm is the baseline.
+        var variants = await company.GetJsonAsync($"/v1/revenue/variants?from={today.AddDays(-6):yyyy-MM-dd}&to={today:yyyy-MM-dd}");
+        var armA = variants.EnumerateArray().Single(v => v.GetProperty("variant").GetString() == "A");
+        var rowA = driver.FindElement(By.CssSelector("#variants-table tr[data-variant='A']"));
+        var cells = rowA.FindElements(By.CssSelector("td"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(decimal.Parse(cells[0].GetAttribute("data-value")!, CultureInfo.InvariantCulture), Is.EqualTo(armA.GetProperty("conversations").GetDecimal()));
+            Assert.That(decimal.Parse(cells[2].GetAttribute("data-value")!, CultureInfo.InvariantCulture), Is.EqualTo(armA.GetProperty("conversionRate").GetDecimal()));
+            Assert.That(cells[3].Text, Is.EqualTo("Baseline"));
+            Assert.That(driver.FindElement(By.Id("variants-table")).Text, Does.Not.Contain("Best"));
+        });
+
         // The conversation lookup.
         driver.FindElement(By.Id("conversation-id")).SendKeys("dash-1");
         driver.FindElement(By.Id("conversation-submit")).Click();
         await Poll.UntilAsync(() => Task.FromResult(driver.FindElement(By.Id("conversation-result")).Text), t => t.Contains("dash-o1", StringComparison.Ordinal),
             TimeSpan.FromSeconds(15), "the conversation's orders");
+
+        // Explain in the page: the credited order with its conversation and the visitor's timeline, then one nobody earned.
+        using var explained = await company.GetAsServerAsync("/v1/attribution/orders/dash-o1");
+        var explanation = await explained.Content.ReadFromJsonAsync<JsonElement>();
+        driver.FindElement(By.Id("explain-id")).SendKeys("dash-o1");
+        driver.FindElement(By.Id("explain-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElements(By.CssSelector("#explain-timeline li")).Count),
+            n => n == explanation.GetProperty("timeline").GetArrayLength(), TimeSpan.FromSeconds(15), "the explained order's timeline");
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.FindElement(By.Id("explanation")).GetAttribute("data-attributed"), Is.EqualTo("true"));
+            Assert.That(driver.FindElement(By.Id("explain-credited")).Text, Does.Contain("dash-1").And.Contain("variant A"));
+            Assert.That(driver.FindElement(By.Id("explain-rule")).GetAttribute("title"), Does.StartWith(explanation.GetProperty("ruleVersion").GetString()!),
+                "the rule version stays in the tooltip");
+            Assert.That(driver.FindElement(By.Id("explain-rule")).Text, Does.Contain("24 hours"));
+            Assert.That(driver.FindElements(By.CssSelector("#explain-timeline li")).Select(li => li.GetAttribute("data-kind")),
+                Is.EqualTo(explanation.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("kind").GetString())));
+            Assert.That(driver.FindElement(By.Id("explain-timeline")).Text, Does.Contain("Shoes for a marathon?").And.Contain("Black Running Shoes"));
+            Assert.That(driver.FindElement(By.CssSelector("#explain-timeline li.is-explained")).Text, Does.Contain("dash-o1"));
+        });
+        driver.FindElement(By.Id("explain-id")).Clear();
+        driver.FindElement(By.Id("explain-id")).SendKeys("dash-o2");
+        driver.FindElement(By.Id("explain-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElements(By.Id("explain-verdict")).Select(e => e.Text).FirstOrDefault() ?? ""),
+            t => t == "Not credited to the assistant", TimeSpan.FromSeconds(15), "the unattributed order's verdict");
 
         // Nothing else failed on the way: every asset and call answered, and the console holds no error
         // but the deliberate wrong secret's 401 (a missing asset, the tab icon included, shows up here).
@@ -151,6 +189,13 @@ public sealed class DashboardPageTests
         driver.FindElement(By.Id("signin-submit")).Click();
         await Poll.UntilAsync(() => Task.FromResult(driver.FindElement(By.Id("dashboard")).GetAttribute("data-loaded")), v => v == "true",
             TimeSpan.FromSeconds(30), "every panel of the dashboard to load");
+
+        // A viewer may explain an order too; the timeline holds the chat and the order, at either width.
+        driver.FindElement(By.Id("explain-id")).SendKeys("view-o1");
+        driver.FindElement(By.Id("explain-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElements(By.CssSelector("#explain-timeline li")).Select(li => li.GetAttribute("data-kind") ?? "").ToList()),
+            kinds => kinds.SequenceEqual(["INTERACTION", "INTERACTION", "CHECKOUT"]), TimeSpan.FromSeconds(15), "the viewer's explained order");
+        Assert.That(driver.FindElement(By.Id("explain-credited")).Text, Does.Contain("view-1"));
 
         var failed = browser.Requests.Where(r => r.Status >= 400).Select(r => $"{r.Status} {r.Url}").ToList();
         var consoleErrors = browser.Console.Where(c => c.Level == "Severe").Select(c => c.Message).ToList();

@@ -85,6 +85,34 @@ public sealed class RevenueReadsTests
         }
     }
 
+    [Test]
+    public async Task Explain_shows_the_visitors_timeline_around_the_order()
+    {
+        // v1 within a day of o1: the chat, three cart events and both copies of o1; the copy explained is the one that counts.
+        var o1 = await ExplainOrderAsync(_bogota, "o1");
+        var timeline = o1.GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(timeline.Select(e => e.GetProperty("kind").GetString()),
+                Is.EqualTo(new[] { "INTERACTION", "INTERACTION", "CART", "CART", "CART", "CHECKOUT", "CHECKOUT" }), o1.ToString());
+            Assert.That(timeline[0].GetProperty("conversationId").GetString(), Is.EqualTo("c1"));
+            Assert.That(timeline[0].GetProperty("text").GetString(), Is.EqualTo("Which trail shoes for flat feet?"));
+            Assert.That(timeline[1].GetProperty("helpful").GetBoolean(), Is.True);
+            Assert.That(timeline[2].GetProperty("cartType").GetString(), Is.EqualTo("ITEM_ADDED"));
+            Assert.That(timeline[2].GetProperty("productName").GetString(), Is.EqualTo("Trail Shoes"));
+            Assert.That(timeline[2].GetProperty("quantity").GetInt32(), Is.EqualTo(2));
+            Assert.That(timeline[5].GetProperty("orderId").GetString(), Is.EqualTo("o1"));
+            Assert.That(timeline[5].GetProperty("value").GetDecimal(), Is.EqualTo(150.00m));
+            Assert.That(timeline.Count(e => e.GetProperty("explained").GetBoolean()), Is.EqualTo(1));
+            Assert.That(timeline.Single(e => e.GetProperty("explained").GetBoolean()).GetProperty("eventId").GetGuid(),
+                Is.EqualTo(o1.GetProperty("eventId").GetGuid()));
+        });
+
+        // An order without a fingerprint has nobody to follow: only itself.
+        var o4 = await ExplainOrderAsync(_bogota, "o4");
+        Assert.That(o4.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("orderId").GetString()), Is.EqualTo(new[] { "o4" }));
+    }
+
     [TestCase("bogota", 208.00, 104.00, 222.00, 112.00, 298.00, 0.6980)]
     [TestCase("tokyo", 216.00, 108.00, 224.00, 114.00, 306.00, 0.7059)]
     public async Task Summary_over_the_four_days(string which, decimal checkout, decimal aov, decimal cartGmv, decimal net, decimal total, decimal share)

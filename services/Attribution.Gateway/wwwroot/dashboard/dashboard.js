@@ -675,28 +675,32 @@ function renderVariants(rows) {
   const list = Array.isArray(rows) ? rows : [];
   const tbody = $('#variants-table tbody');
   if (!list.length) {
-    tbody.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 6, class: 'empty' }, 'No conversations in this range.')));
+    tbody.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 7, class: 'empty' }, 'No conversations in this range.')));
     return;
   }
-  const rpcs = list.map((v) => v.revenuePerConversation).filter(isNumber);
-  const best = rpcs.length ? Math.max(...rpcs) : null;
-  const highlight = list.length > 1 && best !== null && best > 0;
-
-  tbody.replaceChildren(...list.map((v) => {
-    const isBest = highlight && v.revenuePerConversation === best;
-    const name = v.variant == null || v.variant === ''
-      ? h('span', { class: 'muted' }, '(no variant)')
-      : h('span', null, String(v.variant));
-    const cell = (value, text) => h('td', { class: 'num', 'data-value': isNumber(value) ? String(value) : '' }, text);
-    return h('tr', { class: isBest ? 'is-best' : null },
-      h('th', { scope: 'row' }, name, isBest ? h('span', { class: 'badge' }, 'Best') : null),
-      cell(v.conversations, integer(v.conversations)),
-      cell(v.attributedOrders, integer(v.attributedOrders)),
-      cell(v.checkoutRevenue, [money(v.checkoutRevenue, v.currency), ...unconvertedLines(v)]),
-      cell(v.averageOrderValue, money(v.averageOrderValue, v.currency)),
-      cell(v.revenuePerConversation, money(v.revenuePerConversation, v.currency)),
-    );
-  }));
+  // Arms first; conversations without a variant are listed apart and are never an arm, nor a winner.
+  const arms = list.filter((v) => v.variant != null && v.variant !== '');
+  const apart = list.filter((v) => v.variant == null || v.variant === '');
+  const signedPercent = (v) => `${v > 0 ? '+' : ''}${percent(v)}`;
+  const verdict = (v) => {
+    if (!isNumber(v.conversionRateDelta)) return h('span', { class: 'muted' }, v.comparedWith ? 'Not enough data yet' : 'Baseline');
+    const interval = Array.isArray(v.conversionRateDeltaInterval) && v.conversionRateDeltaInterval.length === 2
+      ? ` (${signedPercent(v.conversionRateDeltaInterval[0])} to ${signedPercent(v.conversionRateDeltaInterval[1])})` : '';
+    const words = v.significant
+      ? h('span', { class: `badge${v.conversionRateDelta > 0 ? '' : ' badge-warn'}` }, v.conversionRateDelta > 0 ? 'Better' : 'Worse')
+      : h('span', { class: 'muted' }, 'not significant yet');
+    return [`${signedPercent(v.conversionRateDelta)} vs ${v.comparedWith}${interval} `, words];
+  };
+  const cell = (value, ...text) => h('td', { class: 'num', 'data-value': isNumber(value) ? String(value) : '' }, ...text);
+  const row = (v, isArm) => h('tr', { class: isArm ? null : 'is-apart', 'data-variant': v.variant ?? '' },
+    h('th', { scope: 'row' }, isArm ? String(v.variant) : h('span', { class: 'muted' }, '(no variant)')),
+    cell(v.conversations, integer(v.conversations)),
+    cell(v.attributedOrders, integer(v.attributedOrders)),
+    cell(v.conversionRate, percent(v.conversionRate)),
+    h('td', { 'data-significant': String(Boolean(v.significant)) }, isArm ? verdict(v) : h('span', { class: 'muted' }, 'Not in the test')),
+    cell(v.checkoutRevenue, money(v.checkoutRevenue, v.currency), ...unconvertedLines(v)),
+  );
+  tbody.replaceChildren(...arms.map((v) => row(v, true)), ...apart.map((v) => row(v, false)));
   for (const v of list) noteRuleVersion(v.ruleVersion);
 }
 
@@ -814,6 +818,9 @@ function resetDashboard() {
   clearVariants();
   clearDataQuality();
   resetConversation();
+  explainSeq += 1;
+  $('#explain-id').value = '';
+  $('#explain-result').replaceChildren();
   state.ruleVersions = new Set();
   $('#rule-version').textContent = EMPTY;
   $('#company-name').textContent = EMPTY;
@@ -922,6 +929,106 @@ function conversationView(c, requestedId) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Explain: one order or event, in plain words, with the visitor's timeline around it
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CHANNEL_WORDS = { CHAT: 'Chat conversation', FAQ: 'Product FAQ exchange', NUDGE: 'Nudge' };
+const INTERACTION_WORDS = {
+  WIDGET_LOADED: 'Chat widget loaded', SHOPPER_MESSAGE: 'Shopper wrote', ASSISTANT_ANSWER: 'Assistant answered',
+  NUDGE_SHOWN: 'Nudge shown', NUDGE_CLICKED: 'Nudge clicked',
+};
+const CART_WORDS = {
+  ITEM_ADDED: 'Added to cart', QUANTITY_INCREASED: 'Added more', QUANTITY_DECREASED: 'Took some out', ITEM_REMOVED: 'Removed from cart',
+};
+
+/** "qualified-first.v1;window=24h" in words; the code stays in a tooltip. */
+function ruleInWords(version) {
+  const m = /window=(\d+)h/.exec(String(version ?? ''));
+  return m ? `Credit goes to the assistant interaction that qualified first, within ${m[1]} hours before the purchase`
+    : 'Credit goes to the assistant interaction that qualified first';
+}
+
+let explainSeq = 0;
+
+async function explain(id) {
+  const result = $('#explain-result');
+  if (!id) {
+    result.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, 'Enter an order ID or an event ID.'));
+    return;
+  }
+  const seq = ++explainSeq;
+  result.setAttribute('aria-busy', 'true');
+  result.replaceChildren(h('span', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Looking up…'));
+  const path = GUID.test(id) ? `/v1/attribution/events/${encodeURIComponent(id)}` : `/v1/attribution/orders/${encodeURIComponent(id)}`;
+  try {
+    const data = await api(path);
+    if (seq !== explainSeq) return;
+    result.replaceChildren(explanationView(data));
+  } catch (error) {
+    if (seq !== explainSeq) return;
+    if (error instanceof ApiError && error.status === 401) {
+      signOut(NOT_ACCEPTED);
+      return;
+    }
+    result.replaceChildren(error instanceof ApiError && error.status === 404
+      ? h('p', { class: 'note', id: 'explain-not-found' }, `Nothing recorded for “${id}” yet. Check the ID; a just-placed order shows within seconds.`)
+      : errorView(error, 'Could not explain that.'));
+  } finally {
+    if (seq === explainSeq) result.removeAttribute('aria-busy');
+  }
+}
+
+function creditedInWords(c) {
+  if (!c) return null;
+  const what = c.channel === 'NUDGE' ? `Nudge ${c.nudgeId ?? ''}` : `${CHANNEL_WORDS[c.channel] ?? c.channel} ${c.conversationId ?? ''}`;
+  return `${what.trim()}${c.variant ? ` (variant ${c.variant})` : ''}, which qualified ${instant(c.qualifiedAt)}`;
+}
+
+function timelineEntry(e) {
+  let what;
+  if (e.kind === 'INTERACTION') {
+    what = [INTERACTION_WORDS[e.interactionKind] ?? e.interactionKind,
+      e.conversationId ? ` in ${(CHANNEL_WORDS[e.channel] ?? e.channel).toLowerCase()} ${e.conversationId}` : '',
+      e.nudgeId ? ` (${e.nudgeId})` : '',
+      e.text ? `: “${e.text}”` : '',
+      e.helpful === true ? ' (marked helpful)' : e.helpful === false ? ' (not marked helpful)' : ''].join('');
+  } else if (e.kind === 'CART') {
+    what = `${CART_WORDS[e.cartType] ?? e.cartType}: ${e.quantity ?? ''} × ${e.productName ?? ''} at ${money(e.value, e.currency)}`;
+  } else {
+    what = `Checkout${e.orderId ? ` of order ${e.orderId}` : ''}: ${money(e.value, e.currency)}`;
+  }
+  return h('li', { class: `is-${String(e.kind).toLowerCase()}${e.explained ? ' is-explained' : ''}`, 'data-kind': e.kind },
+    h('time', { datetime: e.occurredAt ?? '' }, instant(e.occurredAt)),
+    what, e.explained ? ' ← this one' : '');
+}
+
+function explanationView(x) {
+  const kind = x.kind === 'CART' ? 'This cart event' : x.orderId ? `Order ${x.orderId}` : 'This order';
+  const wrap = h('div', { id: 'explanation', 'data-attributed': String(Boolean(x.attributed)) },
+    h('p', null, h('span', { class: `verdict ${x.attributed ? 'is-yes' : 'is-no'}`, id: 'explain-verdict' },
+      x.attributed ? 'Credited to the assistant' : 'Not credited to the assistant'),
+    ' ', `${kind}, ${money(x.amount, x.currency)}, ${instant(x.occurredAt)}.`));
+  if (x.counted === false) wrap.append(h('p', { class: 'note' }, 'This copy is recorded but not counted (a repeat or a test order).'));
+  const credited = creditedInWords(x.creditedInteraction);
+  if (credited) wrap.append(h('p', { id: 'explain-credited' }, h('strong', null, 'Credited: '), credited));
+  wrap.append(h('p', { class: 'small' }, h('span', { title: `${x.ruleVersion ?? ''}\n${x.rule ?? ''}` , id: 'explain-rule' }, ruleInWords(x.ruleVersion)), '.'));
+  const reasons = Array.isArray(x.reasons) ? x.reasons : [];
+  if (reasons.length) {
+    wrap.append(h('h3', { class: 'subhead' }, x.attributed ? 'What else was considered' : 'Why not'),
+      h('ul', { class: 'reasons', id: 'explain-reasons' }, reasons.map((r) => h('li', null, r))));
+  } else if (!x.attributed) {
+    wrap.append(h('p', { id: 'explain-reasons' }, `No assistant interaction qualified within ${x.windowHours} hours before it: the shopper did not ask a real question that got a helpful answer, nor click a nudge.`));
+  }
+  const timeline = Array.isArray(x.timeline) ? x.timeline : [];
+  wrap.append(h('h3', { class: 'subhead' }, 'What this shopper did around it'),
+    timeline.length
+      ? h('ol', { class: 'timeline', id: 'explain-timeline' }, timeline.map(timelineEntry))
+      : h('p', { class: 'muted small', id: 'explain-timeline' }, 'The order carried no visitor fingerprint, so there is nothing to follow.'));
+  noteRuleVersion(x.ruleVersion);
+  return wrap;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Wiring
 
 function init() {
@@ -960,6 +1067,11 @@ function init() {
   $('#conversation-form').addEventListener('submit', (event) => {
     event.preventDefault();
     lookUpConversation($('#conversation-id').value.trim());
+  });
+
+  $('#explain-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    explain($('#explain-id').value.trim());
   });
 
   const stored = readStoredSecret();
