@@ -3,12 +3,13 @@ using System.Diagnostics.CodeAnalysis;
 using Attribution.EventStore.Projections;
 using Npgsql;
 using Marten;
-using Marten.Services;
+using Marten.Events.Daemon.HighWater;
+using NpgsqlTypes;
 
 namespace Attribution.EventStore;
 
 /// <summary>
-/// Appending, with group commit, through Marten sessions enlisted in the group's transaction.
+/// Appending into Marten's event tables, with group commit, set-based (see <see cref="WriteRows"/>).
 /// Marten appends one session at a time and fails a duplicate event id; the engine's consumers
 /// append many small batches at once and see redeliveries, so this part keeps both on top of
 /// Marten: one transaction for all concurrent callers, and ids already stored skipped. Every append holds the store-wide append lock until it commits
@@ -188,51 +189,74 @@ public sealed partial class MartenEventStore
     }
 
     /// <summary>
-    /// Marten appends the rows (quick append) in the group's transaction; one more round trip reads back
-    /// the sequence numbers, versions and timestamps it gave them, for the inline projections and the callers.
+    /// Writes the group's rows into Marten's tables as Marten's quick append does (the same columns, the
+    /// sequence <c>mt_events_sequence</c>, the stream versions in <c>mt_streams</c>, the NOTIFY that wakes
+    /// Marten's daemon), but set-based: one statement for the streams and one for the events. Marten's
+    /// quick append calls a function per stream that inserts its events one by one, and the engine's
+    /// decisions are a stream each, so a reactor page of a few hundred decisions made as many calls and
+    /// most of the reactor's time. The versions are the plan's, checked under the append lock; the
+    /// engine never archives streams, so Marten's archived-stream guard has nothing to refuse.
     /// </summary>
     private async Task<List<StoredEvent>> WriteRows(NpgsqlTransaction tx, GroupPlan plan, CancellationToken ct)
     {
         var rows = plan.Rows;
-        // One session per tenant, all in the group's transaction: a single session merges same-named
-        // streams of different tenants into the first tenant's stream.
-        foreach (var tenant in rows.GroupBy(r => r.TenantId, StringComparer.Ordinal))
+        await using var batch = new NpgsqlBatch(tx.Connection, tx);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            INSERT INTO {Streams} (tenant_id, id, version, timestamp)
+            SELECT tenant_id, id, version, now() FROM unnest($1::varchar[], $2::varchar[], $3::bigint[]) AS s(tenant_id, id, version)
+            ON CONFLICT (tenant_id, id) DO UPDATE SET version = greatest({Streams}.version, excluded.version), timestamp = now()
+            """)
         {
-            var sessionOptions = SessionOptions.ForTransaction(tx, shouldAutoCommit: false);
-            sessionOptions.TenantId = tenant.Key;
-            await using var session = marten.Value.LightweightSession(sessionOptions);
-            foreach (var row in tenant)
+            Parameters =
             {
-                var e = session.Events.BuildEvent(row.Event.Data);
-                e.Id = row.Event.Id;
-                e.CorrelationId = row.Event.Metadata?.CorrelationId;
-                e.CausationId = row.Event.Metadata?.CausationId;
-                if (row.Event.Metadata?.TraceParent is { } traceParent) e.SetHeader(Projections.EventHeaders.TraceParent, traceParent);
-                session.Events.Append(row.StreamId, e);
-            }
-            await session.SaveChangesAsync(ct);
-        }
+                new() { Value = plan.Streams.Keys.Select(k => k.TenantId).ToArray() },
+                new() { Value = plan.Streams.Keys.Select(k => k.StreamId).ToArray() },
+                new() { Value = plan.Streams.Values.ToArray() },
+            },
+        });
+        // WITH ORDINALITY keeps the callers' order in the sequence, so a stream's versions follow it.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            INSERT INTO {Events} (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, correlation_id, causation_id, headers)
+            SELECT nextval('{MartenConfiguration.Schema}.mt_events_sequence'), id, stream_id, version, data, type, tenant_id, now(), dotnet_type, false, correlation_id, causation_id, headers
+            FROM unnest($1::uuid[], $2::varchar[], $3::bigint[], $4::jsonb[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[], $10::jsonb[])
+                 WITH ORDINALITY AS r(id, stream_id, version, data, type, tenant_id, dotnet_type, correlation_id, causation_id, headers, ord)
+            ORDER BY ord
+            RETURNING seq_id, tenant_id, id, timestamp, type
+            """)
+        {
+            Parameters =
+            {
+                new() { Value = rows.Select(r => r.Event.Id).ToArray() },
+                new() { Value = rows.Select(r => r.StreamId).ToArray() },
+                new() { Value = rows.Select(r => r.Version).ToArray() },
+                new() { Value = rows.Select(r => r.Json.Data).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+                new() { Value = rows.Select(r => options.Events.NameOf(r.Event.Data.GetType())).ToArray() },
+                new() { Value = rows.Select(r => r.TenantId).ToArray() },
+                new() { Value = rows.Select(r => DotNetTypeName(r.Event.Data.GetType())).ToArray() },
+                new() { Value = rows.Select(r => r.Event.Metadata?.CorrelationId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar },
+                new() { Value = rows.Select(r => r.Event.Metadata?.CausationId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar },
+                new() { Value = rows.Select(r => r.Json.Headers).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{PostgresqlListenWakeup.DefaultChannel}', '')"));
 
-        await using var cmd = new NpgsqlCommand($"""
-            SELECT e.seq_id, e.tenant_id, e.id, e.version, e.timestamp, e.type FROM unnest($1::text[], $2::uuid[]) AS k(tenant_id, id)
-            CROSS JOIN LATERAL (SELECT seq_id, tenant_id, id, version, timestamp, type FROM {Events}
-                                WHERE tenant_id = k.tenant_id AND id = k.id) e
-            """, tx.Connection, tx);
-        cmd.Parameters.AddWithValue(rows.Select(r => r.TenantId).ToArray());
-        cmd.Parameters.AddWithValue(rows.Select(r => r.Event.Id).ToArray());
-        var assigned = new Dictionary<EventKey, (long Sequence, long Version, DateTimeOffset Timestamp, string Type)>(rows.Count);
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        var assigned = new Dictionary<EventKey, (long Sequence, DateTimeOffset Timestamp, string Type)>(rows.Count);
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+            // The first result is the events' RETURNING (the streams' upsert returns no rows).
             while (await reader.ReadAsync(ct))
                 assigned[new EventKey(reader.GetString(1), reader.GetGuid(2))] =
-                    (reader.GetInt64(0), reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5));
+                    (reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4));
 
         return rows.Select(r =>
             {
-                var (sequence, version, timestamp, type) = assigned[new EventKey(r.TenantId, r.Event.Id)];
-                return new StoredEvent(sequence, r.Event.Id, r.StreamId, version, r.TenantId, type, r.Event.Data, r.Event.Metadata!, timestamp);
+                var (sequence, timestamp, type) = assigned[new EventKey(r.TenantId, r.Event.Id)];
+                return new StoredEvent(sequence, r.Event.Id, r.StreamId, r.Version, r.TenantId, type, r.Event.Data, r.Event.Metadata!, timestamp);
             })
             .ToList();
     }
+
+    /// <summary>Marten's <c>mt_dotnet_type</c>: the type's full name and its assembly's.</summary>
+    private static string DotNetTypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     private static List<StreamAppend> WithTraceParent(IReadOnlyList<StreamAppend> appends, string? traceParent) =>
         appends.Select(a => a.Events.All(e => e.Metadata is not null)
@@ -240,8 +264,8 @@ public sealed partial class MartenEventStore
                 : a with { Events = a.Events.Select(e => e.Metadata is null ? e with { Metadata = new EventMetadata { TraceParent = traceParent } } : e).ToList() })
             .ToList();
 
-    /// <summary>An event's data and metadata as the UTF-8 JSON written to jsonb.</summary>
-    private sealed record EventJson(byte[] Data, byte[] Metadata);
+    /// <summary>An event's data, metadata and Marten headers (the traceparent, or null) as the UTF-8 JSON written to jsonb.</summary>
+    private sealed record EventJson(byte[] Data, byte[] Metadata, byte[]? Headers);
 
     /// <summary>A caller's append waiting for a group transaction; claimed by the group that writes it, or abandoned by a cancelled caller.</summary>
     private sealed class PendingAppend(IReadOnlyList<StreamAppend> appends, Dictionary<NewEvent, EventJson> json)
@@ -265,7 +289,10 @@ public sealed partial class MartenEventStore
                     if (json.ContainsKey(e)) continue;
                     try
                     {
-                        var prepared = new EventJson(StoredJson.Utf8Of(e.Data), StoredJson.Utf8Of(e.Metadata));
+                        var prepared = new EventJson(StoredJson.Utf8Of(e.Data), StoredJson.Utf8Of(e.Metadata),
+                            e.Metadata?.TraceParent is { } traceParent
+                                ? StoredJson.Utf8Of(new Dictionary<string, string> { [Projections.EventHeaders.TraceParent] = traceParent })
+                                : null);
                         var problem = textProblem ?? Storability.ProblemOfJson(prepared.Data) ?? Storability.ProblemOfJson(prepared.Metadata);
                         if (problem is null) json[e] = prepared;
                         else problems[(append.TenantId, e.Id)] = problem;

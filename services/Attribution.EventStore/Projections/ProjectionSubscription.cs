@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
@@ -24,6 +25,7 @@ internal sealed class ProjectionSubscription : SubscriptionBase
     private readonly ProjectionRunner _runner;
     private readonly HashSet<Type>? _types;
     private readonly ILogger _logger;
+    private long _lastEnd; // when the last page was applied: the gap to the next shows how long the daemon took to hand it over
 
     public ProjectionSubscription(IProjection projection, ProjectionRunner runner, ILogger logger)
     {
@@ -49,7 +51,14 @@ internal sealed class ProjectionSubscription : SubscriptionBase
         {
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 await _runner.ApplyAsync(_projection, events, page.SequenceCeiling, cancellationToken);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                    _logger.LogDebug("Projection {Projection} applied {Count} events ({Floor}-{Ceiling}) in {Elapsed:F1} ms, {Idle:F1} ms after the last page",
+                        _projection.Name, events.Count, page.SequenceFloor, page.SequenceCeiling,
+                        Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                        Stopwatch.GetElapsedTime(_lastEnd, started).TotalMilliseconds);
+                _lastEnd = Stopwatch.GetTimestamp();
                 return NoChanges.Instance;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
