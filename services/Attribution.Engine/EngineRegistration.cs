@@ -15,6 +15,7 @@ using Attribution.ReadModels.VisitorCarts;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Messaging;
+using Attribution.ServiceDefaults.Telemetry;
 using MassTransit;
 
 namespace Attribution.Engine;
@@ -22,10 +23,11 @@ namespace Attribution.Engine;
 /// <summary>The engine's parts, each registered by one call.</summary>
 public static class EngineRegistration
 {
-    /// <summary>The whole engine process: defaults, event store, recording, deciding and publishing, read-model projections.</summary>
+    /// <summary>The whole engine process: defaults, its /metrics, event store, recording, deciding and publishing, read-model projections.</summary>
     public static IHostApplicationBuilder AddAttributionEngine(this IHostApplicationBuilder builder)
     {
         var settings = builder.AddAttributionDefaults("attribution-engine");
+        builder.Services.AddMetricsListener(builder.Configuration);
         builder.Services.AddAttributionEventStore();
         builder.Services.AddBusConsumers(settings);
         builder.Services.AddDeciding();

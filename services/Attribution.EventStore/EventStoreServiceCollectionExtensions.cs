@@ -3,6 +3,8 @@ using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Attribution.EventStore;
 
@@ -52,13 +54,17 @@ public static class EventStoreServiceCollectionExtensions
     /// <summary>
     /// Marten's async daemon in HotCold mode: every engine instance runs it, the one holding the
     /// leadership (an advisory lock) runs every asynchronous projection, and a standby takes over
-    /// when that one dies.
+    /// when that one dies. The projections' backlog is reported as metrics (<see cref="ProjectionBacklogMetrics"/>).
     /// </summary>
     public static IServiceCollection AddProjectionDaemon(this IServiceCollection services)
     {
         var registration = services.Select(d => d.ImplementationInstance).OfType<MartenRegistration>().SingleOrDefault()
             ?? throw new InvalidOperationException("AddEventStore must come before AddProjectionDaemon.");
         registration.Marten.AddAsyncDaemon(DaemonMode.HotCold);
+        services.AddHostedService(sp => new ProjectionBacklogMetrics(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            AsyncProjections(sp, sp.GetRequiredService<EventStoreOptions>()).Select(p => p.Name).ToList(),
+            sp.GetRequiredService<ILogger<ProjectionBacklogMetrics>>()));
         return services;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Attribution.Contracts.Ingestion;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
@@ -26,6 +27,10 @@ public sealed class AttributionReactor(
 {
     private static readonly string[] AttributableTypes = [StoredNames.CartEventRecorded, StoredNames.CheckoutRecorded];
     private static readonly string[] CheckoutTypes = [StoredNames.CheckoutRecorded];
+
+    private static readonly Meter Meter = new("Attribution.Engine");
+    private static readonly Counter<long> Decisions = Meter.CreateCounter<long>("attribution.decisions", "{decision}",
+        "Decisions stored (first decisions and revisions of cart and checkout events), by outcome");
 
     public string Name => ProjectionNames.AttributionDecisions;
 
@@ -159,6 +164,7 @@ public sealed class AttributionReactor(
             ?? await decisions.LatestAsync(companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct);
 
         var appends = new List<StreamAppend>();
+        var decided = new List<DecisionEvents.V2.AttributionDecided>();
         foreach (var (e, journeyStream) in judged)
         {
             var own = interactions.GetValueOrDefault(journeyStream) ?? [];
@@ -173,9 +179,14 @@ public sealed class AttributionReactor(
             if (next is null) continue;
             appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, e.EventId), companyKey,
                 ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next)]));
+            decided.Add(next);
         }
 
-        if (appends.Count > 0) await store.AppendAsync(appends, ct);
+        if (appends.Count > 0)
+        {
+            await store.AppendAsync(appends, ct);
+            foreach (var d in decided) CountDecision(d);
+        }
 
         // A counted copy judged on the journey of a visitor decided here follows that journey (a replay decides every stream anyway).
         var borrowers = lookups is not null ? [] : counted.Values
@@ -187,6 +198,10 @@ public sealed class AttributionReactor(
         var orders = attributable.Values.SelectMany(a => a).Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
         return appends.Count + borrowed + await DecideRefundsAsync(connection, companyKey, orders, ct);
     }
+
+    // Counted once stored: an append that fails is decided again, and counted then.
+    private static void CountDecision(DecisionEvents.V2.AttributionDecided decision) =>
+        Decisions.Add(1, new KeyValuePair<string, object?>("outcome", decision.Attributed ? "attributed" : "not_attributed"));
 
     private async Task<int> DecideRefundsAsync(NpgsqlConnection connection, string companyKey, List<string> orderIds, CancellationToken ct)
     {

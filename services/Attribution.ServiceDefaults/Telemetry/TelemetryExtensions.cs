@@ -13,9 +13,10 @@ namespace Attribution.ServiceDefaults.Telemetry;
 /// <summary>
 /// OpenTelemetry through its hosting package: ASP.NET Core, HttpClient, runtime and Npgsql
 /// instrumentation, MassTransit's own source and meter, and ours ("Attribution.*"). Metrics are
-/// always collected, for the Prometheus scraping endpoint (<see cref="MapMetrics"/>). Traces and
-/// logs are collected only when exported: OTLP, switched on by the standard
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, since sampling every span costs throughput under load.
+/// always collected, for Prometheus to scrape (the gateway's <see cref="MapMetrics"/>, the engine's
+/// <see cref="AddMetricsListener"/>). Traces and logs are collected only when exported: OTLP,
+/// switched on by the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, since sampling every span costs
+/// throughput under load.
 /// </summary>
 public static class TelemetryExtensions
 {
@@ -52,4 +53,30 @@ public static class TelemetryExtensions
     /// <summary>GET /metrics in Prometheus' text format.</summary>
     public static IEndpointConventionBuilder MapMetrics(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapPrometheusScrapingEndpoint();
+
+    /// <summary>Where a process without ASP.NET Core serves GET /metrics (<c>Metrics__ListenUrl</c>); empty serves none.</summary>
+    public const string MetricsListenUrlKey = "Metrics:ListenUrl";
+
+    public const string DefaultMetricsListenUrl = "http://127.0.0.1:9464/";
+
+    /// <summary>
+    /// GET /metrics in Prometheus' text format for a process without ASP.NET Core (the engine), on an
+    /// HttpListener of its own at <see cref="MetricsListenUrlKey"/> (/metrics under that URL's path).
+    /// A URL that cannot be bound stops the host's start, as a taken HTTP port stops the gateway's.
+    /// </summary>
+    public static IServiceCollection AddMetricsListener(this IServiceCollection services, IConfiguration configuration)
+    {
+        var url = configuration[MetricsListenUrlKey] ?? DefaultMetricsListenUrl;
+        if (string.IsNullOrWhiteSpace(url)) return services;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+            throw new InvalidOperationException($"{MetricsListenUrlKey} must be an http:// URL, or empty for no metrics listener; it is '{url}'.");
+
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddPrometheusHttpListener(listener =>
+        {
+            listener.Host = uri.Host;
+            listener.Port = uri.Port;
+            listener.ScrapeEndpointPath = uri.AbsolutePath.TrimEnd('/') + "/metrics";
+        }));
+        return services;
+    }
 }

@@ -29,8 +29,9 @@ public sealed class RunningSystem : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <param name="configureGateway">Service overrides for the gateway, applied after its own registrations.</param>
+    /// <param name="engineSettings">Configuration for the engines started here, on top of the run's (e.g. <c>Metrics:ListenUrl</c>).</param>
     public static async Task<RunningSystem> StartAsync(int engines = 1, IReadOnlyDictionary<string, string?>? gatewaySettings = null,
-        Action<IServiceCollection>? configureGateway = null)
+        Action<IServiceCollection>? configureGateway = null, IReadOnlyDictionary<string, string?>? engineSettings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ApplicationName = "Attribution.Gateway" });
         builder.Configuration.AddInMemoryCollection(TestServices.Configuration(AdminToken));
@@ -43,16 +44,19 @@ public sealed class RunningSystem : IAsyncDisposable
 
         var address = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var system = new RunningSystem(gateway, new Uri(address));
-        for (var i = 0; i < engines; i++) await system.StartEngineAsync();
+        for (var i = 0; i < engines; i++) await system.StartEngineAsync(settings: engineSettings);
         return system;
     }
 
     /// <param name="configure">Service overrides applied after the engine's own registrations (last one wins).</param>
-    public Task<IHost> StartEngineAsync(Action<IServiceCollection>? configure = null) => StartHostAsync(b =>
-    {
-        b.AddAttributionEngine();
-        configure?.Invoke(b.Services);
-    }, "the engine");
+    /// <param name="settings">Configuration on top of the run's, read by the engine's registrations.</param>
+    public Task<IHost> StartEngineAsync(Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string?>? settings = null) =>
+        StartHostAsync(b =>
+        {
+            if (settings is not null) b.Configuration.AddInMemoryCollection(settings);
+            b.AddAttributionEngine();
+            configure?.Invoke(b.Services);
+        }, "the engine");
 
     /// <summary>The sample downstream subscriber (services/Attribution.SampleSubscriber), with its queue bound.</summary>
     public Task<IHost> StartSubscriberAsync() =>

@@ -119,6 +119,8 @@ public sealed class TestServices
         ["ATTRIBUTION_ADMIN_TOKEN"] = adminToken,
         ["ATTRIBUTION_GATEWAY_URL"] = "http://127.0.0.1:0",
         ["Logging:LogLevel:Default"] = "Warning",
+        // Engines of a test serve no metrics unless the test gives one a free port: 9464 is the default for every engine.
+        ["Metrics:ListenUrl"] = "",
     };
 
     private static async Task Management(HttpMethod method, string path, string? json)

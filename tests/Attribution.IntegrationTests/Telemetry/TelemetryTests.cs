@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using Attribution.EventStore.Projections;
 using Attribution.IntegrationTests.Infrastructure;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
@@ -8,8 +11,9 @@ namespace Attribution.IntegrationTests.Telemetry;
 
 /// <summary>
 /// Telemetry as an operator gets it: one trace from the HTTP request to the read model, exported
-/// through the OpenTelemetry SDK (in-memory exporter here, OTLP in production), and /metrics.
-/// Gateway and engine share this test process, so the gateway's tracer provider sees both.
+/// through the OpenTelemetry SDK (in-memory exporter here, OTLP in production), and the gateway's
+/// and the engine's /metrics. Gateway and engine share this test process, so the gateway's tracer
+/// provider sees both; the engine serves its /metrics on a free port of its own.
 /// </summary>
 [NonParallelizable]
 public sealed class TelemetryTests
@@ -18,17 +22,25 @@ public sealed class TelemetryTests
     private readonly List<Activity> _spans = [];
     private RunningSystem _system = null!;
     private TestCompany _company = null!;
+    private HttpClient _engineMetrics = null!;
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _system = await RunningSystem.StartAsync(configureGateway: services =>
-            services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(_spans)));
+        var engineMetricsUrl = $"http://127.0.0.1:{FreePort()}/";
+        _system = await RunningSystem.StartAsync(
+            configureGateway: services => services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(_spans)),
+            engineSettings: new Dictionary<string, string?> { ["Metrics:ListenUrl"] = engineMetricsUrl });
         _company = await _system.CreateCompanyAsync("Telemetry");
+        _engineMetrics = new HttpClient { BaseAddress = new Uri(engineMetricsUrl) };
     }
 
     [OneTimeTearDown]
-    public async Task StopAsync() => await _system.DisposeAsync();
+    public async Task StopAsync()
+    {
+        _engineMetrics?.Dispose();
+        await _system.DisposeAsync();
+    }
 
     private List<Activity> SpansOf(ActivityTraceId traceId)
     {
@@ -94,5 +106,102 @@ public sealed class TelemetryTests
             Assert.That(text, Does.Contain("http_server_request_duration_seconds"), "ASP.NET Core instrumentation");
             Assert.That(text, Does.Contain("dotnet_"), "runtime instrumentation");
         });
+    }
+
+    [Test]
+    public async Task Metrics_counts_rejected_events_by_reason_and_company()
+    {
+        using (var rejected = await _company.PostAsBrowserAsync("/v1/events/cart", new
+        {
+            userFingerprint = "fp_r", type = "item_added", productId = "SKU-1", productName = "Shoes", value = 10m, currency = "USD", quantity = 1,
+        }))
+            Assert.That(rejected.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+
+        var company = $"company=\"{_company.CompanyKey}\"";
+        var text = await Poll.UntilAsync(() => ScrapeAsync(_system.Http), t => Samples(t, "gateway_events_rejected_total").Any(x => x.Labels.Contains(company, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "/metrics with the rejected event", failOnTimeout: false);
+        var samples = Samples(text, "gateway_events_rejected_total").Where(x => x.Labels.Contains(company, StringComparison.Ordinal)).ToList();
+        TestContext.Out.WriteLine(string.Join("\n", samples));
+        Assert.That(samples, Has.Some.Matches<(string Labels, double Value)>(x =>
+            x.Labels.Contains("reason=\"unknown_cart_type\"", StringComparison.Ordinal)
+            && x.Labels.Contains("kind=\"cart\"", StringComparison.Ordinal) && x.Value >= 1), "the rejection, by reason, kind and company");
+    }
+
+    [Test]
+    public async Task The_engine_serves_projection_lag_and_decisions_on_its_own_metrics()
+    {
+        // The other tests' events are decided too: this checkout's decision is the one above this count.
+        var before = Sum(await Poll.UntilAsync(() => ScrapeAsync(_engineMetrics), t => t.Length > 0, TimeSpan.FromSeconds(30), "the engine's /metrics"),
+            "attribution_decisions_total", "outcome=\"not_attributed\"");
+        using (var accepted = await _company.PostAsBrowserAsync("/v1/events/checkout", new
+        {
+            userFingerprint = "fp_" + Guid.NewGuid().ToString("N"), orderId = "ORDER-" + Guid.NewGuid().ToString("N"), value = 25m, currency = "USD",
+        }))
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+
+        // Decided (no conversation: not attributed); then every projection caught up with the store, the decision
+        // included: a backlog read once the decision was stored, past the reading the gauges may still share.
+        await Poll.UntilAsync(() => ScrapeAsync(_engineMetrics), t => Sum(t, "attribution_decisions_total", "outcome=\"not_attributed\"") > before,
+            TimeSpan.FromSeconds(30), "the engine's /metrics with the checkout's decision", failOnTimeout: false);
+        var decided = Stopwatch.StartNew();
+        var text = await Poll.UntilAsync(() => ScrapeAsync(_engineMetrics),
+            t => decided.Elapsed > ProjectionBacklogMetrics.Reuse
+                && ProjectionNames.Asynchronous.All(p => Gauge(t, "event_store_projection_pending_events", p) == 0),
+            TimeSpan.FromSeconds(30), "the engine's /metrics with no projection behind", failOnTimeout: false);
+
+        TestContext.Out.WriteLine(string.Join("\n", text.Split('\n').Where(l =>
+            l.StartsWith("attribution_decisions", StringComparison.Ordinal) || l.StartsWith("event_store_projection", StringComparison.Ordinal))));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Sum(text, "attribution_decisions_total", "outcome=\"not_attributed\""), Is.GreaterThan(before), "the checkout's decision");
+            foreach (var projection in ProjectionNames.Asynchronous)
+            {
+                Assert.That(Gauge(text, "event_store_projection_pending_events", projection), Is.EqualTo(0), $"{projection}: events behind, caught up");
+                Assert.That(Gauge(text, "event_store_projection_oldest_pending_age_seconds", projection), Is.EqualTo(0), $"{projection}: age of its oldest pending event, caught up");
+            }
+            Assert.That(text, Does.Contain("event_store_projection_lag_milliseconds"), "the time from append to projection, per page");
+            Assert.That(text, Does.Contain("dotnet_"), "runtime instrumentation");
+        });
+    }
+
+    private static async Task<string> ScrapeAsync(HttpClient http)
+    {
+        try
+        {
+            using var r = await http.GetAsync("/metrics");
+            return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadAsStringAsync() : "";
+        }
+        catch (HttpRequestException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>A metric's samples in Prometheus' text format: the labels between the braces and the value.</summary>
+    private static List<(string Labels, double Value)> Samples(string text, string metric) =>
+        text.Split('\n')
+            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) || l.StartsWith(metric + " ", StringComparison.Ordinal))
+            .Select(l =>
+            {
+                var close = l.LastIndexOf('}');
+                var labels = close < 0 ? "" : l[(metric.Length + 1)..close];
+                var value = l[(close < 0 ? metric.Length : close + 1)..].Trim().Split(' ')[0];
+                return (labels, double.Parse(value, CultureInfo.InvariantCulture));
+            })
+            .ToList();
+
+    private static double Sum(string text, string metric, string label) =>
+        Samples(text, metric).Where(x => x.Labels.Contains(label, StringComparison.Ordinal)).Sum(x => x.Value);
+
+    /// <summary>The projection's value of a gauge, or null when it has no series.</summary>
+    private static double? Gauge(string text, string metric, string projection) =>
+        Samples(text, metric).Where(x => x.Labels.Contains($"projection=\"{projection}\"", StringComparison.Ordinal))
+            .Select(x => (double?)x.Value).FirstOrDefault();
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Attribution.Gateway.Ingestion.Validation;
 using Npgsql;
@@ -11,11 +12,19 @@ namespace Attribution.Gateway.Ingestion.Rejections;
 /// </summary>
 public sealed class RejectionLog(NpgsqlDataSource db, ILogger<RejectionLog> logger)
 {
+    private static readonly Meter Meter = new("Attribution.Gateway");
+    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("gateway.events.rejected", "{event}",
+        "Events rejected with a 400, by reason (an event with several counts under each, as in the data-quality report), kind and company key");
+
     public sealed record Rejection(string Kind, FieldErrors Errors);
 
     public async Task RecordAsync(string companyKey, IReadOnlyList<Rejection> rejections, DateTimeOffset at, CancellationToken ct)
     {
         if (rejections.Count == 0) return;
+        foreach (var rejection in rejections)
+            foreach (var reason in rejection.Errors.Reasons)
+                Rejected.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("kind", rejection.Kind),
+                    new KeyValuePair<string, object?>("company", companyKey));
         try
         {
             await using var cmd = db.CreateCommand("""

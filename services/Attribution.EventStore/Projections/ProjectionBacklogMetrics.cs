@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Attribution.EventStore.Projections;
+
+/// <summary>
+/// How far each asynchronous projection is behind the store, as gauges an operator charts: the
+/// events appended after its position, and the age of the oldest of them (0 when caught up). Read
+/// from the database when metrics are collected (a Prometheus scrape, an OTLP export), one query
+/// for both gauges and every projection, never more often than once a second. Every engine
+/// instance reports the same figures (they are the store's), whichever instance runs the daemon.
+/// </summary>
+public sealed class ProjectionBacklogMetrics(
+    NpgsqlDataSource dataSource, IReadOnlyList<string> projectionNames, ILogger<ProjectionBacklogMetrics> logger) : IHostedService, IDisposable
+{
+    /// <summary>Both gauges of one collection share a reading; a second collector within this time does too.</summary>
+    internal static readonly TimeSpan Reuse = TimeSpan.FromSeconds(1);
+
+    // The position is the later of the projection's own checkpoint and Marten's progression: Marten
+    // moves its progression over ranges that hold none of the projection's event types without
+    // handing them over. Both lookups go by index (seq_id is the key of mt_events).
+    private static readonly string Query = $"""
+        SELECT p.name,
+               greatest(h.head - p.position, 0),
+               greatest(coalesce(extract(epoch FROM clock_timestamp() - o.timestamp)::float8, 0), 0)
+        FROM (
+            SELECT n.name, greatest(coalesce(c.last_seq_id, 0), coalesce(m.last_seq_id, 0)) AS position
+            FROM unnest($1::text[]) AS n(name)
+            LEFT JOIN event_store.projection_checkpoints c ON c.name = n.name
+            LEFT JOIN {MartenEventStore.Progression} m ON m.name = n.name || ':All' -- ProjectionRunner.ProgressionName
+        ) p
+        CROSS JOIN (SELECT coalesce(max(seq_id), 0) AS head FROM {MartenEventStore.Events}) h
+        LEFT JOIN LATERAL (
+            SELECT e.timestamp FROM {MartenEventStore.Events} e WHERE e.seq_id > p.position ORDER BY e.seq_id LIMIT 1
+        ) o ON true
+        """;
+
+    private readonly Lock _lock = new();
+    private Meter? _meter;
+    private long _readAt;
+    private IReadOnlyList<Backlog> _last = [];
+
+    private sealed record Backlog(string Projection, long Events, double AgeSeconds);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // A meter of this instance's own, so a stopped engine (or one of several in a test process) stops being asked.
+        _meter = new Meter("Attribution.EventStore");
+        _meter.CreateObservableGauge("event_store.projection.pending_events",
+            () => Read().Select(b => new Measurement<long>(b.Events, Tag(b))),
+            "{event}", "Events appended after the projection's position (projection lag in events)");
+        _meter.CreateObservableGauge("event_store.projection.oldest_pending_age",
+            () => Read().Select(b => new Measurement<double>(b.AgeSeconds, Tag(b))),
+            "s", "Age of the oldest event the projection has not applied yet, 0 when caught up (projection lag in time)");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _meter?.Dispose();
+        _meter = null;
+    }
+
+    private static KeyValuePair<string, object?> Tag(Backlog b) => new("projection", b.Projection);
+
+    private IReadOnlyList<Backlog> Read()
+    {
+        lock (_lock)
+        {
+            if (_readAt != 0 && Stopwatch.GetElapsedTime(_readAt) < Reuse) return _last;
+            _readAt = Stopwatch.GetTimestamp();
+            try
+            {
+                // Collection callbacks are synchronous; the timeout keeps a stuck database from holding a scrape.
+                using var cmd = dataSource.CreateCommand(Query);
+                cmd.CommandTimeout = 5;
+                cmd.Parameters.AddWithValue(projectionNames.ToArray());
+                using var reader = cmd.ExecuteReader();
+                var rows = new List<Backlog>(projectionNames.Count);
+                while (reader.Read()) rows.Add(new Backlog(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
+                _last = rows;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                // No figures beat stale ones: the series pause while the database cannot answer.
+                logger.LogWarning(ex, "Could not read the projections' backlog for metrics");
+                _last = [];
+            }
+            return _last;
+        }
+    }
+}
