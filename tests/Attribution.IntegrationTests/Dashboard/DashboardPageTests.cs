@@ -233,6 +233,9 @@ public sealed class DashboardPageTests
         var screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"dashboard-views-{name}.png");
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
         TestContext.AddTestAttachment(screenshot, $"The Revenue Impact page's trend, lift, channel and conversation views, {width}×{height}");
+        var trend = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"dashboard-trend-{name}.png");
+        ((ITakesScreenshot)driver.FindElement(By.Id("trend"))).GetScreenshot().SaveAsFile(trend);
+        TestContext.AddTestAttachment(trend, $"The revenue trend, {width}×{height}");
     }
 
     /// <summary>
