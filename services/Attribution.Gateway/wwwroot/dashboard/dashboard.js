@@ -157,6 +157,7 @@ const state = {
   generation: 0,
   controller: null,
   chart: null,
+  trend: null,
   ruleVersions: new Set(),
 };
 
@@ -749,6 +750,460 @@ function renderDataQuality(dq) {
   }));
 }
 
+// Trend: attributed vs total checkout revenue per day (inline SVG) -------------------------------
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** The h() helper for SVG elements. */
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value != null) el.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child != null) el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+/** The company's today: the day that is still filling up. */
+function companyToday() {
+  return parseIsoDate(state.company?.today) ? state.company.today : localToday();
+}
+
+function clearTrend() {
+  state.trend = null;
+  $('#trend-chart').replaceChildren();
+  $('#trend-table tbody').replaceChildren();
+  $('#trend-currency').textContent = '';
+  const note = $('#trend-unconverted');
+  note.replaceChildren();
+  show(note, false);
+}
+
+/** "+ £20.00 not converted" lines for one figure of a row whose unconverted entries name several figures. */
+function unconvertedFigureLines(row, figure) {
+  return (Array.isArray(row?.unconverted) ? row.unconverted : [])
+    .filter((u) => isNumber(u?.[figure]) && u[figure] !== 0)
+    .map((u) => h('span', { class: 'sub' }, `+ ${money(u[figure], u.currency)} not converted`));
+}
+
+function renderTrend(rows) {
+  const list = Array.isArray(rows) ? rows : [];
+  const cur = list.find((r) => r.currency)?.currency || state.range.currency || state.company?.reportingCurrency;
+  $('#trend-currency').textContent = cur ? `in ${cur}` : '';
+  const today = companyToday();
+  const cell = (value, text, ...extra) =>
+    h('td', { class: 'num', 'data-value': isNumber(value) ? String(value) : '' }, text, ...extra);
+
+  const tbody = $('#trend-table tbody');
+  if (list.length) {
+    tbody.replaceChildren(...list.map((r) => h('tr', { 'data-date': r.date ?? '', 'data-partial': r.date === today ? 'true' : null },
+      h('th', { scope: 'row', class: 'nowrap' }, calendarDate(r.date), r.date === today ? h('span', { class: 'id-sub' }, 'today, so far') : null),
+      cell(r.attributedRevenue, money(r.attributedRevenue, r.currency || cur), unconvertedFigureLines(r, 'attributedRevenue')),
+      cell(r.totalCheckoutRevenue, money(r.totalCheckoutRevenue, r.currency || cur), unconvertedFigureLines(r, 'totalCheckoutRevenue')),
+      cell(r.attributedOrders, integer(r.attributedOrders)),
+      cell(r.orders, integer(r.orders)))));
+  } else {
+    tbody.replaceChildren(h('tr', null, h('td', { colspan: 5, class: 'empty' }, 'No days in this range.')));
+  }
+
+  const note = $('#trend-unconverted');
+  const withUnconverted = list.filter((r) => Array.isArray(r.unconverted) && r.unconverted.length);
+  if (withUnconverted.length) {
+    note.replaceChildren(
+      h('p', null, h('strong', null, 'Not converted'), ` — revenue with no exchange rate to ${cur}, not included in the bars:`),
+      h('ul', null, withUnconverted.map((r) => h('li', null, `${calendarDate(r.date)}: `,
+        r.unconverted.map((u) => `${money(u.totalCheckoutRevenue, u.currency)} in all, ${money(u.attributedRevenue, u.currency)} credited`).join('; ')))),
+    );
+    show(note, true);
+  } else {
+    note.replaceChildren();
+    show(note, false);
+  }
+
+  state.trend = { rows: list, currency: cur };
+  drawTrend();
+}
+
+/** Round tick values from min to max (at least about `count` steps), for the y axis. */
+function niceTicks(min, max, count) {
+  const top = max > min ? max : min + 1;
+  const raw = (top - min) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((f) => f * magnitude).find((s) => s >= raw) ?? raw;
+  const ticks = [];
+  for (let v = Math.floor(min / step) * step; v < top + step * 0.999; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** Draws the trend at the box's current width; called again when the box is resized. */
+function drawTrend() {
+  const box = $('#trend-chart');
+  const t = state.trend;
+  if (!t || !t.rows.length) {
+    box.replaceChildren();
+    return;
+  }
+  const width = Math.max(280, Math.floor(box.clientWidth || 600));
+  const height = Math.max(200, Math.floor(box.clientHeight || 260));
+  box.dataset.drawnWidth = String(width);
+  const m = { top: 18, right: 8, bottom: 28, left: width < 480 ? 52 : 68 };
+  const plotWidth = width - m.left - m.right;
+  const plotHeight = height - m.top - m.bottom;
+  const values = t.rows.flatMap((r) => [r.attributedRevenue, r.totalCheckoutRevenue]).filter(isNumber);
+  const ticks = niceTicks(Math.min(0, ...values), Math.max(0, ...values), 4);
+  const low = ticks[0];
+  const high = ticks[ticks.length - 1];
+  const y = (v) => m.top + plotHeight - ((v - low) / (high - low)) * plotHeight;
+  const band = plotWidth / t.rows.length;
+  const barWidth = Math.max(1, Math.min(48, band * 0.7));
+  const today = companyToday();
+  const bar = (v, x, attrs) => {
+    const value = isNumber(v) ? v : 0;
+    const top = Math.min(y(value), y(0));
+    return svg('rect', { x: x.toFixed(1), y: top.toFixed(1), width: barWidth.toFixed(1), height: Math.max(0, Math.abs(y(value) - y(0))).toFixed(1), ...attrs });
+  };
+
+  const chart = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'trend-svg', focusable: 'false' },
+    svg('defs', null, svg('pattern', { id: 'trend-partial', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
+      svg('rect', { width: 6, height: 6, class: 'partial-bg' }),
+      svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, class: 'partial-stripe' }))),
+    ticks.map((v) => svg('g', { class: 'tick' },
+      svg('line', { x1: m.left, x2: width - m.right, y1: y(v).toFixed(1), y2: y(v).toFixed(1), class: v === 0 ? 'axis' : 'grid' }),
+      svg('text', { x: m.left - 6, y: y(v).toFixed(1), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, compactMoney(v, t.currency)))));
+
+  // Labels at least about 64 px apart; the last day always gets one.
+  const every = Math.max(1, Math.ceil(64 / band));
+  t.rows.forEach((r, i) => {
+    const x = m.left + i * band + (band - barWidth) / 2;
+    const partial = r.date === today;
+    const title = `${calendarDate(r.date)}${partial ? ' (today, so far)' : ''}: ${money(r.totalCheckoutRevenue, t.currency)} in all, `
+      + `${money(r.attributedRevenue, t.currency)} credited to the assistant`;
+    const group = svg('g', { class: `day${partial ? ' is-partial' : ''}`, 'data-date': r.date ?? '' },
+      svg('title', null, title),
+      bar(r.totalCheckoutRevenue, x, { class: 'bar-total' }),
+      bar(r.attributedRevenue, x, { class: 'bar-attributed' }));
+    if (partial && barWidth >= 14) {
+      group.append(svg('text', { x: (x + barWidth / 2).toFixed(1), y: (Math.min(y(Math.max(0, r.totalCheckoutRevenue ?? 0)), y(0)) - 4).toFixed(1), 'text-anchor': 'middle', class: 'partial-label' }, 'so far'));
+    }
+    if (i % every === 0 || i === t.rows.length - 1) {
+      if (i === t.rows.length - 1 && i % every !== 0 && (i % every) * band < 48) {
+        // Too close to the label before it.
+      } else {
+        group.append(svg('text', { x: (m.left + i * band + band / 2).toFixed(1), y: height - 8, 'text-anchor': 'middle' },
+          calendarDate(r.date, { day: 'numeric', month: 'short' })));
+      }
+    }
+    chart.append(group);
+  });
+  box.replaceChildren(chart);
+}
+
+// Lift: assisted vs unassisted visitors -----------------------------------------------------------
+
+function clearLift() {
+  $('#lift-table tbody').replaceChildren();
+  $('#lift-verdict').replaceChildren();
+}
+
+/** A ratio such as 1.25 as "1.25×". */
+function times(value) {
+  if (!isNumber(value)) return EMPTY;
+  return `${formatter('times', () => new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 })).format(value)}×`;
+}
+
+function intervalText(interval) {
+  return Array.isArray(interval) && interval.length === 2 && interval.every(isNumber) ? `${times(interval[0])} to ${times(interval[1])}` : null;
+}
+
+function renderLift(x) {
+  const cur = x.currency || state.range.currency || state.company?.reportingCurrency;
+  const a = x.assisted ?? {};
+  const u = x.unassisted ?? {};
+  const enough = x.enoughData === true;
+  const num = (value, text, ...extra) => h('td', { class: 'num', 'data-value': isNumber(value) ? String(value) : '' }, text, ...extra);
+  const none = () => h('td', { class: 'muted' }, EMPTY);
+  const lift = (value, interval) => {
+    if (!enough) return h('td', { class: 'muted' }, 'Not enough data yet');
+    if (!isNumber(value)) return h('td', { class: 'muted' }, 'No comparison: a group has no orders');
+    const range = intervalText(interval);
+    return h('td', { 'data-value': String(value) }, h('strong', null, times(value)),
+      range ? h('span', { class: 'id-sub' }, `95 % interval ${range}`) : null);
+  };
+  const row = (key, label, ...cells) => h('tr', { 'data-measure': key }, h('th', { scope: 'row' }, label), ...cells);
+  $('#lift-table tbody').replaceChildren(
+    row('visitors', 'Visitors', num(a.visitors, integer(a.visitors)), num(u.visitors, integer(u.visitors)), none()),
+    row('convertingVisitors', 'Visitors who ordered', num(a.convertingVisitors, integer(a.convertingVisitors)), num(u.convertingVisitors, integer(u.convertingVisitors)), none()),
+    row('conversionRate', 'Conversion rate', num(a.conversionRate, percent(a.conversionRate)), num(u.conversionRate, percent(u.conversionRate)),
+      lift(x.conversionLift, x.conversionLiftInterval)),
+    row('averageOrderValue', 'Average order value', num(a.averageOrderValue, money(a.averageOrderValue, cur)), num(u.averageOrderValue, money(u.averageOrderValue, cur)),
+      lift(x.aovLift, x.aovLiftInterval)),
+    row('revenuePerVisitor', 'Revenue per visitor', num(a.revenuePerVisitor, money(a.revenuePerVisitor, cur)), num(u.revenuePerVisitor, money(u.revenuePerVisitor, cur)), none()),
+    row('revenue', 'Revenue from their orders', num(a.revenue, money(a.revenue, cur), unconvertedLines(a)), num(u.revenue, money(u.revenue, cur), unconvertedLines(u)), none()),
+  );
+
+  const verdict = $('#lift-verdict');
+  if (!enough) {
+    const minVisitors = isNumber(x.minimumVisitors) ? x.minimumVisitors : null;
+    const minOrdering = isNumber(x.minimumConvertingVisitors) ? x.minimumConvertingVisitors : null;
+    verdict.replaceChildren(h('div', { class: 'note', id: 'lift-not-enough' },
+      h('p', null, h('strong', null, 'Not enough data yet'),
+        minVisitors != null && minOrdering != null
+          ? ` to compare: each group needs at least ${integer(minVisitors)} visitors, ${integer(minOrdering)} of whom ordered. `
+          : ' to compare the two groups. ',
+        `So far: ${integer(a.visitors)} helped (${integer(a.convertingVisitors)} ordered), ${integer(u.visitors)} not helped (${integer(u.convertingVisitors)} ordered).`)));
+    return;
+  }
+  const interval = x.conversionLiftInterval;
+  const range = intervalText(interval);
+  let words;
+  if (!isNumber(x.conversionLift) || !range) words = 'The two groups cannot be compared yet: one of them has no orders.';
+  else if (interval[0] > 1) words = `Visitors the assistant helped ordered ${times(x.conversionLift)} as often as the rest (95 % interval ${range}).`;
+  else if (interval[1] < 1) words = `Visitors the assistant helped ordered less often than the rest: ${times(x.conversionLift)} as often (95 % interval ${range}).`;
+  else words = `No clear difference yet in how often the two groups order: ${times(x.conversionLift)} (95 % interval ${range}, which includes 1×).`;
+  verdict.replaceChildren(h('p', { class: 'lift-summary', id: 'lift-summary' }, words));
+}
+
+// By channel --------------------------------------------------------------------------------------
+
+const CHANNEL_NAMES = { CHAT: 'Chat', FAQ: 'Product FAQ', NUDGE: 'Nudges' };
+
+function clearChannels() {
+  $('#channels-tiles').replaceChildren();
+  $('#channels-currency').textContent = '';
+}
+
+function renderChannels(rows) {
+  const list = Array.isArray(rows) ? rows : [];
+  const cur = list.find((r) => r.currency)?.currency || state.range.currency || state.company?.reportingCurrency;
+  $('#channels-currency').textContent = cur ? `Credited revenue in ${cur}` : '';
+  const total = list.reduce((sum, r) => sum + (isNumber(r.checkoutRevenue) && r.checkoutRevenue > 0 ? r.checkoutRevenue : 0), 0);
+  $('#channels-tiles').replaceChildren(...list.map((r) => {
+    const share = total > 0 && isNumber(r.checkoutRevenue) ? Math.max(0, r.checkoutRevenue) / total : null;
+    return h('div', { class: 'tile channel-tile', 'data-channel': r.channel ?? '' },
+      h('span', { class: 'channel-name' }, CHANNEL_NAMES[r.channel] ?? String(r.channel ?? EMPTY)),
+      h('span', { class: 'tile-value', 'data-figure': 'checkoutRevenue', 'data-value': isNumber(r.checkoutRevenue) ? String(r.checkoutRevenue) : '' },
+        money(r.checkoutRevenue, r.currency || cur)),
+      unconvertedFigureLines(r, 'checkoutRevenue'),
+      h('span', { class: 'share-bar', 'aria-hidden': 'true' },
+        h('span', { class: 'share-fill', style: `width: ${((share ?? 0) * 100).toFixed(1)}%` })),
+      h('span', { class: 'channel-share' }, share != null ? `${percent(share)} of credited revenue` : 'No credited revenue'),
+      h('dl', { class: 'channel-figures' },
+        h('div', null, h('dt', null, 'Credited orders'),
+          h('dd', { 'data-figure': 'attributedOrders', 'data-value': isNumber(r.attributedOrders) ? String(r.attributedOrders) : '' }, integer(r.attributedOrders))),
+        h('div', null, h('dt', null, 'Cart GMV'),
+          h('dd', { 'data-figure': 'cartGmv', 'data-value': isNumber(r.cartGmv) ? String(r.cartGmv) : '' }, money(r.cartGmv, r.currency || cur),
+            unconvertedFigureLines(r, 'cartGmv')))));
+  }));
+}
+
+// Conversations: the list, paged by cursor, and one transcript -----------------------------------
+
+const CONVERSATION_PAGE = 25;
+const conversations = { seq: 0, cursor: null, openSeq: 0, openId: null };
+const SPEAKERS = { SHOPPER_MESSAGE: 'Shopper', ASSISTANT_ANSWER: 'Assistant' };
+
+function shortInstant(value) {
+  const d = new Date(value);
+  if (!value || Number.isNaN(d.getTime())) return String(value ?? EMPTY);
+  const tz = state.company?.timeZone;
+  try {
+    return formatter(`short-instant:${tz}`, () => new Intl.DateTimeFormat(undefined, {
+      dateStyle: 'medium', timeStyle: 'short', timeZone: tz || undefined,
+    })).format(d);
+  } catch {
+    return formatter('short-instant:local', () => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })).format(d);
+  }
+}
+
+function conversationsPath(cursor) {
+  const params = new URLSearchParams({ from: state.range.from, to: state.range.to, sort: $('#conversations-sort').value, limit: String(CONVERSATION_PAGE) });
+  if (state.range.currency) params.set('currency', state.range.currency);
+  if (cursor) params.set('cursor', cursor);
+  return `/v1/conversations?${params}`;
+}
+
+function clearConversations() {
+  conversations.cursor = null;
+  $('#conversations-table tbody').replaceChildren();
+  show($('#conversations-more'), false);
+  $('#conversations-more-status').replaceChildren();
+}
+
+function closeTranscript() {
+  conversations.openSeq += 1;
+  conversations.openId = null;
+  const box = $('#conversation-transcript');
+  box.replaceChildren();
+  box.removeAttribute('aria-busy');
+  show(box, false);
+  markOpenConversation();
+}
+
+function markOpenConversation() {
+  for (const tr of document.querySelectorAll('#conversations-table tr[data-conversation-id]')) {
+    const open = tr.dataset.conversationId === conversations.openId;
+    tr.classList.toggle('is-selected', open);
+    $('button', tr)?.setAttribute('aria-expanded', String(open));
+  }
+}
+
+function conversationRow(c) {
+  const cur = c.currency || state.range.currency || state.company?.reportingCurrency;
+  const id = String(c.conversationId ?? '');
+  const num = (value, text, ...extra) => h('td', { class: 'num', 'data-value': isNumber(value) ? String(value) : '' }, text, ...extra);
+  return h('tr', { 'data-conversation-id': id },
+    h('th', { scope: 'row' },
+      h('button', { type: 'button', class: 'link-button', 'aria-controls': 'conversation-transcript', 'aria-expanded': 'false', title: 'Read this conversation' },
+        h('time', { datetime: c.startedAt ?? '' }, shortInstant(c.startedAt))),
+      h('span', { class: 'id-sub' }, id)),
+    h('td', { 'data-channel': c.channel ?? '' }, CHANNEL_NAMES[c.channel] ?? String(c.channel ?? EMPTY),
+      c.qualified === false ? h('span', { class: 'id-sub', title: 'No real question with a helpful answer, so it cannot earn credit' }, 'not qualified') : null),
+    h('td', null, c.variant ? String(c.variant) : h('span', { class: 'muted' }, 'none')),
+    num(c.messages, integer(c.messages)),
+    num(c.attributedOrders, integer(c.attributedOrders)),
+    num(c.checkoutRevenue, money(c.checkoutRevenue, cur), unconvertedFigureLines(c, 'checkoutRevenue')));
+}
+
+function renderConversations(data) {
+  const list = Array.isArray(data?.conversations) ? data.conversations : [];
+  conversations.cursor = typeof data?.nextCursor === 'string' && data.nextCursor ? data.nextCursor : null;
+  $('#conversations-table tbody').replaceChildren(...(list.length
+    ? list.map(conversationRow)
+    : [h('tr', { class: 'empty-row' }, h('td', { colspan: 6, class: 'empty' }, 'No conversations started in this range.'))]));
+  $('#conversations-more-status').replaceChildren();
+  show($('#conversations-more'), Boolean(conversations.cursor));
+  markOpenConversation();
+}
+
+/** Reloads the list alone (a new sort); a refresh reloads it with the other panels. */
+async function reloadConversations() {
+  if (!state.range || !state.secret) return;
+  const seq = ++conversations.seq;
+  const generation = state.generation;
+  try {
+    await loadPanel($('#conversations'), conversationsPath(null), renderConversations, clearConversations,
+      () => generation === state.generation && seq === conversations.seq, state.controller?.signal);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signOut(NOT_ACCEPTED);
+    else console.error(error);
+  }
+}
+
+async function loadMoreConversations() {
+  const cursor = conversations.cursor;
+  if (!cursor) return;
+  const seq = conversations.seq;
+  const generation = state.generation;
+  const stale = () => seq !== conversations.seq || generation !== state.generation;
+  const button = $('#conversations-more');
+  const status = $('#conversations-more-status');
+  button.disabled = true;
+  button.textContent = 'Loading…';
+  status.replaceChildren();
+  try {
+    const data = await api(conversationsPath(cursor), { signal: state.controller?.signal });
+    if (stale()) return;
+    const list = Array.isArray(data?.conversations) ? data.conversations : [];
+    $('#conversations-table tbody').append(...list.map(conversationRow));
+    conversations.cursor = typeof data?.nextCursor === 'string' && data.nextCursor ? data.nextCursor : null;
+    show(button, Boolean(conversations.cursor));
+    markOpenConversation();
+  } catch (error) {
+    if (error?.name === 'AbortError' || stale()) return;
+    if (error instanceof ApiError && error.status === 401) {
+      signOut(NOT_ACCEPTED);
+      return;
+    }
+    status.replaceChildren(errorView(error, 'Could not load more conversations.'));
+  } finally {
+    if (!stale()) {
+      button.disabled = false;
+      button.textContent = 'Load more';
+    }
+  }
+}
+
+async function openConversation(id) {
+  const box = $('#conversation-transcript');
+  const seq = ++conversations.openSeq;
+  conversations.openId = id;
+  markOpenConversation();
+  show(box, true);
+  box.setAttribute('aria-busy', 'true');
+  box.replaceChildren(h('span', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Opening the conversation…'));
+  try {
+    const data = await api(`/v1/conversations/${encodeURIComponent(id)}`);
+    if (seq !== conversations.openSeq) return;
+    box.replaceChildren(transcriptView(data, id));
+    box.scrollIntoView({ block: 'nearest' });
+  } catch (error) {
+    if (seq !== conversations.openSeq) return;
+    if (error instanceof ApiError && error.status === 401) {
+      signOut(NOT_ACCEPTED);
+      return;
+    }
+    box.replaceChildren(error instanceof ApiError && error.status === 404
+      ? h('p', { class: 'note' }, 'Nothing is recorded for this conversation any more.')
+      : errorView(error, 'Could not open this conversation.'));
+  } finally {
+    if (seq === conversations.openSeq) box.removeAttribute('aria-busy');
+  }
+}
+
+function messageView(m) {
+  const who = SPEAKERS[m.kind] ?? INTERACTION_WORDS[m.kind] ?? String(m.kind ?? EMPTY);
+  const speaker = m.kind === 'SHOPPER_MESSAGE' ? 'is-shopper' : m.kind === 'ASSISTANT_ANSWER' ? 'is-assistant' : 'is-event';
+  let text = null;
+  if (m.text === '[erased]') text = h('p', { class: 'msg-text muted' }, 'Words erased at the visitor’s request.');
+  else if (typeof m.text === 'string' && m.text) text = h('p', { class: 'msg-text' }, m.text);
+  else if (speaker !== 'is-event') text = h('p', { class: 'msg-text muted' }, 'No text was sent.');
+  return h('li', { class: `msg ${speaker}`, 'data-kind': m.kind ?? '' },
+    h('div', { class: 'msg-meta' },
+      h('strong', null, who),
+      h('time', { datetime: m.occurredAt ?? '' }, shortInstant(m.occurredAt)),
+      m.helpful === true ? h('span', { class: 'verdict is-yes' }, 'Marked helpful')
+        : m.helpful === false ? h('span', { class: 'muted' }, 'Not marked helpful') : null),
+    text);
+}
+
+function transcriptView(t, requestedId) {
+  const id = t.conversationId ?? requestedId;
+  const messages = Array.isArray(t.messages) ? t.messages : [];
+  const orders = Array.isArray(t.orders) ? t.orders : [];
+  const close = h('button', { type: 'button', class: 'button ghost small-button', id: 'transcript-close' }, 'Close');
+  close.addEventListener('click', () => {
+    const row = [...document.querySelectorAll('#conversations-table tr[data-conversation-id]')].find((tr) => tr.dataset.conversationId === id);
+    closeTranscript();
+    $('button', row ?? document.createElement('tr'))?.focus();
+  });
+  return h('div', { id: 'transcript', 'data-conversation-id': id },
+    h('div', { class: 'transcript-head' },
+      h('div', null,
+        h('h3', { class: 'subhead' }, `${CHANNEL_WORDS[t.channel] ?? t.channel ?? 'Conversation'} `, h('code', null, id)),
+        h('p', { class: 'muted small' },
+          t.variant ? `Variant ${t.variant} · ` : 'No variant · ',
+          t.qualified ? 'Qualified: a real question got a helpful answer' : 'Not qualified: no real question with a helpful answer')),
+      close),
+    messages.length
+      ? h('ol', { class: 'transcript', id: 'transcript-messages' }, messages.map(messageView))
+      : h('p', { class: 'muted small', id: 'transcript-messages' }, 'No messages recorded.'),
+    orders.length
+      ? [h('h3', { class: 'subhead' }, `Orders credited to it (${orders.length})`),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'data-table', id: 'transcript-orders' },
+          h('caption', { class: 'visually-hidden' }, 'Orders credited to this conversation'),
+          h('thead', null, h('tr', null,
+            h('th', { scope: 'col' }, 'Order'),
+            h('th', { scope: 'col' }, 'When'),
+            h('th', { scope: 'col', class: 'num' }, 'Value'))),
+          h('tbody', null, orders.map((o) => h('tr', { 'data-order-id': o.orderId ?? '' },
+            h('td', null, h('code', null, o.orderId ?? EMPTY)),
+            h('td', null, h('time', { datetime: o.occurredAt ?? '' }, shortInstant(o.occurredAt))),
+            h('td', { class: 'num', 'data-value': isNumber(o.value) ? String(o.value) : '' }, money(o.value, o.currency)))))))]
+      : h('p', { class: 'muted small', id: 'transcript-orders' }, 'No orders credited to this conversation yet.'));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Refresh: every panel in parallel; data-loaded="true" once all have finished (success or error).
 
@@ -773,6 +1228,9 @@ async function refresh() {
   els.refreshStatus.textContent = 'Loading…';
   state.ruleVersions = new Set();
 
+  // A new range closes the open transcript: it may not be in the new list.
+  closeTranscript();
+  const listSeq = ++conversations.seq;
   const q = rangeQuery();
   const qNoCurrency = rangeQuery({ withCurrency: false });
   const results = await Promise.allSettled([
@@ -781,6 +1239,11 @@ async function refresh() {
     loadPanel($('#products'), `/v1/revenue/products${q}`, renderProducts, clearProducts, isCurrent, signal),
     loadPanel($('#variants'), `/v1/revenue/variants${q}`, renderVariants, clearVariants, isCurrent, signal),
     loadPanel($('#data-quality'), `/v1/data-quality${qNoCurrency}`, renderDataQuality, clearDataQuality, isCurrent, signal),
+    loadPanel($('#trend'), `/v1/revenue/daily${q}`, renderTrend, clearTrend, isCurrent, signal),
+    loadPanel($('#lift'), `/v1/revenue/lift${q}`, renderLift, clearLift, isCurrent, signal),
+    loadPanel($('#channels'), `/v1/revenue/channels${q}`, renderChannels, clearChannels, isCurrent, signal),
+    loadPanel($('#conversations'), conversationsPath(null), renderConversations, clearConversations,
+      () => isCurrent() && listSeq === conversations.seq, signal),
   ]);
   if (!isCurrent()) return;
 
@@ -817,6 +1280,13 @@ function resetDashboard() {
   clearProducts();
   clearVariants();
   clearDataQuality();
+  clearTrend();
+  clearLift();
+  clearChannels();
+  conversations.seq += 1;
+  clearConversations();
+  closeTranscript();
+  $('#conversations-sort').value = 'revenue';
   resetConversation();
   explainSeq += 1;
   $('#explain-id').value = '';
@@ -1068,6 +1538,26 @@ function init() {
     event.preventDefault();
     lookUpConversation($('#conversation-id').value.trim());
   });
+
+  $('#conversations-sort').addEventListener('change', () => reloadConversations());
+  $('#conversations-more').addEventListener('click', () => loadMoreConversations());
+  $('#conversations-table tbody').addEventListener('click', (event) => {
+    const row = event.target instanceof Element ? event.target.closest('tr[data-conversation-id]') : null;
+    if (row && row.dataset.conversationId) openConversation(row.dataset.conversationId);
+  });
+
+  // The trend is drawn at the box's width in pixels, so its text stays readable; a new width redraws it.
+  if (typeof ResizeObserver === 'function') {
+    let pending = 0;
+    new ResizeObserver(() => {
+      if (pending) return;
+      pending = requestAnimationFrame(() => {
+        pending = 0;
+        const box = $('#trend-chart');
+        if (state.trend && String(Math.max(280, Math.floor(box.clientWidth))) !== box.dataset.drawnWidth) drawTrend();
+      });
+    }).observe($('#trend-chart'));
+  }
 
   $('#explain-form').addEventListener('submit', (event) => {
     event.preventDefault();
