@@ -700,6 +700,7 @@ function renderVariants(rows) {
     cell(v.conversionRate, percent(v.conversionRate)),
     h('td', { 'data-significant': String(Boolean(v.significant)) }, isArm ? verdict(v) : h('span', { class: 'muted' }, 'Not in the test')),
     cell(v.checkoutRevenue, money(v.checkoutRevenue, v.currency), ...unconvertedLines(v)),
+    cell(v.revenuePerConversation, money(v.revenuePerConversation, v.currency)),
   );
   tbody.replaceChildren(...arms.map((v) => row(v, true)), ...apart.map((v) => row(v, false)));
   for (const v of list) noteRuleVersion(v.ruleVersion);
