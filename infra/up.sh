@@ -130,6 +130,7 @@ Attribution is up.
   Operator token:       $ATTRIBUTION_ADMIN_TOKEN
   Demo company key:     $(json_field companyKey)
   Demo API secret:      $(json_field apiSecret)
+  Metrics (Prometheus): $GATEWAY_URL/metrics (gateway), ${Metrics__ListenUrl:-http://127.0.0.1:9464/}metrics (engine)
   RabbitMQ management:  http://127.0.0.1:15672 (guest/guest)
   Logs:                 .run/logs/   Stop: bash infra/up.sh stop [--all]
 
