@@ -54,6 +54,7 @@ public static class GatewayRegistration
         builder.Services.AddEventStore(store => store.Events.RegisterVisitorEvents());
         builder.Services.AddIngestionRateLimits(builder.Configuration);
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return builder;

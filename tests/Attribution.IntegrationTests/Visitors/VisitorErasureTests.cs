@@ -126,6 +126,45 @@ public sealed class VisitorErasureTests
         return string.Join("\n", parts);
     }
 
+    [Test]
+    public async Task A_second_pass_after_a_projection_wrote_the_old_key_again_merges_into_the_pseudonym()
+    {
+        // The engagement projection may have read the visitor's events just before the first pass and
+        // write the fingerprint's rows again after it; the erasure's second pass must fold them in.
+        var companyKey = "ck_merge_" + Guid.NewGuid().ToString("N");
+        var pseudonyms = new Dictionary<string, string> { ["fp_merge"] = "erased-merge" };
+        await WriteEngagementRowsAsync(companyKey, "fp_merge");
+        await Attribution.Gateway.Visitors.Erasure.EngagementErasure.ApplyAsync(TestServices.Database, companyKey, pseudonyms, CancellationToken.None);
+        await WriteEngagementRowsAsync(companyKey, "fp_merge");
+
+        await Attribution.Gateway.Visitors.Erasure.EngagementErasure.ApplyAsync(TestServices.Database, companyKey, pseudonyms, CancellationToken.None);
+
+        Assert.That(await PersonalDataCountAsync(companyKey, "fp_merge"), Is.Zero);
+        await using var cmd = TestServices.Database.CreateCommand("""
+            SELECT (SELECT count(*) FROM revenue.visitor_days WHERE company_key = $1 AND visitor_key = 'erased-merge'),
+                   (SELECT count(*) FROM revenue.visitor_aliases WHERE company_key = $1 AND alias_key = 'faq#erased-merge')
+            """);
+        cmd.Parameters.AddWithValue(companyKey);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.That((reader.GetInt64(0), reader.GetInt64(1)), Is.EqualTo((1L, 1L)), "one day row and one alias for the pseudonym");
+    }
+
+    private static async Task WriteEngagementRowsAsync(string companyKey, string fingerprint)
+    {
+        foreach (var sql in new[]
+                 {
+                     "INSERT INTO revenue.visitor_days (company_key, visitor_key, day) VALUES ($1, $2, DATE '2026-12-01')",
+                     "INSERT INTO revenue.visitor_aliases (company_key, alias_key, visitor_key) VALUES ($1, 'faq#' || $2, $2)",
+                 })
+        {
+            await using var cmd = TestServices.Database.CreateCommand(sql);
+            cmd.Parameters.AddWithValue(companyKey);
+            cmd.Parameters.AddWithValue(fingerprint);
+            await cmd.ExecuteNonQueryAsync();
+        }
+    }
+
     private static async Task<long> DecisionCountAsync(string companyKey)
     {
         await using var cmd = TestServices.Database.CreateCommand(

@@ -34,8 +34,21 @@ public static class EngagementErasure
                      FROM unnest($2::text[], $3::text[]) AS m(from_key, to_key)
                      WHERE i.company_key = $1 AND i.visitor_key = m.from_key
                      """,
+                     // A projection that read the visitor's events before the first pass may write the
+                     // old key again after it: the second pass then finds the pseudonym's row already
+                     // there for that day (or alias), and merges into it instead of colliding.
+                     """
+                     DELETE FROM revenue.visitor_days d USING unnest($2::text[], $3::text[]) AS m(from_key, to_key)
+                     WHERE d.company_key = $1 AND d.visitor_key = m.from_key
+                       AND EXISTS (SELECT 1 FROM revenue.visitor_days t WHERE t.company_key = $1 AND t.day = d.day AND t.visitor_key = m.to_key)
+                     """,
                      "UPDATE revenue.visitor_days d SET visitor_key = m.to_key FROM unnest($2::text[], $3::text[]) AS m(from_key, to_key) WHERE d.company_key = $1 AND d.visitor_key = m.from_key",
                      "UPDATE revenue.visitor_orders o SET visitor_key = m.to_key FROM unnest($2::text[], $3::text[]) AS m(from_key, to_key) WHERE o.company_key = $1 AND o.visitor_key = m.from_key",
+                     """
+                     DELETE FROM revenue.visitor_aliases a USING unnest($2::text[], $3::text[]) AS m(from_key, to_key)
+                     WHERE a.company_key = $1 AND a.alias_key = m.from_key
+                       AND EXISTS (SELECT 1 FROM revenue.visitor_aliases t WHERE t.company_key = $1 AND t.alias_key = m.to_key)
+                     """,
                      "UPDATE revenue.visitor_aliases a SET alias_key = m.to_key FROM unnest($2::text[], $3::text[]) AS m(from_key, to_key) WHERE a.company_key = $1 AND a.alias_key = m.from_key",
                      "UPDATE revenue.visitor_aliases a SET visitor_key = m.to_key FROM unnest($2::text[], $3::text[]) AS m(from_key, to_key) WHERE a.company_key = $1 AND a.visitor_key = m.from_key",
                  })

@@ -1,3 +1,4 @@
+using Attribution.ServiceDefaults.Resilience;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.Gateway.Auth;
@@ -45,13 +46,14 @@ public static class VisitorErasureEndpoint
         var pseudonyms = fingerprints.ToDictionary(f => f, _ => VisitorErasurePlan.NewPseudonym(), StringComparer.Ordinal);
         var plan = VisitorErasurePlan.Of(companyKey, pseudonyms);
 
-        var first = await store.ApplyEventDataMaskingAsync(plan, ct);
-        await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, ct);
+        // Each step is its own idempotent transaction, so one that lost a deadlock to a projection runs again.
+        var first = await ResiliencePipelines.Database.ExecuteAsync(async token => await store.ApplyEventDataMaskingAsync(plan, token), ct);
+        await ResiliencePipelines.Database.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, token), ct);
         // A projection or the reactor may have read the visitor's events just before the masking and
         // write after it: once every projection is past this point, the same plan catches what they wrote.
         var caughtUp = await projections.WaitForNonStaleAsync(ProjectionNames.Asynchronous, CatchUpLimit, ct);
-        var second = await store.ApplyEventDataMaskingAsync(plan, ct);
-        await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, ct);
+        var second = await ResiliencePipelines.Database.ExecuteAsync(async token => await store.ApplyEventDataMaskingAsync(plan, token), ct);
+        await ResiliencePipelines.Database.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, token), ct);
 
         var result = new ErasureResult(fingerprints.Count, first.Events + second.Events, first.Streams + second.Streams,
             first.Documents + second.Documents, caughtUp);
