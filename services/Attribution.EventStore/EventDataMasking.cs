@@ -8,8 +8,10 @@ namespace Attribution.EventStore;
 /// masks the data of given streams by event type; erasure also renames the visitor's streams (their
 /// keys hold the fingerprint) and replaces the fingerprint wherever it occurs in the tenant's events
 /// and documents, so it stays one statement per change, in SQL over Marten's tables.
-/// Every JSON string value in <see cref="Values"/> is replaced wherever it occurs in the tenant's
-/// event data and documents; streams and documents are renamed (a stream merged into its new name
+/// Every JSON string value in <see cref="Values"/> is replaced where it is the value of one of the
+/// <see cref="ValueFields"/> (at any depth) in the tenant's event data and documents, and nowhere
+/// else: a fingerprint that happens to equal a currency, a product id or the tenant's own key
+/// leaves those alone. Streams and documents are renamed (a stream merged into its new name
 /// when that already exists); the fields in <see cref="ClearedFields"/> are set to null in the
 /// renamed streams' events of that stored type. Sequence numbers do not change, so projections
 /// that already applied an event are not re-run: their documents are masked with the events.
@@ -17,6 +19,7 @@ namespace Attribution.EventStore;
 public sealed record EventDataMasking(
     string TenantId,
     IReadOnlyDictionary<string, string> Values,
+    IReadOnlyList<string> ValueFields,
     IReadOnlyDictionary<string, string> Streams,
     IReadOnlyDictionary<string, string> Documents,
     IReadOnlyDictionary<string, Func<JsonObject, JsonObject>> Rules);
@@ -54,10 +57,12 @@ public sealed partial class MartenEventStore
 
         var events = 0;
         foreach (var (from, to) in masking.Values)
-            events += await ExecuteAsync(connection, tx, """
-                UPDATE event_store.mt_events SET data = replace(data::text, $2, $3)::jsonb
-                WHERE tenant_id = $1 AND strpos(data::text, $2) > 0
-                """, ct, masking.TenantId, Quoted(from), Quoted(to));
+            events += await ExecuteAsync(connection, tx, $"""
+                UPDATE event_store.mt_events e SET data = m.masked::jsonb
+                FROM (SELECT seq_id, {FieldReplacements(masking.ValueFields, "data::text")} AS masked
+                      FROM event_store.mt_events WHERE tenant_id = $1 AND strpos(data::text, $2) > 0) m
+                WHERE e.seq_id = m.seq_id AND m.masked <> e.data::text
+                """, ct, FieldParameters(masking, from, to));
         events += await ApplyRulesAsync(connection, tx, masking, ct);
 
         var documents = 0;
@@ -67,10 +72,12 @@ public sealed partial class MartenEventStore
                 UPDATE event_store.documents SET id = $2 WHERE id = $1
                 """, ct, from, to);
         foreach (var (from, to) in masking.Values)
-            documents += await ExecuteAsync(connection, tx, """
-                UPDATE event_store.documents SET data = replace(data::text, $2, $3)::jsonb
-                WHERE starts_with(id, $1) AND strpos(data::text, $2) > 0
-                """, ct, masking.TenantId + ":", Quoted(from), Quoted(to));
+            documents += await ExecuteAsync(connection, tx, $"""
+                UPDATE event_store.documents d SET data = m.masked::jsonb
+                FROM (SELECT id, {FieldReplacements(masking.ValueFields, "data::text")} AS masked
+                      FROM event_store.documents WHERE starts_with(id, $1 || ':') AND strpos(data::text, $2) > 0) m
+                WHERE d.id = m.id AND m.masked <> d.data::text
+                """, ct, FieldParameters(masking, from, to));
 
         await tx.CommitAsync(ct);
         activity?.SetTag("event_store.masked_events", events);
@@ -105,6 +112,20 @@ public sealed partial class MartenEventStore
     }
 
     private static string Quoted(string value) => System.Text.Json.JsonSerializer.Serialize(value);
+
+    /// <summary>
+    /// Nested replace() calls, one per field, over PostgreSQL's canonical jsonb text ("key": value):
+    /// parameters $3/$4 for the first field, $5/$6 for the next, and so on.
+    /// </summary>
+    private static string FieldReplacements(IReadOnlyList<string> fields, string text)
+    {
+        for (var i = 0; i < fields.Count; i++) text = $"replace({text}, ${3 + 2 * i}, ${4 + 2 * i})";
+        return text;
+    }
+
+    /// <summary>The tenant, the quoted value (a cheap filter), then each field's needle and replacement.</summary>
+    private static object[] FieldParameters(EventDataMasking masking, string from, string to) =>
+        [masking.TenantId, Quoted(from), .. masking.ValueFields.SelectMany(f => new object[] { $"{Quoted(f)}: {Quoted(from)}", $"{Quoted(f)}: {Quoted(to)}" })];
 
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] parameters)
     {

@@ -127,6 +127,38 @@ public sealed class VisitorErasureTests
     }
 
     [Test]
+    public async Task Erasing_a_fingerprint_that_equals_another_value_of_the_company_changes_nothing_else()
+    {
+        var company = await _system.CreateCompanyAsync("Look-alike store");
+        // FiguresAsync reads the "erase-…" and "keep-…" conversations and orders.
+        await SendJourneyAsync(company, "fp_alike_1", "faq_alike_1", KeptText, "erase");
+        await SendJourneyAsync(company, "fp_alike_2", "faq_alike_2", KeptText, "keep");
+        await Projections.WaitForNonStaleAsync();
+        var figures = await FiguresAsync(company);
+        var data = await CompanyDataAsync(company.CompanyKey);
+
+        // A currency, a product, a channel, a conversation, an order and the company's own key: no visitor has them as a fingerprint.
+        foreach (var lookalike in new[] { "USD", "SKU-1", "CHAT", "erase-chat", "erase-order", company.CompanyKey })
+            using (var erased = await DeleteAsync(company, lookalike))
+                Assert.That(erased.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), $"{lookalike}: {await erased.Content.ReadAsStringAsync()}");
+
+        Assert.That(await CompanyDataAsync(company.CompanyKey), Is.EqualTo(data), "every event and document as it was");
+        Assert.That(await FiguresAsync(company), Is.EqualTo(figures));
+    }
+
+    /// <summary>The company's stored events and documents, as text.</summary>
+    private static async Task<string> CompanyDataAsync(string companyKey)
+    {
+        await using var cmd = TestServices.Database.CreateCommand("""
+            SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+                SELECT stream_id || ' ' || data::text AS x FROM event_store.mt_events WHERE tenant_id = $1
+                UNION ALL SELECT id || ' ' || data::text FROM event_store.documents WHERE starts_with(id, $1 || ':')) rows
+            """);
+        cmd.Parameters.AddWithValue(companyKey);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Test]
     public async Task A_second_pass_after_a_projection_wrote_the_old_key_again_merges_into_the_pseudonym()
     {
         // The engagement projection may have read the visitor's events just before the first pass and

@@ -36,11 +36,18 @@ public static class VisitorErasurePlan
         return data;
     }
 
+    /// <summary>
+    /// Where a fingerprint (or a visitor key made of one) is stored: the events' and decisions'
+    /// fingerprints, and the visitor key of read-model documents. Only these values are rewritten.
+    /// </summary>
+    public static readonly IReadOnlyList<string> FingerprintFields = ["userFingerprint", "userFaqFingerprint", "visitorKey"];
+
     /// <summary>A new pseudonym in the fingerprint alphabet, unrelated to the fingerprint it replaces.</summary>
     public static string NewPseudonym() => "erased-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
     public static EventDataMasking Of(string companyKey, IReadOnlyDictionary<string, string> pseudonyms)
     {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var streams = new Dictionary<string, string>(StringComparer.Ordinal);
         var documents = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (fingerprint, pseudonym) in pseudonyms)
@@ -48,10 +55,11 @@ public static class VisitorErasurePlan
             // A fingerprint names a visitor as a chat key or, alone, as an FAQ key.
             foreach (var (from, to) in VisitorKey.Candidates(fingerprint).Zip(VisitorKey.Candidates(pseudonym)))
             {
+                values[from] = to;
                 streams[VisitorKey.StreamId(companyKey, from)] = VisitorKey.StreamId(companyKey, to);
                 documents[VisitorKey.DocumentId(companyKey, from)] = VisitorKey.DocumentId(companyKey, to);
             }
         }
-        return new EventDataMasking(companyKey, pseudonyms, streams, documents, Rules);
+        return new EventDataMasking(companyKey, values, FingerprintFields, streams, documents, Rules);
     }
 }
