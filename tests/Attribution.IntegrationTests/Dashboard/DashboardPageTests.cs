@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Attribution.IntegrationTests.Infrastructure;
 using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
 
 namespace Attribution.IntegrationTests.Dashboard;
 
@@ -240,8 +241,7 @@ public sealed class DashboardPageTests
 
     /// <summary>
     /// A viewer token signs in (it may not read /v1/company, so the page learns what it needs from the
-    /// summary) at desktop and phone sizes, with no failed request and no console error; the
-    /// screenshots go to docs/screenshots (with ATTRIBUTION_SCREENSHOTS=docs), which README.md links.
+    /// summary) at desktop and phone sizes, with no failed request and no console error.
     /// </summary>
     [TestCase(1440, 900, "desktop")]
     [TestCase(390, 844, "phone")]
@@ -294,14 +294,397 @@ public sealed class DashboardPageTests
             Assert.That(consoleErrors, Is.Empty, string.Join("\n", consoleErrors));
         });
 
-        // docs/screenshots is refreshed on request (ATTRIBUTION_SCREENSHOTS=docs), so a test run leaves the tree clean.
+        var screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"dashboard-viewer-{name}.png");
+        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
+        TestContext.AddTestAttachment(screenshot, $"The Revenue Impact page, viewer sign-in, {width}×{height}");
+    }
+
+    /// <summary>
+    /// Presets, the range and currency in the URL (a reload and a shared link open the same view), each
+    /// headline tile against the previous period of equal length, the currency switch limited to the
+    /// currencies with a rate with GBP (no rate) shown unconverted in every panel, a 90-day range drawn
+    /// from the first day with data, and an empty range that says where the data is.
+    /// </summary>
+    [Test]
+    public async Task Presets_and_the_url_keep_the_view_and_tiles_compare_with_the_previous_period()
+    {
+        var company = await _system.CreateCompanyAsync("Range store");
+        await SeedStoreAsync(company);
+        await SeedHistoryAsync(company);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        string Day(int ago) => today.AddDays(-ago).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        async Task<JsonElement> Summary(int fromAgo, int toAgo, string? currency = null) =>
+            await company.GetJsonAsync($"/v1/revenue/summary?from={Day(fromAgo)}&to={Day(toAgo)}{(currency is null ? "" : $"&currency={currency}")}");
+        var week = await Summary(6, 0);
+        var weekBefore = await Summary(13, 7);
+        Assert.Multiple(() =>
+        {
+            Assert.That(weekBefore.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(100m), "the data set: dash-o0 eight days ago");
+            Assert.That(week.GetProperty("availableCurrencies").EnumerateArray().Select(c => c.GetString()), Is.EqualTo(new[] { "USD", "EUR" }));
+        });
+
+        using var browser = HeadlessChromium.Start("1440,900");
+        var driver = browser.Driver;
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+        await SignInAsync(driver, company.ApiSecret);
+
+        // The default view: the last 7 days, in the URL; each tile against the 7 days before.
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.Url, Does.Contain($"from={Day(6)}&to={Day(0)}"));
+            Assert.That(Pressed(driver), Is.EqualTo("7"));
+            var change = driver.FindElement(By.Id("tile-checkout-revenue-change"));
+            var expected = (week.GetProperty("checkoutRevenue").GetDecimal() - 100m) / 100m;
+            Assert.That(decimal.Parse(change.GetAttribute("data-change")!, NumberStyles.Float, CultureInfo.InvariantCulture), Is.EqualTo(expected));
+            Assert.That(change.Text, Does.EndWith("vs previous 7 days").And.StartWith("+"));
+            Assert.That(driver.FindElement(By.Id("tile-attributed-orders-change")).GetAttribute("data-change"),
+                Is.EqualTo(((week.GetProperty("attributedOrders").GetDecimal() - weekBefore.GetProperty("attributedOrders").GetDecimal()) / weekBefore.GetProperty("attributedOrders").GetDecimal()).ToString(CultureInfo.InvariantCulture)));
+            Assert.That(driver.FindElement(By.Id("tile-attributed-share-change")).Text, Does.EndWith("pts vs previous 7 days"));
+
+            // The switch is a list of the reporting currency and those with a rate, never free text.
+            var currency = driver.FindElement(By.Id("currency"));
+            Assert.That(currency.TagName, Is.EqualTo("select"));
+            Assert.That(currency.FindElements(By.TagName("option")).Select(o => o.GetAttribute("value")), Is.EqualTo(new[] { "", "EUR" }));
+            Assert.That(currency.FindElements(By.TagName("option"))[0].Text, Does.StartWith("USD").And.EndWith("(reporting)"));
+        });
+
+        // 30 days: the 30 days before hold nothing, and the tile says so rather than an infinite change.
+        driver.FindElement(By.CssSelector("#range-form .preset[data-preset='30']")).Click();
+        await WaitForLoadAsync(driver, $"from={Day(29)}&to={Day(0)}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Pressed(driver), Is.EqualTo("30"));
+            Assert.That(driver.FindElement(By.Id("tile-checkout-revenue-change")).Text, Is.EqualTo("New: none in the previous 30 days"));
+            Assert.That(driver.FindElement(By.Id("tile-checkout-revenue-change")).GetAttribute("data-change"), Is.Empty);
+            Assert.That(driver.FindElement(By.Id("tile-aov-change")).Text, Is.EqualTo("No orders in the previous 30 days to compare"));
+        });
+
+        // EUR: the figures are the API's in EUR, and the GBP order (no rate) is shown unconverted in every panel that has it.
+        driver.FindElement(By.CssSelector("#currency option[value='EUR']")).Click();
+        await WaitForLoadAsync(driver, $"from={Day(29)}&to={Day(0)}&currency=EUR");
+        var inEuro = await Summary(29, 0, "EUR");
+        AssertEuroView(driver, inEuro);
+
+        // A reload keeps the range and the currency (and reads in EUR again).
+        var before = browser.Requests.Count;
+        driver.Navigate().Refresh();
+        await WaitForLoadAsync(driver, $"from={Day(29)}&to={Day(0)}&currency=EUR");
+        Assert.That(browser.Requests.Skip(before).Where(r => r.Url.Contains("/v1/revenue/summary?", StringComparison.Ordinal)).Select(r => r.Url),
+            Has.Some.Contains($"from={Day(29)}&to={Day(0)}&currency=EUR"));
+        AssertEuroView(driver, inEuro);
+
+        // A shared link opens the same view in another browser, after its own sign-in.
+        var link = driver.Url;
+        using (var other = HeadlessChromium.Start("1440,900"))
+        {
+            other.Driver.Navigate().GoToUrl(link);
+            await SignInAsync(other.Driver, company.ApiSecret);
+            AssertEuroView(other.Driver, inEuro);
+            Assert.That(other.Requests.Where(r => r.Status >= 400), Is.Empty);
+        }
+
+        // 90 days over nine days of history: the chart starts at the first day with data, not packed to the right.
+        var quarter = (await company.GetJsonAsync($"/v1/revenue/daily?from={Day(89)}&to={Day(0)}&currency=EUR")).EnumerateArray().ToList();
+        var first = quarter.FindIndex(HasData);
+        var start = Math.Min(first, quarter.Count - 7);
+        driver.FindElement(By.CssSelector("#range-form .preset[data-preset='90']")).Click();
+        await WaitForLoadAsync(driver, $"from={Day(89)}&to={Day(0)}&currency=EUR");
+        Assert.Multiple(() =>
+        {
+            Assert.That(quarter[first].GetProperty("date").GetString(), Is.EqualTo(Day(8)), "the data set: nothing before dash-o0");
+            Assert.That(driver.FindElements(By.CssSelector("#trend-chart svg g.day")).Select(g => g.GetAttribute("data-date")),
+                Is.EqualTo(quarter.Skip(start).Select(d => d.GetProperty("date").GetString())));
+            Assert.That(driver.FindElement(By.Id("trend-range-note")).GetAttribute("data-first"), Is.EqualTo(Day(8)));
+            Assert.That(driver.FindElement(By.Id("trend-range-note")).Text, Does.StartWith("Nothing recorded from"));
+            Assert.That(driver.FindElements(By.CssSelector("#trend-table tbody tr")), Has.Count.EqualTo(90), "the table keeps every day");
+        });
+
+        // An empty range draws no axis: it says where the data is, and one press goes there.
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/?from=2001-01-01&to=2001-01-31"));
+        await WaitForLoadAsync(driver, "from=2001-01-01&to=2001-01-31");
+        var note = driver.FindElement(By.Id("trend-range-note"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.FindElements(By.CssSelector("#trend-chart svg")), Is.Empty);
+            Assert.That(driver.FindElement(By.Id("trend-chart")).Displayed, Is.False);
+            Assert.That(driver.FindElement(By.Id("cart-gmv-chart-box")).Displayed, Is.False);
+            Assert.That(note.GetAttribute("data-first"), Is.EqualTo(Day(8)));
+            Assert.That(note.Text, Does.StartWith("No checkout revenue or cart activity between").And.Contain("Your data starts on"));
+            Assert.That(driver.FindElement(By.Id("daily-range-note")).Displayed, Is.True);
+            Assert.That(Pressed(driver), Is.Null);
+        });
+        note.FindElement(By.CssSelector("button[data-jump]")).Click();
+        await WaitForLoadAsync(driver, $"from={Day(8)}&to=");
+        Assert.That(driver.FindElements(By.CssSelector("#trend-chart svg g.day")), Is.Not.Empty);
+
+        AssertNothingFailed(browser);
+
+        static void AssertEuroView(ChromeDriver driver, JsonElement inEuro)
+        {
+            string Text(string id) => driver.FindElement(By.Id(id)).Text;
+            Assert.Multiple(() =>
+            {
+                Assert.That(driver.FindElement(By.Id("currency")).GetAttribute("value"), Is.EqualTo("EUR"));
+                Assert.That(Pressed(driver), Is.EqualTo("30"));
+                Assert.That(decimal.Parse(driver.FindElement(By.Id("tile-checkout-revenue")).GetAttribute("data-value")!, NumberStyles.Float, CultureInfo.InvariantCulture),
+                    Is.EqualTo(inEuro.GetProperty("checkoutRevenue").GetDecimal()));
+                Assert.That(Text("tile-checkout-revenue"), Does.Contain("€"));
+                Assert.That(Text("summary-unconverted"), Does.Contain("No rate for GBP"));
+                Assert.That(Text("trend-unconverted"), Does.Contain("£60.00"));
+                Assert.That(Text("daily-unconverted"), Does.Contain("no rate for GBP"));
+                Assert.That(driver.FindElement(By.CssSelector("#products-table tr[data-product-id='SKU-3']")).Text, Does.Contain("£60.00 not converted"));
+                Assert.That(driver.FindElement(By.CssSelector("#variants-table tr[data-variant='B']")).Text, Does.Contain("£60.00 not converted"));
+                Assert.That(driver.FindElement(By.CssSelector("#channels-tiles [data-channel='CHAT']")).Text, Does.Contain("£60.00 not converted"));
+                Assert.That(driver.FindElement(By.CssSelector("#lift-table tr[data-measure='revenue']")).Text, Does.Contain("£60.00 not converted"));
+                Assert.That(driver.FindElement(By.CssSelector("#conversations-table tr[data-conversation-id='dash-gbp']")).Text, Does.Contain("£60.00 not converted"));
+            });
+        }
+    }
+
+    /// <summary>
+    /// Products, variants and conversations sort from their headers with the keyboard (aria-sort on the
+    /// sorted one), the rule version and data-quality reasons read as words with the code in a tooltip,
+    /// and "Load more" brings the conversations of the next page.
+    /// </summary>
+    [Test]
+    public async Task Tables_sort_from_the_keyboard_codes_read_as_words_and_conversations_load_more()
+    {
+        var company = await _system.CreateCompanyAsync("Sorting store");
+        await SeedStoreAsync(company);
+        await SeedHistoryAsync(company);
+        await SeedConversationsAsync(company, 30);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var range = $"from={today.AddDays(-6):yyyy-MM-dd}&to={today:yyyy-MM-dd}";
+        var summary = await company.GetJsonAsync($"/v1/revenue/summary?{range}");
+        var allConversations = new List<string>();
+        for (string? cursor = null; ;)
+        {
+            var page = await company.GetJsonAsync($"/v1/conversations?{range}&sort=revenue&limit=25{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}");
+            allConversations.AddRange(page.GetProperty("conversations").EnumerateArray().Select(c => c.GetProperty("conversationId").GetString()!));
+            if (page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null) break;
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        Assert.That(allConversations, Has.Count.EqualTo(32), "the data set: dash-1, dash-gbp and 30 more conversations, over two pages");
+
+        using var browser = HeadlessChromium.Start("1440,900");
+        var driver = browser.Driver;
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+        await SignInAsync(driver, company.ApiSecret);
+
+        IReadOnlyList<string?> Sorted(string table) =>
+            driver.FindElements(By.CssSelector($"#{table} th[aria-sort]")).Select(th => $"{th.GetAttribute("data-sort")} {th.GetAttribute("aria-sort")}").ToList();
+        IWebElement Header(string table, string key) => driver.FindElement(By.CssSelector($"#{table} th[data-sort='{key}'] button"));
+        List<string> Column(string selector) => driver.FindElements(By.CssSelector(selector)).Select(e => e.Text).ToList();
+
+        // Products: by revenue as the API sends them; Enter on a header sorts A to Z, again Z to A.
+        Assert.That(Sorted("products-table"), Is.EqualTo(new[] { "revenue descending" }));
+        Header("products-table", "productName").SendKeys(Keys.Enter);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Sorted("products-table"), Is.EqualTo(new[] { "productName ascending" }));
+            Assert.That(Column("#products-table tbody tr td:first-child"), Is.EqualTo(new[] { "Black Running Shoes", "Wool Socks" }));
+        });
+        Header("products-table", "productName").SendKeys(Keys.Enter);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Sorted("products-table"), Is.EqualTo(new[] { "productName descending" }));
+            Assert.That(Column("#products-table tbody tr td:first-child"), Is.EqualTo(new[] { "Wool Socks", "Black Running Shoes" }));
+        });
+        Header("products-table", "quantity").SendKeys(Keys.Space);
+        Assert.That(Sorted("products-table"), Is.EqualTo(new[] { "quantity descending" }));
+
+        // Variants: Space on "Conversations" sorts the arms; "(no variant)" stays apart, last.
+        Header("variants-table", "variant").SendKeys(Keys.Enter);
+        Assert.That(Column("#variants-table tbody tr th"), Is.EqualTo(new[] { "A", "B", "(no variant)" }));
+        Header("variants-table", "variant").SendKeys(Keys.Space);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Sorted("variants-table"), Is.EqualTo(new[] { "variant descending" }));
+            Assert.That(Column("#variants-table tbody tr th"), Is.EqualTo(new[] { "B", "A", "(no variant)" }));
+        });
+
+        // Conversations: 25 of 32 at first, "Load more" brings the rest, each once, in the API's order.
+        var rows = () => driver.FindElements(By.CssSelector("#conversations-table tbody tr[data-conversation-id]")).Select(r => r.GetAttribute("data-conversation-id")!).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows(), Is.EqualTo(allConversations.Take(25)));
+            Assert.That(Sorted("conversations-table"), Is.EqualTo(new[] { "revenue descending" }));
+        });
+        driver.FindElement(By.Id("conversations-more")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(rows()), r => r.Count == 32, TimeSpan.FromSeconds(15), "the second page of conversations");
+        Assert.Multiple(() =>
+        {
+            Assert.That(rows(), Is.EqualTo(allConversations));
+            Assert.That(driver.FindElement(By.Id("conversations-more")).Displayed, Is.False, "no third page");
+        });
+
+        // Enter on "Started" asks the server for the newest first, from the first page again.
+        Header("conversations-table", "recent").SendKeys(Keys.Enter);
+        await Poll.UntilAsync(() => Task.FromResult(browser.Requests.Any(r => r.Url.Contains("sort=recent", StringComparison.Ordinal) && r.Status == 200)
+                && driver.FindElement(By.Id("conversations")).GetAttribute("aria-busy") is null), done => done, TimeSpan.FromSeconds(15), "the newest conversations");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Sorted("conversations-table"), Is.EqualTo(new[] { "recent descending" }));
+            Assert.That(driver.FindElement(By.Id("conversations-sort")).GetAttribute("value"), Is.EqualTo("recent"));
+            Assert.That(rows(), Has.Count.EqualTo(25));
+            Assert.That(driver.FindElement(By.Id("conversations-more")).Displayed, Is.True);
+        });
+
+        // Words, with the codes in tooltips.
+        var ruleVersion = summary.GetProperty("ruleVersion").GetString()!;
+        var dataQuality = driver.FindElement(By.Id("data-quality-list"));
+        var duplicate = driver.FindElement(By.CssSelector("#data-quality-list li[data-reason='duplicate_order'] .dq-label"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.FindElement(By.Id("company-meta")).Text, Does.Not.Contain(ruleVersion).And.Contain("24 hours"));
+            Assert.That(driver.FindElement(By.CssSelector("#company-meta .rule-words")).GetAttribute("title"), Does.Contain(ruleVersion));
+            Assert.That(driver.FindElement(By.CssSelector(".dash-footer")).Text, Does.Not.Contain(ruleVersion).And.Contain("24 hours before the purchase"));
+            Assert.That(driver.FindElement(By.CssSelector("#rule-version .rule-words")).GetAttribute("title"), Is.EqualTo($"Rule version: {ruleVersion}"));
+            Assert.That(dataQuality.Text, Does.Not.Match("[a-z]+_[a-z]+"), "no snake_case code on show");
+            Assert.That(duplicate.Text, Is.EqualTo("Duplicate order"));
+            Assert.That(duplicate.GetAttribute("title"), Is.EqualTo("Code: duplicate_order"));
+            Assert.That(driver.FindElement(By.Id("fig-fingerprint-coverage-hint")).Text, Does.Contain("visitor ID"));
+        });
+
+        AssertNothingFailed(browser);
+    }
+
+    /// <summary>
+    /// Each view at desktop and phone width, kept as a screenshot; with ATTRIBUTION_SCREENSHOTS=docs they
+    /// go to docs/screenshots, which README.md links (otherwise with the test results, so a run leaves the tree clean).
+    /// </summary>
+    [TestCase(1440, 900, "desktop")]
+    [TestCase(390, 844, "phone")]
+    public async Task Each_view_is_kept_as_a_screenshot(int width, int height, string name)
+    {
+        var company = await _system.CreateCompanyAsync("Northwind Running");
+        await SeedStoreAsync(company);
+        await SeedHistoryAsync(company);
+
+        using var browser = HeadlessChromium.Start($"{width},{height}");
+        var driver = browser.Driver;
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+        await SignInAsync(driver, company.ApiSecret);
+        driver.FindElement(By.CssSelector("#range-form .preset[data-preset='30']")).Click();
+        await WaitForLoadAsync(driver, "from=");
+        driver.FindElement(By.CssSelector("#conversations-table tr[data-conversation-id='dash-1'] button")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElements(By.CssSelector("#transcript-messages li")).Count), n => n == 2,
+            TimeSpan.FromSeconds(15), "the transcript");
+        driver.FindElement(By.Id("explain-id")).SendKeys("dash-o1");
+        driver.FindElement(By.Id("explain-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElements(By.CssSelector("#explain-timeline li")).Count), n => n > 0,
+            TimeSpan.FromSeconds(15), "the explained order");
+        ((IJavaScriptExecutor)driver).ExecuteScript("document.activeElement.blur(); window.scrollTo(0, 0);");
+        AssertNothingFailed(browser);
+
         var directory = Environment.GetEnvironmentVariable("ATTRIBUTION_SCREENSHOTS") == "docs"
             ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
             : TestContext.CurrentContext.WorkDirectory;
         Directory.CreateDirectory(directory);
-        var screenshot = Path.Combine(directory, $"dashboard-{name}.png");
-        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
-        TestContext.AddTestAttachment(screenshot, $"The Revenue Impact page, viewer sign-in, {width}×{height}");
+        void Keep(string file, ITakesScreenshot what, string description)
+        {
+            var path = Path.Combine(directory, file);
+            what.GetScreenshot().SaveAsFile(path);
+            TestContext.AddTestAttachment(path, $"{description}, {width}×{height}");
+        }
+        Keep($"dashboard-{name}.png", driver, "The Revenue Impact page as it opens");
+
+        // A window as tall as the page, at the same width, so each view is shot whole (an element is clipped to the viewport).
+        var pageHeight = Convert.ToInt32(((IJavaScriptExecutor)driver).ExecuteScript("return document.documentElement.scrollHeight;"), CultureInfo.InvariantCulture);
+        driver.Manage().Window.Size = new System.Drawing.Size(driver.Manage().Window.Size.Width, Math.Max(height, pageHeight + 200));
+        foreach (var (view, selector, description) in new[]
+        {
+            ("headline", "#summary", "Headline figures against the previous period"),
+            ("trend", "#trend", "Revenue trend"),
+            ("cart-gmv", "#daily", "Daily cart GMV"),
+            ("lift", "#lift", "Helped visitors against the rest"),
+            ("channels", "#channels", "By channel"),
+            ("variants", "#variants", "A/B variants"),
+            ("products-quality", ".grid-2", "Products and data quality"),
+            ("conversations", "#conversations", "Conversations with a transcript open"),
+            ("explain", "#explain", "Why an order was credited"),
+        })
+        {
+            var element = driver.FindElement(By.CssSelector(selector));
+            ((IJavaScriptExecutor)driver).ExecuteScript("arguments[0].scrollIntoView({ block: 'start' });", element);
+            Keep($"{view}-{name}.png", (ITakesScreenshot)element, description);
+        }
+    }
+
+    private static async Task SignInAsync(ChromeDriver driver, string secret)
+    {
+        driver.FindElement(By.Id("api-secret")).SendKeys(secret);
+        driver.FindElement(By.Id("signin-submit")).Click();
+        await WaitForLoadAsync(driver, "from=");
+    }
+
+    /// <summary>Waits until every panel has loaded the view whose URL holds <paramref name="query"/>.</summary>
+    private static Task<bool> WaitForLoadAsync(ChromeDriver driver, string query) =>
+        Poll.UntilAsync(() => Task.FromResult(driver.Url.Contains(query, StringComparison.Ordinal)
+                && driver.FindElements(By.CssSelector("#dashboard[data-loaded='true']")).Count == 1),
+            done => done, TimeSpan.FromSeconds(30), $"every panel to load ({query}); at {driver.Url}");
+
+    private static string? Pressed(ChromeDriver driver) =>
+        driver.FindElements(By.CssSelector("#range-form .preset[aria-pressed='true']")).Select(b => b.GetAttribute("data-preset")).SingleOrDefault();
+
+    private static bool HasData(JsonElement day) =>
+        new[] { "attributedRevenue", "totalCheckoutRevenue", "orders", "attributedOrders", "cartGmv" }.Any(k => day.GetProperty(k).GetDecimal() != 0)
+        || (day.TryGetProperty("unconverted", out var u) && u.ValueKind == JsonValueKind.Array && u.GetArrayLength() > 0);
+
+    private static void AssertNothingFailed(HeadlessChromium browser)
+    {
+        var failed = browser.Requests.Where(r => r.Status >= 400).Select(r => $"{r.Status} {r.Url}").ToList();
+        var consoleErrors = browser.Console.Where(c => c.Level == "Severe").Select(c => c.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed, Is.Empty, string.Join("\n", failed));
+            Assert.That(consoleErrors, Is.Empty, string.Join("\n", consoleErrors));
+        });
+    }
+
+    /// <summary>
+    /// Beside <see cref="SeedStoreAsync"/>: an EUR rate (GBP has none); eight days ago a credited chat order
+    /// (dash-o0, 100 USD, variant A); today a credited GBP order (dash-o3, 60 GBP of Wool Socks, conversation dash-gbp, variant B).
+    /// </summary>
+    private async Task SeedHistoryAsync(TestCompany company)
+    {
+        var now = DateTimeOffset.UtcNow;
+        string At(TimeSpan ago) => WireTime.Of(now - ago);
+        using (var rates = await _system.AdminAsync(HttpMethod.Put, $"/v1/admin/companies/{company.CompanyKey}/fx-rates",
+                   new { date = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-60).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), rates = new Dictionary<string, decimal> { ["EUR"] = 1.08m } }))
+            Assert.That(rates.IsSuccessStatusCode, Is.True, await rates.Content.ReadAsStringAsync());
+        await SendAsync(company,
+        [
+            new { kind = "interaction", interactionKind = "SHOPPER_MESSAGE", userFingerprint = "fp_p", channel = "CHAT", conversationId = "dash-prev", variant = "A", text = "A gift for a runner?", occurredAt = At(TimeSpan.FromDays(8) + TimeSpan.FromMinutes(20)) },
+            new { kind = "interaction", interactionKind = "ASSISTANT_ANSWER", userFingerprint = "fp_p", channel = "CHAT", conversationId = "dash-prev", variant = "A", helpful = true, occurredAt = At(TimeSpan.FromDays(8) + TimeSpan.FromMinutes(19)) },
+            new { kind = "checkout", userFingerprint = "fp_p", orderId = "dash-o0", value = 100.00m, currency = "USD", occurredAt = At(TimeSpan.FromDays(8)),
+                  lineItems = new[] { new { productId = "SKU-2", productName = "Running Socks", quantity = 4, value = 25.00m, currency = "USD" } } },
+            new { kind = "interaction", interactionKind = "SHOPPER_MESSAGE", userFingerprint = "fp_g", channel = "CHAT", conversationId = "dash-gbp", variant = "B", text = "Do you ship wool socks to London?", occurredAt = At(TimeSpan.FromHours(5)) },
+            new { kind = "interaction", interactionKind = "ASSISTANT_ANSWER", userFingerprint = "fp_g", channel = "CHAT", conversationId = "dash-gbp", variant = "B", helpful = true, occurredAt = At(TimeSpan.FromHours(4.9)) },
+            new { kind = "cart", userFingerprint = "fp_g", type = "ITEM_ADDED", productId = "SKU-3", productName = "Wool Socks", value = 30.00m, currency = "GBP", quantity = 2, occurredAt = At(TimeSpan.FromHours(4.5)) },
+            new { kind = "checkout", userFingerprint = "fp_g", orderId = "dash-o3", value = 60.00m, currency = "GBP", occurredAt = At(TimeSpan.FromHours(4)),
+                  lineItems = new[] { new { productId = "SKU-3", productName = "Wool Socks", quantity = 2, value = 30.00m, currency = "GBP" } } },
+        ]);
+    }
+
+    /// <summary><paramref name="count"/> chat conversations with one unanswered question each (page-01…), no variant.</summary>
+    private static Task SeedConversationsAsync(TestCompany company, int count)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return SendAsync(company, [.. Enumerable.Range(1, count).Select(i => (object)new
+        {
+            kind = "interaction", interactionKind = "SHOPPER_MESSAGE", userFingerprint = $"fp_page{i}", channel = "CHAT",
+            conversationId = $"page-{i:00}", text = $"Question {i}", occurredAt = WireTime.Of(now.AddMinutes(-30 - i)),
+        })]);
+    }
+
+    private static async Task SendAsync(TestCompany company, object[] events)
+    {
+        using var batch = await company.PostAsServerAsync("/v1/events/batch", new { events });
+        var body = await batch.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString()), Is.All.EqualTo("accepted"), body.ToString());
+        await StoredEvents.WaitForAsync(body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("eventId").GetGuid()).ToList(), "the events stored");
+        await Projections.WaitForNonStaleAsync();
     }
 
     /// <summary>One credited chat order (dash-o1, 159.98 USD, conversation dash-1, variant A) and one order nobody earned (dash-o2, 40 USD).</summary>

@@ -127,6 +127,13 @@ function addDays(iso, days) {
   return d.toISOString().slice(0, 10);
 }
 
+/** Days from `from` to `to`, both included. */
+function dayCount(from, to) {
+  const a = parseIsoDate(from);
+  const b = parseIsoDate(to);
+  return a && b ? Math.round((b - a) / 86400000) + 1 : 0;
+}
+
 function localToday() {
   const now = new Date();
   const pad = (n) => String(n).padStart(2, '0');
@@ -159,6 +166,7 @@ const state = {
   chart: null,
   trend: null,
   ruleVersions: new Set(),
+  urlNotice: null, // why the URL's currency was not used, shown on the next refresh
 };
 
 function defaultMessage(status) {
@@ -233,8 +241,8 @@ function errorView(error, prefix) {
   return box;
 }
 
-function rangeQuery({ withCurrency = true } = {}) {
-  const params = new URLSearchParams({ from: state.range.from, to: state.range.to });
+function rangeQuery({ withCurrency = true, range = state.range } = {}) {
+  const params = new URLSearchParams({ from: range.from, to: range.to });
   if (withCurrency && state.range.currency) params.set('currency', state.range.currency);
   return `?${params}`;
 }
@@ -243,10 +251,21 @@ function noteRuleVersion(v) {
   if (typeof v === 'string' && v) state.ruleVersions.add(v);
 }
 
+/** The rule in words, its version code kept in the tooltip. */
+function ruleView(version) {
+  return h('span', { class: 'rule-words', title: `Rule version: ${version}`, 'data-rule-version': version }, ruleInWords(version));
+}
+
 function renderRuleVersions() {
   const versions = [...state.ruleVersions];
   if (!versions.length && state.company?.ruleVersion) versions.push(state.company.ruleVersion);
-  $('#rule-version').textContent = versions.length ? versions.join(', ') : EMPTY;
+  const el = $('#rule-version');
+  if (!versions.length) {
+    el.textContent = EMPTY;
+    return;
+  }
+  // Several versions only when a setting changed without a replay: each is named.
+  el.replaceChildren(...versions.flatMap((v, i) => [i ? '; ' : null, ruleView(v)]), '.');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,6 +277,12 @@ async function viewerCompany(secret) {
     name: 'Read-only view', reportingCurrency: s.currency, today: s.to, ruleVersion: s.ruleVersion,
     availableCurrencies: s.availableCurrencies, viewer: true,
   };
+}
+
+/** The company's settings, with the currencies the summary can convert to (those with a rate). */
+async function secretCompany(secret) {
+  const [company, summary] = await Promise.all([api('/v1/company', { secret }), api('/v1/revenue/summary', { secret })]);
+  return { ...company, availableCurrencies: summary.availableCurrencies };
 }
 
 const els = {};
@@ -302,7 +327,7 @@ async function signIn(secret, { fromStorage = false } = {}) {
   showSigninError('');
   setSigninBusy(true, fromStorage ? 'Checking the saved API secret…' : '');
   try {
-    const company = secret.startsWith(VIEWER_PREFIX) ? await viewerCompany(secret) : await api('/v1/company', { secret });
+    const company = secret.startsWith(VIEWER_PREFIX) ? await viewerCompany(secret) : await secretCompany(secret);
     state.secret = secret;
     storeSecret(secret);
     enterDashboard(company);
@@ -345,31 +370,109 @@ function enterDashboard(company) {
   const meta = [];
   if (c.reportingCurrency) meta.push(`Reporting currency ${c.reportingCurrency}`);
   if (c.timeZone) meta.push(`Time zone ${c.timeZone}`);
-  if (isNumber(c.attributionWindowHours)) meta.push(`Window ${c.attributionWindowHours} h`);
-  if (c.ruleVersion) meta.push(`Rule version ${c.ruleVersion}`);
-  $('#company-meta').textContent = meta.join(' · ');
+  if (isNumber(c.attributionWindowHours) && !c.ruleVersion) meta.push(`Window ${c.attributionWindowHours} h`);
+  const rule = c.ruleVersion ? [meta.length ? ' · ' : '', ruleView(c.ruleVersion)] : [];
+  $('#company-meta').replaceChildren(meta.join(' · '), ...rule);
   document.title = `${c.name ? `${c.name} · ` : ''}Revenue Impact · Attribution`;
 
-  const today = parseIsoDate(c.today) ? c.today : localToday();
-  els.to.value = today;
-  els.from.value = addDays(today, -6);
-  els.currency.value = '';
-  els.currency.placeholder = c.reportingCurrency ? `${c.reportingCurrency} (reporting)` : 'Reporting';
-  fillCurrencyOptions(c.availableCurrencies ?? [c.reportingCurrency]);
   showRangeError('');
+  fillCurrencyOptions(c.availableCurrencies ?? [c.reportingCurrency], '');
+  applyUrl();
 
   show(els.signin, false);
   show(els.dashboard, true);
   els.secret.value = '';
   renderRuleVersions();
-  refresh();
+  refresh({ history: 'replace' });
 }
 
-/** Only currencies amounts can be converted to: the reporting currency and those with a rate. */
-function fillCurrencyOptions(codes) {
-  const list = $('#currency-options');
-  list.replaceChildren();
-  for (const code of [...new Set(codes.filter(Boolean))]) list.append(h('option', { value: code }));
+function currencyName(code) {
+  try {
+    return formatter('currency-names', () => new Intl.DisplayNames(undefined, { type: 'currency' })).of(code);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Only currencies amounts can be converted to: the reporting currency (value "") and those with a
+ * rate. A currency in use stays listed even if its rate has gone, so the switch never changes by itself.
+ */
+function fillCurrencyOptions(codes, selected = els.currency.value) {
+  const reporting = state.company?.reportingCurrency;
+  const others = [...new Set([...codes, selected].filter((c) => c && c !== reporting))].sort();
+  const label = (code) => {
+    const name = currencyName(code);
+    return name && name !== code ? `${code} · ${name}` : code;
+  };
+  els.currency.replaceChildren(
+    h('option', { value: '' }, reporting ? `${reporting} (reporting)` : 'Reporting currency'),
+    ...others.map((code) => h('option', { value: code }, label(code))));
+  els.currency.value = others.includes(selected) ? selected : '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The range and currency live in the URL (?from&to&currency), so a reload or a shared link opens
+// the same view; presets are shortcuts that fill both dates.
+
+const FIRST_DATE = '2000-01-01';
+const LAST_DATE = '2100-12-31';
+
+function validRange(from, to) {
+  return parseIsoDate(from) && parseIsoDate(to) && from >= FIRST_DATE && to <= LAST_DATE && from <= to
+    && to < addYears(from, 3);
+}
+
+function addYears(iso, years) {
+  const d = parseIsoDate(iso);
+  if (!d) return '';
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return d.toISOString().slice(0, 10);
+}
+
+function presetRange(preset, today = companyToday()) {
+  if (preset === 'month') return { from: `${today.slice(0, 8)}01`, to: today };
+  const days = Number(preset);
+  return { from: addDays(today, 1 - days), to: today };
+}
+
+function markPreset() {
+  for (const button of document.querySelectorAll('#range-form .preset')) {
+    const r = presetRange(button.dataset.preset);
+    button.setAttribute('aria-pressed', String(r.from === els.from.value && r.to === els.to.value));
+  }
+}
+
+/** Fills the controls from the URL; whatever is missing or invalid falls back to the last 7 days in the reporting currency. */
+function applyUrl() {
+  const params = new URLSearchParams(window.location.search);
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const range = validRange(from, to) ? { from, to } : presetRange('7');
+  els.from.value = range.from;
+  els.to.value = range.to;
+  const asked = (params.get('currency') ?? '').toUpperCase();
+  const options = [...els.currency.options].map((o) => o.value);
+  if (!asked || asked === state.company?.reportingCurrency) els.currency.value = '';
+  else if (options.includes(asked)) els.currency.value = asked;
+  else {
+    els.currency.value = '';
+    state.urlNotice = (`The link asked for ${asked}, which has no exchange rate here; the figures are in ${state.company?.reportingCurrency ?? 'the reporting currency'}.`);
+  }
+  markPreset();
+}
+
+function writeUrl(range, mode) {
+  if (mode === 'none') return;
+  const params = new URLSearchParams(window.location.search);
+  params.set('from', range.from);
+  params.set('to', range.to);
+  if (range.currency) params.set('currency', range.currency);
+  else params.delete('currency');
+  const url = `${window.location.pathname}?${params}${window.location.hash}`;
+  if (url === `${window.location.pathname}${window.location.search}${window.location.hash}`) return;
+  if (mode === 'replace') window.history.replaceState(null, '', url);
+  else window.history.pushState(null, '', url);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,10 +486,11 @@ function showRangeError(message) {
 function readRange() {
   const from = els.from.value;
   const to = els.to.value;
-  const currency = els.currency.value.trim().toUpperCase();
+  const currency = els.currency.value;
   if (!parseIsoDate(from) || !parseIsoDate(to)) return { error: 'Choose both a start and an end date.' };
   if (from > to) return { error: 'The start date must not be after the end date.' };
-  if (currency && !/^[A-Z]{3}$/.test(currency)) return { error: 'Currency must be a three-letter code such as EUR, or empty.' };
+  if (from < FIRST_DATE || to > LAST_DATE) return { error: `Choose dates between ${calendarDate(FIRST_DATE)} and ${calendarDate(LAST_DATE)}.` };
+  if (to >= addYears(from, 3)) return { error: 'A range covers at most 3 years.' };
   return { from, to, currency };
 }
 
@@ -421,7 +525,7 @@ function setPanelDone(panel, error) {
 async function loadPanel(panel, path, render, clear, isCurrent, signal) {
   setPanelLoading(panel);
   try {
-    const data = await api(path, { signal });
+    const data = typeof path === 'function' ? await path(signal) : await api(path, { signal });
     if (!isCurrent()) return;
     render(data);
     setPanelDone(panel, null);
@@ -439,11 +543,102 @@ async function loadPanel(panel, path, render, clear, isCurrent, signal) {
 
 // Summary ---------------------------------------------------------------------------------------
 
+/** The range of equal length just before `range`, or null when it would start before the first date. */
+function previousRange(range) {
+  const days = dayCount(range.from, range.to);
+  const from = addDays(range.from, -days);
+  return from >= FIRST_DATE ? { from, to: addDays(range.from, -1), days } : null;
+}
+
+/** The summary of the range and of the previous range of equal length, read in parallel. */
+async function readSummaries(signal) {
+  const range = state.range;
+  const previous = previousRange(range);
+  const [current, before] = await Promise.all([
+    api(`/v1/revenue/summary${rangeQuery({ range })}`, { signal }),
+    previous
+      ? api(`/v1/revenue/summary${rangeQuery({ range: { ...previous, currency: range.currency } })}`, { signal }).catch((error) => {
+        // The headline still shows without the comparison; a lost sign-in or an abort is handled by the caller.
+        if (error?.name === 'AbortError' || (error instanceof ApiError && error.status === 401)) throw error;
+        return { error };
+      })
+      : null,
+  ]);
+  return { current, previous: before, previousRange: previous };
+}
+
+const CHANGE_TILES = [
+  ['tile-checkout-revenue-change', 'checkoutRevenue', 'money'],
+  ['tile-attributed-orders-change', 'attributedOrders', 'count'],
+  ['tile-aov-change', 'averageOrderValue', 'average'],
+  ['tile-total-cart-gmv-change', 'totalCartGmv', 'money'],
+  ['tile-attributed-share-change', 'attributedShare', 'share'],
+];
+
+function signedPercentChange(value) {
+  const digits = Math.abs(value) < 0.1 ? 1 : 0;
+  return formatter(`change:${digits}`, () => new Intl.NumberFormat(undefined, {
+    style: 'percent', signDisplay: 'exceptZero', maximumFractionDigits: digits,
+  })).format(value);
+}
+
+function signedPoints(value) {
+  return `${formatter('points', () => new Intl.NumberFormat(undefined, {
+    signDisplay: 'exceptZero', minimumFractionDigits: 1, maximumFractionDigits: 1,
+  })).format(value * 100)} pts`;
+}
+
+/** One tile's change against the previous period, in words that stay honest when that period had nothing. */
+function renderChange(el, key, kind, data) {
+  const { current, previous, previousRange: range } = data;
+  const cur = current?.currency || state.range.currency || state.company?.reportingCurrency;
+  const show = (value) => (kind === 'count' ? integer(value) : kind === 'share' ? percent(value) : money(value, cur));
+  const set = (text, change = null, trend = 'flat') => {
+    el.textContent = text;
+    el.dataset.change = isNumber(change) ? String(Number(change.toFixed(6))) : '';
+    el.className = `tile-change is-${trend}`;
+  };
+  if (!range) {
+    set('No earlier period to compare');
+    el.removeAttribute('title');
+    return;
+  }
+  const span = `previous ${integer(range.days)} ${range.days === 1 ? 'day' : 'days'}`;
+  if (!previous || previous.error) {
+    set(`The ${span} could not be loaded`);
+    el.removeAttribute('title');
+    return;
+  }
+  const a = current?.[key];
+  const b = previous[key];
+  el.title = `${span[0].toUpperCase()}${span.slice(1)} (${calendarDate(range.from)} – ${calendarDate(range.to)}): ${isNumber(b) ? show(b) : EMPTY}`;
+  if (kind === 'average' && !isNumber(b)) return set(`No orders in the ${span} to compare`);
+  if (kind === 'average' && !isNumber(a)) return set(`No orders now; ${show(b)} in the ${span}`);
+  if (kind === 'share') {
+    if (!isNumber(b)) return set(`No checkout revenue in the ${span} to compare`);
+    if (!isNumber(a)) return set(`No checkout revenue now; ${percent(b)} in the ${span}`);
+    const diff = a - b;
+    return set(diff === 0 ? `No change vs ${span}` : `${signedPoints(diff)} vs ${span}`, diff, diff > 0 ? 'up' : diff < 0 ? 'down' : 'flat');
+  }
+  if (!isNumber(a) || !isNumber(b)) return set(EMPTY);
+  if (b === 0) return a === 0 ? set(`None in the ${span} either`, 0) : set(`New: none in the ${span}`, null, 'up');
+  const change = (a - b) / Math.abs(b);
+  return set(change === 0 ? `No change vs ${span}` : `${signedPercentChange(change)} vs ${span}`, change,
+    change > 0 ? 'up' : change < 0 ? 'down' : 'flat');
+}
+
 function clearSummary() {
   for (const id of ['tile-checkout-revenue', 'tile-attributed-orders', 'tile-aov', 'tile-total-cart-gmv',
     'tile-attributed-share', 'fig-net-cart-value', 'fig-total-checkout-revenue', 'fig-refunded',
     'fig-fingerprint-coverage']) {
     setFigure(document.getElementById(id), null, EMPTY);
+  }
+  for (const [id] of CHANGE_TILES) {
+    const el = document.getElementById(id);
+    el.textContent = '';
+    el.dataset.change = '';
+    el.className = 'tile-change';
+    el.removeAttribute('title');
   }
   $('#summary-range').textContent = '';
   const note = $('#summary-unconverted');
@@ -451,7 +646,9 @@ function clearSummary() {
   show(note, false);
 }
 
-function renderSummary(s) {
+function renderSummary(data) {
+  const s = data.current;
+  for (const [id, key, kind] of CHANGE_TILES) renderChange(document.getElementById(id), key, kind, data);
   const cur = s.currency || state.range.currency || state.company?.reportingCurrency;
   setFigure($('#tile-checkout-revenue'), s.checkoutRevenue, money(s.checkoutRevenue, cur));
   setFigure($('#tile-attributed-orders'), s.attributedOrders, integer(s.attributedOrders));
@@ -491,7 +688,7 @@ function renderSummary(s) {
     show(note, false);
   }
   noteRuleVersion(s.ruleVersion);
-  if (Array.isArray(s.availableCurrencies)) fillCurrencyOptions(s.availableCurrencies);
+  if (Array.isArray(s.availableCurrencies)) fillCurrencyOptions(s.availableCurrencies, state.range.currency);
 }
 
 // Daily cart GMV ---------------------------------------------------------------------------------
@@ -506,6 +703,85 @@ function unconvertedLines(row) {
   return (Array.isArray(row?.unconverted) ? row.unconverted : [])
     .filter((u) => isNumber(unconvertedAmount(u)) && unconvertedAmount(u) !== 0)
     .map((u) => h('span', { class: 'sub' }, `+ ${money(unconvertedAmount(u), u.currency)} not converted`));
+}
+
+// Empty and sparse ranges: say where the data is rather than draw a blank axis -------------------
+
+/** A day of the daily reads with anything in it: a figure, or an amount without a rate. */
+function dayHasData(r) {
+  return ['attributedRevenue', 'totalCheckoutRevenue', 'orders', 'attributedOrders', 'cartGmv'].some((k) => isNumber(r?.[k]) && r[k] !== 0)
+    || (Array.isArray(r?.unconverted) && r.unconverted.length > 0);
+}
+
+/**
+ * The first row a chart draws: the first day with data, but never later than the range's last
+ * week, so a long range over a short history is not a row of bars packed against the right edge.
+ */
+function chartStart(rows, hasData) {
+  const first = rows.findIndex(hasData);
+  return first <= 0 ? 0 : Math.max(0, Math.min(first, rows.length - 7));
+}
+
+let extentMemo = null;
+
+/** The first and last days with data in the 3 years up to today (the longest range a read allows), once per refresh. */
+function dataExtent(signal) {
+  const generation = state.generation;
+  if (extentMemo?.generation === generation) return extentMemo.promise;
+  const to = companyToday();
+  const from = [addDays(addYears(to, -3), 1), FIRST_DATE].sort()[1];
+  const promise = api(`/v1/revenue/daily?${new URLSearchParams({ from, to })}`, { signal }).then((rows) => {
+    const days = (Array.isArray(rows) ? rows : []).filter(dayHasData).map((r) => r.date);
+    return { first: days[0] ?? null, last: days[days.length - 1] ?? null };
+  }, (error) => {
+    if (error?.name === 'AbortError' || (error instanceof ApiError && error.status === 401)) throw error;
+    return { error };
+  });
+  extentMemo = { generation, promise };
+  return promise;
+}
+
+/** A daily read, with where the data is when the range holds none of what the panel draws. */
+async function readDays(path, hasData, signal) {
+  const rows = await api(path, { signal });
+  const list = Array.isArray(rows) ? rows : [];
+  return { rows: list, extent: list.some(hasData) ? null : await dataExtent(signal) };
+}
+
+/** The note over an empty chart: nothing in the range, and where the data starts (with a way there). */
+function emptyRangeNote(note, what, extent) {
+  const { from, to } = state.range;
+  const parts = [`No ${what} between ${calendarDate(from)} and ${calendarDate(to)}.`];
+  let jump = null;
+  note.dataset.first = extent?.first ?? '';
+  note.dataset.last = extent?.last ?? '';
+  if (extent && !extent.error) {
+    if (!extent.first) parts.push(' Nothing has been recorded in the last 3 years: figures appear once the storefront sends carts and checkouts.');
+    else if (extent.first > to || extent.last < from) {
+      parts.push(` Your data starts on ${calendarDate(extent.first)}`, extent.last !== extent.first ? ` and runs to ${calendarDate(extent.last)}.` : '.');
+      jump = h('button', { type: 'button', class: 'button small-button', 'data-jump': 'data' }, `Show ${calendarDate(extent.first, { day: 'numeric', month: 'short' })} – ${calendarDate(extent.last, { day: 'numeric', month: 'short', year: 'numeric' })}`);
+      jump.addEventListener('click', () => {
+        els.from.value = extent.first;
+        els.to.value = extent.last;
+        refresh();
+      });
+    } else parts.push(` Your data runs from ${calendarDate(extent.first)} to ${calendarDate(extent.last)}.`);
+  }
+  note.replaceChildren(...parts, jump ? ' ' : null, jump);
+  show(note, true);
+}
+
+/** The note over a chart that starts later than the range: the days before had nothing. */
+function trimmedRangeNote(note, rows, start) {
+  if (start <= 0) {
+    note.replaceChildren();
+    note.dataset.first = '';
+    show(note, false);
+    return;
+  }
+  note.dataset.first = rows[start].date;
+  note.replaceChildren(`Nothing recorded from ${calendarDate(rows[0].date)} to ${calendarDate(rows[start - 1].date)}, so the chart starts on ${calendarDate(rows[start].date)}.`);
+  show(note, true);
 }
 
 function chartAvailable() {
@@ -525,6 +801,7 @@ function destroyChart() {
 
 function clearDaily() {
   destroyChart();
+  show($('#daily-range-note'), false);
   $('#cart-gmv-table tbody').replaceChildren();
   $('#daily-currency').textContent = '';
   const note = $('#daily-unconverted');
@@ -532,8 +809,9 @@ function clearDaily() {
   show(note, false);
 }
 
-function renderDaily(rows) {
-  const list = Array.isArray(rows) ? rows : [];
+const hasCartGmv = (r) => (isNumber(r?.cartGmv) && r.cartGmv !== 0) || (Array.isArray(r?.unconverted) && r.unconverted.length > 0);
+
+function renderDaily({ rows: list, extent }) {
   const cur = list.find((r) => r.currency)?.currency || state.range.currency || state.company?.reportingCurrency;
   $('#daily-currency').textContent = cur ? `in ${cur}` : '';
 
@@ -571,9 +849,18 @@ function renderDaily(rows) {
 
   for (const r of list) noteRuleVersion(r.ruleVersion);
 
-  // Chart
+  // Chart: none for an empty range (a note says where the data is), and from the first day with data.
   const box = $('#cart-gmv-chart-box');
+  const rangeNote = $('#daily-range-note');
   destroyChart();
+  if (extent) {
+    emptyRangeNote(rangeNote, 'cart value credited to the assistant', extent);
+    show(box, false);
+    show($('#cart-gmv-chart-fallback-note'), false);
+    return;
+  }
+  const start = chartStart(list, hasCartGmv);
+  trimmedRangeNote(rangeNote, list, start);
   if (!chartAvailable()) {
     show(box, false);
     show($('#cart-gmv-chart-fallback-note'), true);
@@ -583,7 +870,7 @@ function renderDaily(rows) {
   show(box, true);
   show($('#cart-gmv-chart-fallback-note'), false);
   try {
-    state.chart = makeChart($('#cart-gmv-chart'), list, cur);
+    state.chart = makeChart($('#cart-gmv-chart'), list.slice(start), cur);
   } catch (error) {
     console.error(error);
     show(box, false);
@@ -644,20 +931,66 @@ function makeChart(canvas, rows, currency) {
   });
 }
 
+// Sortable tables: a button in each sortable header, aria-sort on the sorted one -----------------
+
+/** The sorted column's key and direction, from the table's headers (null: the API's own order). */
+function tableSort(table) {
+  const th = table.querySelector('th[data-sort][aria-sort]');
+  return th ? { key: th.dataset.sort, direction: th.getAttribute('aria-sort'), type: th.dataset.sortType } : null;
+}
+
+function setTableSort(table, key, direction) {
+  for (const th of table.querySelectorAll('th[data-sort]')) {
+    if (th.dataset.sort === key) th.setAttribute('aria-sort', direction);
+    else th.removeAttribute('aria-sort');
+  }
+}
+
+/** A stable sort; missing figures go last whichever the direction. */
+function sortRows(rows, sort) {
+  if (!sort) return rows;
+  const factor = sort.direction === 'ascending' ? 1 : -1;
+  const missing = (v) => v == null || v === '' || (sort.type === 'number' && !isNumber(v));
+  return [...rows].sort((x, y) => {
+    const a = x[sort.key];
+    const b = y[sort.key];
+    if (missing(a) || missing(b)) return missing(a) === missing(b) ? 0 : missing(a) ? 1 : -1;
+    return factor * (sort.type === 'number' ? a - b
+      : String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' }));
+  });
+}
+
+/** Header buttons sort the table: a first press sorts figures high to low and words A to Z, the next reverses. */
+function wireSortable(table, onSort) {
+  table.querySelector('thead').addEventListener('click', (event) => {
+    const button = event.target instanceof Element ? event.target.closest('button.sort-button') : null;
+    const th = button?.closest('th[data-sort]');
+    if (!th) return;
+    const now = th.getAttribute('aria-sort');
+    const direction = now === 'descending' ? 'ascending' : now === 'ascending' ? 'descending'
+      : th.dataset.sortType === 'text' ? 'ascending' : 'descending';
+    onSort(th.dataset.sort, direction);
+  });
+}
+
+const tableData = { products: [], variants: [] };
+
 // Products ---------------------------------------------------------------------------------------
 
 function clearProducts() {
+  tableData.products = [];
   $('#products-table tbody').replaceChildren();
 }
 
 function renderProducts(rows) {
   const list = Array.isArray(rows) ? rows : [];
+  tableData.products = list;
   const tbody = $('#products-table tbody');
   if (!list.length) {
     tbody.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 4, class: 'empty' }, 'No attributed orders in this range.')));
     return;
   }
-  tbody.replaceChildren(...list.map((p) => h('tr', null,
+  tbody.replaceChildren(...sortRows(list, tableSort($('#products-table'))).map((p) => h('tr', { 'data-product-id': p.productId ?? '' },
     h('td', null, p.productName || h('span', { class: 'muted' }, '(unnamed)')),
     h('td', null, h('code', null, p.productId ?? EMPTY)),
     h('td', { class: 'num', 'data-value': isNumber(p.quantity) ? String(p.quantity) : '' }, quantity(p.quantity)),
@@ -669,18 +1002,20 @@ function renderProducts(rows) {
 // Variants ---------------------------------------------------------------------------------------
 
 function clearVariants() {
+  tableData.variants = [];
   $('#variants-table tbody').replaceChildren();
 }
 
 function renderVariants(rows) {
   const list = Array.isArray(rows) ? rows : [];
+  tableData.variants = list;
   const tbody = $('#variants-table tbody');
   if (!list.length) {
     tbody.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 7, class: 'empty' }, 'No conversations in this range.')));
     return;
   }
   // Arms first; conversations without a variant are listed apart and are never an arm, nor a winner.
-  const arms = list.filter((v) => v.variant != null && v.variant !== '');
+  const arms = sortRows(list.filter((v) => v.variant != null && v.variant !== ''), tableSort($('#variants-table')));
   const apart = list.filter((v) => v.variant == null || v.variant === '');
   const signedPercent = (v) => `${v > 0 ? '+' : ''}${percent(v)}`;
   const verdict = (v) => {
@@ -713,6 +1048,19 @@ function clearDataQuality() {
   $('#data-quality-total').textContent = '';
 }
 
+const KIND_WORDS = { cart: 'Cart event', checkout: 'Checkout', interaction: 'Assistant interaction', refund: 'Refund', batch: 'Batch', sdk: 'Browser SDK' };
+
+/** A reason in words: the API's label, or its code made readable when the API has no label for it. */
+function reasonInWords(r) {
+  const code = String(r.reason ?? '');
+  if (r.label && r.label !== code && !/^[a-z0-9]+(_[a-z0-9]+)+$/.test(r.label)) return r.label;
+  if (!code) return 'Other';
+  const sdk = code.startsWith('sdk_');
+  const words = (sdk ? code.slice(4) : code).replace(/_/g, ' ');
+  const sentence = `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
+  return sdk ? `Refused in the browser by the SDK: ${words}` : sentence;
+}
+
 function renderDataQuality(dq) {
   const reasons = Array.isArray(dq?.reasons) ? dq.reasons : [];
   const total = isNumber(dq?.total) ? dq.total : reasons.reduce((sum, r) => sum + (isNumber(r.count) ? r.count : 0), 0);
@@ -727,9 +1075,8 @@ function renderDataQuality(dq) {
   }
   list.replaceChildren(...reasons.map((r) => {
     const count = isNumber(r.count) ? r.count : 0;
-    const label = r.label || r.reason || 'Other';
     const head = [
-      h('span', { class: 'dq-label' }, label, r.reason ? h('code', { class: 'dq-code' }, r.reason) : null),
+      h('span', { class: 'dq-label', title: r.reason ? `Code: ${r.reason}` : null }, reasonInWords(r)),
       h('span', { class: 'dq-count', 'data-value': String(count) }, integer(count)),
     ];
     const examples = Array.isArray(r.examples) ? r.examples : [];
@@ -740,7 +1087,7 @@ function renderDataQuality(dq) {
         h('ul', { class: 'dq-examples' }, examples.map((e) => h('li', null,
           h('div', { class: 'dq-example-meta' },
             h('time', { datetime: e.at ?? '' }, instant(e.at)),
-            e.kind ? h('span', { class: 'chip' }, e.kind) : null,
+            e.kind ? h('span', { class: 'chip', title: `Kind: ${e.kind}` }, KIND_WORDS[e.kind] ?? e.kind) : null,
             e.eventId ? h('code', { title: 'Event ID' }, e.eventId) : null),
           e.detail ? h('p', { class: 'dq-detail' }, e.detail) : null))),
       ));
@@ -774,6 +1121,8 @@ function companyToday() {
 
 function clearTrend() {
   state.trend = null;
+  show($('#trend-range-note'), false);
+  show($('#trend-chart'), true);
   $('#trend-chart').replaceChildren();
   $('#trend-table tbody').replaceChildren();
   $('#trend-currency').textContent = '';
@@ -789,8 +1138,7 @@ function unconvertedFigureLines(row, figure) {
     .map((u) => h('span', { class: 'sub' }, `+ ${money(u[figure], u.currency)} not converted`));
 }
 
-function renderTrend(rows) {
-  const list = Array.isArray(rows) ? rows : [];
+function renderTrend({ rows: list, extent }) {
   const cur = list.find((r) => r.currency)?.currency || state.range.currency || state.company?.reportingCurrency;
   $('#trend-currency').textContent = cur ? `in ${cur}` : '';
   const today = companyToday();
@@ -823,7 +1171,18 @@ function renderTrend(rows) {
     show(note, false);
   }
 
-  state.trend = { rows: list, currency: cur };
+  const rangeNote = $('#trend-range-note');
+  if (extent) {
+    emptyRangeNote(rangeNote, 'checkout revenue or cart activity', extent);
+    state.trend = null;
+    show($('#trend-chart'), false);
+    $('#trend-chart').replaceChildren();
+    return;
+  }
+  const start = chartStart(list, dayHasData);
+  trimmedRangeNote(rangeNote, list, start);
+  show($('#trend-chart'), true);
+  state.trend = { rows: list.slice(start), currency: cur };
   drawTrend();
 }
 
@@ -1208,14 +1567,17 @@ function transcriptView(t, requestedId) {
 // ---------------------------------------------------------------------------------------------
 // Refresh: every panel in parallel; data-loaded="true" once all have finished (success or error).
 
-async function refresh() {
+async function refresh({ history = 'push' } = {}) {
   const range = readRange();
   if (range.error) {
     showRangeError(range.error);
     return;
   }
-  showRangeError('');
+  showRangeError(state.urlNotice ?? '');
+  state.urlNotice = null;
   state.range = range;
+  writeUrl(range, history);
+  markPreset();
 
   state.controller?.abort();
   const controller = new AbortController();
@@ -1235,12 +1597,12 @@ async function refresh() {
   const q = rangeQuery();
   const qNoCurrency = rangeQuery({ withCurrency: false });
   const results = await Promise.allSettled([
-    loadPanel($('#summary'), `/v1/revenue/summary${q}`, renderSummary, clearSummary, isCurrent, signal),
-    loadPanel($('#daily'), `/v1/revenue/cart-gmv/daily${q}`, renderDaily, clearDaily, isCurrent, signal),
+    loadPanel($('#summary'), readSummaries, renderSummary, clearSummary, isCurrent, signal),
+    loadPanel($('#daily'), (s) => readDays(`/v1/revenue/cart-gmv/daily${q}`, hasCartGmv, s), renderDaily, clearDaily, isCurrent, signal),
     loadPanel($('#products'), `/v1/revenue/products${q}`, renderProducts, clearProducts, isCurrent, signal),
     loadPanel($('#variants'), `/v1/revenue/variants${q}`, renderVariants, clearVariants, isCurrent, signal),
     loadPanel($('#data-quality'), `/v1/data-quality${qNoCurrency}`, renderDataQuality, clearDataQuality, isCurrent, signal),
-    loadPanel($('#trend'), `/v1/revenue/daily${q}`, renderTrend, clearTrend, isCurrent, signal),
+    loadPanel($('#trend'), (s) => readDays(`/v1/revenue/daily${q}`, dayHasData, s), renderTrend, clearTrend, isCurrent, signal),
     loadPanel($('#lift'), `/v1/revenue/lift${q}`, renderLift, clearLift, isCurrent, signal),
     loadPanel($('#channels'), `/v1/revenue/channels${q}`, renderChannels, clearChannels, isCurrent, signal),
     loadPanel($('#conversations'), conversationsPath(null), renderConversations, clearConversations,
@@ -1288,6 +1650,9 @@ function resetDashboard() {
   clearConversations();
   closeTranscript();
   $('#conversations-sort').value = 'revenue';
+  setTableSort($('#conversations-table'), 'revenue', 'descending');
+  setTableSort($('#products-table'), 'revenue', 'descending');
+  setTableSort($('#variants-table'), null, null);
   resetConversation();
   explainSeq += 1;
   $('#explain-id').value = '';
@@ -1540,7 +1905,42 @@ function init() {
     lookUpConversation($('#conversation-id').value.trim());
   });
 
-  $('#conversations-sort').addEventListener('change', () => reloadConversations());
+  $('#conversations-sort').addEventListener('change', () => {
+    setTableSort($('#conversations-table'), $('#conversations-sort').value, 'descending');
+    reloadConversations();
+  });
+  wireSortable($('#products-table'), (key, direction) => {
+    setTableSort($('#products-table'), key, direction);
+    renderProducts(tableData.products);
+  });
+  wireSortable($('#variants-table'), (key, direction) => {
+    setTableSort($('#variants-table'), key, direction);
+    renderVariants(tableData.variants);
+  });
+  // The server sorts conversations (by revenue or by start, newest first) across every page of the cursor.
+  wireSortable($('#conversations-table'), (key) => {
+    const select = $('#conversations-sort');
+    if (select.value === key) return;
+    select.value = key;
+    setTableSort($('#conversations-table'), key, 'descending');
+    reloadConversations();
+  });
+
+  for (const button of document.querySelectorAll('#range-form .preset')) {
+    button.addEventListener('click', () => {
+      const range = presetRange(button.dataset.preset);
+      els.from.value = range.from;
+      els.to.value = range.to;
+      refresh();
+    });
+  }
+  els.currency.addEventListener('change', () => refresh());
+  for (const input of [els.from, els.to]) input.addEventListener('input', () => markPreset());
+  window.addEventListener('popstate', () => {
+    if (!state.secret || !state.company) return;
+    applyUrl();
+    refresh({ history: 'none' });
+  });
   $('#conversations-more').addEventListener('click', () => loadMoreConversations());
   $('#conversations-table tbody').addEventListener('click', (event) => {
     const row = event.target instanceof Element ? event.target.closest('tr[data-conversation-id]') : null;
