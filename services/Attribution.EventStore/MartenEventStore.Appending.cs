@@ -69,6 +69,28 @@ public sealed partial class MartenEventStore
         return result;
     }
 
+    /// <summary>
+    /// Appends inside the caller's transaction instead of a group's: the events commit (or roll back)
+    /// with the caller's own writes, such as a projection's checkpoint. The append lock is then held
+    /// until the caller commits, so the caller appends last and commits soon. The commit waits for
+    /// the WAL flush even where the caller chose asynchronous commit: events are published once
+    /// committed and must never be lost after that.
+    /// Throws <see cref="EventStoreConcurrencyException"/> on a version clash, as <see cref="AppendAsync"/> reports it.
+    /// </summary>
+    public async Task<AppendResult> AppendInTransactionAsync(NpgsqlTransaction tx, IReadOnlyList<StreamAppend> appends, CancellationToken ct = default)
+    {
+        using var activity = Activity.StartActivity("event_store append");
+        activity?.SetTag("event_store.streams", appends.Count);
+        var request = PendingAppend.Prepare(WithTraceParent(appends, System.Diagnostics.Activity.Current?.Id));
+        request.TryClaim();
+        var connection = tx.Connection!;
+        await using (var durable = new NpgsqlCommand("SET LOCAL synchronous_commit = on", connection, tx))
+            await durable.ExecuteNonQueryAsync(ct);
+        var (plan, existing, stored) = await WriteGroupAsync(connection, tx, [request], ct);
+        if (request.Outcome.Task.IsFaulted) await request.Outcome.Task; // the version clash
+        return ResultOf(request, plan, existing, stored);
+    }
+
     private List<PendingAppend> TakeGroup()
     {
         var group = new List<PendingAppend>();
@@ -90,32 +112,11 @@ public sealed partial class MartenEventStore
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
-            var (existing, versions) = await LockAndLoad(connection, tx, group, ct);
-
-            // Each request is checked against the streams as the requests before it in the group left them.
-            var plan = new GroupPlan(existing, versions);
-            foreach (var request in group)
-                if (plan.TryAdd(request) is { } conflict)
-                    request.Outcome.TrySetException(conflict);
-
-            var stored = new Dictionary<EventKey, StoredEvent>();
-            if (plan.Rows.Count > 0)
-            {
-                foreach (var e in await WriteRows(tx, plan, ct)) stored[new EventKey(e.TenantId, e.Id)] = e;
-                var inOrder = stored.Values.OrderBy(e => e.Sequence).ToList();
-                foreach (var inline in options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
-                    await inline.Projection.ApplyAsync(new ProjectionBatch(connection, tx, inOrder), ct);
-            }
+            var (plan, existing, stored) = await WriteGroupAsync(connection, tx, group, ct);
             await tx.CommitAsync(ct);
 
             foreach (var request in group.Where(r => !r.Outcome.Task.IsCompleted))
-            {
-                var reported = new HashSet<EventKey>(); // an id twice in one request is written once, reported fresh once
-                request.Outcome.TrySetResult(new AppendResult(request.Appends
-                    .SelectMany(a => a.Events.Select(e => new EventKey(a.TenantId, e.Id)).Select(key =>
-                        Outcome(key, a.StreamId, plan.IsFreshIn(request, key) && reported.Add(key), existing, stored)))
-                    .ToList()));
-            }
+                request.Outcome.TrySetResult(ResultOf(request, plan, existing, stored));
         }
         catch (PostgresException ex) when (IsDataException(ex) && group.Count(r => !r.Outcome.Task.IsCompleted) > 1)
         {
@@ -127,6 +128,37 @@ public sealed partial class MartenEventStore
         {
             foreach (var request in group) request.Outcome.TrySetException(ex);
         }
+    }
+
+    /// <summary>Takes the append lock, checks each request against the streams as the requests before it left them, writes the rows and the inline projections; no commit.</summary>
+    private async Task<(GroupPlan Plan, Dictionary<EventKey, AppendedEvent> Existing, Dictionary<EventKey, StoredEvent> Stored)> WriteGroupAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingAppend> group, CancellationToken ct)
+    {
+        var (existing, versions) = await LockAndLoad(connection, tx, group, ct);
+        var plan = new GroupPlan(existing, versions);
+        foreach (var request in group)
+            if (plan.TryAdd(request) is { } conflict)
+                request.Outcome.TrySetException(conflict);
+
+        var stored = new Dictionary<EventKey, StoredEvent>();
+        if (plan.Rows.Count > 0)
+        {
+            foreach (var e in await WriteRows(tx, plan, ct)) stored[new EventKey(e.TenantId, e.Id)] = e;
+            var inOrder = stored.Values.OrderBy(e => e.Sequence).ToList();
+            foreach (var inline in options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
+                await inline.Projection.ApplyAsync(new ProjectionBatch(connection, tx, inOrder), ct);
+        }
+        return (plan, existing, stored);
+    }
+
+    private static AppendResult ResultOf(
+        PendingAppend request, GroupPlan plan, Dictionary<EventKey, AppendedEvent> existing, Dictionary<EventKey, StoredEvent> stored)
+    {
+        var reported = new HashSet<EventKey>(); // an id twice in one request is written once, reported fresh once
+        return new AppendResult(request.Appends
+            .SelectMany(a => a.Events.Select(e => new EventKey(a.TenantId, e.Id)).Select(key =>
+                Outcome(key, a.StreamId, plan.IsFreshIn(request, key) && reported.Add(key), existing, stored)))
+            .ToList());
     }
 
     /// <summary>SQLSTATE class 22 (data exception): the rows themselves are refused, so a retry of the same rows fails again.</summary>

@@ -46,7 +46,7 @@ public sealed class AttributionReactor(
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
         foreach (var company in batch.Events.Where(IsVisitorEvent).GroupBy(e => e.TenantId))
-            await DecideCompanyAsync(batch.Connection, company.Key, company.ToList(), ct);
+            await DecideCompanyAsync(batch.Transaction, company.Key, company.ToList(), ct);
     }
 
     /// <summary>Re-decides every visitor of a company (replay under the current settings).</summary>
@@ -76,7 +76,7 @@ public sealed class AttributionReactor(
             async (chunk, token) =>
             {
                 await using var own = await dataSource.OpenConnectionAsync(token);
-                Interlocked.Add(ref appended, await DecideStreamsAsync(own, companyKey, [.. chunk], token, company));
+                Interlocked.Add(ref appended, await DecideStreamsAsync(own, null, companyKey, [.. chunk], token, company));
             });
         return appended;
     }
@@ -84,8 +84,9 @@ public sealed class AttributionReactor(
     // The daemon already hands over only these types; a batch built by hand (a test) may hold others.
     private static bool IsVisitorEvent(StoredEvent e) => VisitorEventTypes.Contains(e.Data.GetType());
 
-    private async Task DecideCompanyAsync(NpgsqlConnection connection, string companyKey, List<StoredEvent> events, CancellationToken ct)
+    private async Task DecideCompanyAsync(NpgsqlTransaction tx, string companyKey, List<StoredEvent> events, CancellationToken ct)
     {
+        var connection = tx.Connection!;
         var streams = events.Select(e => e.StreamId).ToHashSet(StringComparer.Ordinal);
 
         // An FAQ exchange belongs to every visitor whose cart or checkout carried that FAQ fingerprint.
@@ -102,11 +103,11 @@ public sealed class AttributionReactor(
             foreach (var e in await store.QueryByDataFieldAsync(connection, companyKey, CheckoutTypes, "orderId", orderIds, ct))
                 streams.Add(e.StreamId);
 
-        await DecideStreamsAsync(connection, companyKey, streams.Where(s => s.StartsWith("visitor:", StringComparison.Ordinal)).ToList(), ct);
+        await DecideStreamsAsync(connection, tx, companyKey, streams.Where(s => s.StartsWith("visitor:", StringComparison.Ordinal)).ToList(), ct);
 
         // New refunds (their orders' checkouts were re-decided above when they changed too).
         var refundOrders = events.Select(e => e.Data).OfType<V1.OrderRefundRecorded>().Select(r => r.OrderId).Distinct().ToList();
-        await DecideRefundsAsync(connection, companyKey, refundOrders, ct);
+        await DecideRefundsAsync(connection, tx, companyKey, refundOrders, ct);
     }
 
     /// <summary>A replay's company-wide lookups; the live path queries them per batch instead.</summary>
@@ -122,8 +123,9 @@ public sealed class AttributionReactor(
         public bool Lends => UserFingerprint is not null || UserFaqFingerprint is not null;
     }
 
+    /// <param name="tx">The projection's transaction to append in (the live path), or null to append through group commits (a replay).</param>
     private async Task<int> DecideStreamsAsync(
-        NpgsqlConnection connection, string companyKey, List<string> streamIds, CancellationToken ct, CompanyLookups? lookups = null)
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string companyKey, List<string> streamIds, CancellationToken ct, CompanyLookups? lookups = null)
     {
         if (streamIds.Count == 0) return 0;
         var company = await companies.FindByKeyAsync(companyKey, ct)
@@ -161,7 +163,7 @@ public sealed class AttributionReactor(
             .ToDictionary(g => g.Key, g => g.Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
 
         var current = lookups?.LatestDecisions
-            ?? await decisions.LatestAsync(companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct);
+            ?? await DecisionReader.LatestAsync(connection, companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct);
 
         var appends = new List<StreamAppend>();
         var decided = new List<DecisionEvents.V2.AttributionDecided>();
@@ -184,7 +186,7 @@ public sealed class AttributionReactor(
 
         if (appends.Count > 0)
         {
-            await store.AppendAsync(appends, ct);
+            await AppendAsync(tx, appends, ct);
             foreach (var d in decided) CountDecision(d);
         }
 
@@ -192,26 +194,33 @@ public sealed class AttributionReactor(
         var borrowers = lookups is not null ? [] : counted.Values
             .Where(c => c.Lends && c.CountedWithoutFingerprint && !attributable.ContainsKey(c.CountedStream))
             .Select(c => c.CountedStream).Distinct(StringComparer.Ordinal).ToList();
-        var borrowed = borrowers.Count > 0 ? await DecideStreamsAsync(connection, companyKey, borrowers, ct) : 0;
+        var borrowed = borrowers.Count > 0 ? await DecideStreamsAsync(connection, tx, companyKey, borrowers, ct) : 0;
 
         // A checkout's credit decides where its refunds subtract: follow any change.
         var orders = attributable.Values.SelectMany(a => a).Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
-        return appends.Count + borrowed + await DecideRefundsAsync(connection, companyKey, orders, ct);
+        return appends.Count + borrowed + await DecideRefundsAsync(connection, tx, companyKey, orders, ct);
     }
+
+    /// <summary>
+    /// Live, in the projection's transaction: the decisions commit with the checkpoint that passes their
+    /// events, and skip the group-commit queue the recording consumer fills. A replay appends through it.
+    /// </summary>
+    private Task<AppendResult> AppendAsync(NpgsqlTransaction? tx, IReadOnlyList<StreamAppend> appends, CancellationToken ct) =>
+        tx is null ? store.AppendAsync(appends, ct) : store.AppendInTransactionAsync(tx, appends, ct);
 
     // Counted once stored: an append that fails is decided again, and counted then.
     private static void CountDecision(DecisionEvents.V2.AttributionDecided decision) =>
         Decisions.Add(1, new KeyValuePair<string, object?>("outcome", decision.Attributed ? "attributed" : "not_attributed"));
 
-    private async Task<int> DecideRefundsAsync(NpgsqlConnection connection, string companyKey, List<string> orderIds, CancellationToken ct)
+    private async Task<int> DecideRefundsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string companyKey, List<string> orderIds, CancellationToken ct)
     {
         if (orderIds.Count == 0) return 0;
         var refundEvents = await store.ReadStreamsAsync(connection, orderIds.Select(o => $"order:{companyKey}:{o}").ToList(), ct);
         var refunds = refundEvents.Where(e => e.Data is V1.OrderRefundRecorded).ToList();
         if (refunds.Count == 0) return 0;
 
-        var orders = await decisions.CountedOrdersAsync(companyKey, orderIds, ct);
-        var current = await decisions.LatestRefundsAsync(companyKey, refunds.Select(e => e.Id).ToList(), ct);
+        var orders = await DecisionReader.CountedOrdersAsync(connection, companyKey, orderIds, ct);
+        var current = await DecisionReader.LatestRefundsAsync(connection, companyKey, refunds.Select(e => e.Id).ToList(), ct);
         var appends = new List<StreamAppend>();
         foreach (var order in refunds.GroupBy(e => ((V1.OrderRefundRecorded)e.Data).OrderId))
         {
@@ -232,7 +241,7 @@ public sealed class AttributionReactor(
                     ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next)]));
             }
         }
-        if (appends.Count > 0) await store.AppendAsync(appends, ct);
+        if (appends.Count > 0) await AppendAsync(tx, appends, ct);
         return appends.Count;
     }
 

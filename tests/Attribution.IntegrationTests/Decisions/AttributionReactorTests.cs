@@ -44,9 +44,11 @@ public sealed class AttributionReactorTests
         {
             var batch = await store.ReadAllAsync(0, int.MaxValue);
             await reactor.ApplyAsync(new ProjectionBatch(connection, tx, batch.Where(e => e.TenantId == key).ToList()), CancellationToken.None);
+            await tx.CommitAsync(); // the decisions commit with the projection's transaction, as the runner commits it
         }
 
-        var decision = (await new DecisionReader(TestServices.Database).LatestAsync(key, [checkoutId], CancellationToken.None))[checkoutId];
+        await using var reading = await TestServices.Database.OpenConnectionAsync();
+        var decision = (await DecisionReader.LatestAsync(reading, key, [checkoutId], CancellationToken.None))[checkoutId];
         Assert.That(decision.Attributed, Is.True, string.Join(" | ", decision.Reasons));
         Assert.That(decision.Credited!.Channel, Is.EqualTo(InteractionChannel.FAQ));
         Assert.That(decision.Revision, Is.EqualTo(1));
