@@ -247,9 +247,11 @@ public sealed partial class MartenEventStore
             },
         });
         // WITH ORDINALITY keeps the callers' order in the sequence, so a stream's versions follow it.
+        // clock_timestamp(), not now(): an event's timestamp is when it was written, not when its
+        // transaction began (a reactor page's transaction begins before the page's reads).
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             INSERT INTO {Events} (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, correlation_id, causation_id, headers)
-            SELECT nextval('{MartenConfiguration.Schema}.mt_events_sequence'), id, stream_id, version, data, type, tenant_id, now(), dotnet_type, false, correlation_id, causation_id, headers
+            SELECT nextval('{MartenConfiguration.Schema}.mt_events_sequence'), id, stream_id, version, data, type, tenant_id, clock_timestamp(), dotnet_type, false, correlation_id, causation_id, headers
             FROM unnest($1::uuid[], $2::varchar[], $3::bigint[], $4::jsonb[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[], $10::jsonb[])
                  WITH ORDINALITY AS r(id, stream_id, version, data, type, tenant_id, dotnet_type, correlation_id, causation_id, headers, ord)
             ORDER BY ord
