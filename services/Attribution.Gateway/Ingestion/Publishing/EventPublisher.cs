@@ -83,11 +83,12 @@ public sealed class EventPublisher : IAsyncDisposable
 
     private async Task PublishCoalescedAsync(IReadOnlyList<Coalesced> events)
     {
-        // Its own trace, linked to each request it carries: no request's trace owns the others' events.
-        using var activity = events.Count > 1
-            ? Source.StartActivity("publish coalesced", ActivityKind.Internal, parentContext: default,
-                links: events.Where(e => e.Trace != default).Select(e => new ActivityLink(e.Trace)))
-            : null;
+        // A lone event continues its request's trace; a shared message gets its own, linked to each
+        // request it carries, since no one request's trace owns the others' events.
+        using var activity = events.Count == 1
+            ? Source.StartActivity("publish", ActivityKind.Internal, parentContext: events[0].Trace)
+            : Source.StartActivity("publish coalesced", ActivityKind.Internal, parentContext: default,
+                links: events.Where(e => e.Trace != default).Select(e => new ActivityLink(e.Trace)));
         activity?.SetTag("messaging.batch.message_count", events.Count);
         await PublishConfirmedAsync([.. events.Select(e => e.Event)], CancellationToken.None);
     }

@@ -43,7 +43,7 @@ public sealed class EventBatchSerializationTests
         Assert.That(messages.Select(m => m.GetType()), Is.EqualTo(events.Select(e => e.GetType())), json);
         Assert.That(messages[0], Is.EqualTo(events[0]));
         Assert.That(((CheckoutCompleted)messages[1]).LineItems, Is.EqualTo(((CheckoutCompleted)events[1]).LineItems));
-        Assert.That(messages[1] with { LineItems = [] }, Is.EqualTo((CheckoutCompleted)events[1] with { LineItems = [] }));
+        Assert.That((CheckoutCompleted)messages[1] with { LineItems = [] }, Is.EqualTo((CheckoutCompleted)events[1] with { LineItems = [] }));
         Assert.That(messages[2], Is.EqualTo(events[2]));
         Assert.That(messages[3], Is.EqualTo(events[3]));
     }
