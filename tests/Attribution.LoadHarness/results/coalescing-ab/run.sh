@@ -29,6 +29,11 @@ engine=$!
 gateway=""
 cleanup() { [[ -n "$gateway" ]] && kill "$gateway" 2>/dev/null; kill "$engine" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
+# The engine binds its queues (the batch queue among them) before any gateway publishes.
+for _ in $(seq 1 120); do
+  curl -sf -u guest:guest "http://127.0.0.1:15672/api/queues/$VHOST/attribution-record-event-batch-received" | grep -q '"consumers":[1-9]' && break
+  sleep 0.5
+done
 
 n=0
 for linger in $RUNS; do
