@@ -49,7 +49,11 @@ public sealed class EventPublisher : IAsyncDisposable
     {
         try
         {
-            await _coalescer.PublishAsync(new Coalesced(BatchedEvents.Of(message), Activity.Current?.Context ?? default)).WaitAsync(requestAborted);
+            // Only ingested events share messages; anything else (a replay request) goes alone.
+            var published = message is CartEventReceived or CheckoutCompleted or InteractionRecorded or RefundRecorded
+                ? _coalescer.PublishAsync(new Coalesced(BatchedEvents.Of(message), Activity.Current?.Context ?? default))
+                : PublishOneAsync(message, eventId, CancellationToken.None);
+            await published.WaitAsync(requestAborted);
             Accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
             return true;
         }
@@ -94,17 +98,22 @@ public sealed class EventPublisher : IAsyncDisposable
     }
 
     /// <summary>One event as its own message (its eventId as the message id), several as one <see cref="EventBatchReceived"/>.</summary>
-    private async Task PublishConfirmedAsync(IReadOnlyList<BatchedEvent> events, CancellationToken ct)
+    private Task PublishConfirmedAsync(IReadOnlyList<BatchedEvent> events, CancellationToken ct) =>
+        events.Count == 1
+            ? PublishOneAsync(BatchedEvents.MessageOf(events[0]), BatchedEvents.EventIdOf(events[0]), ct)
+            : PublishConfirmedAsync(new EventBatchReceived { Events = events }, null, ct);
+
+    private Task PublishOneAsync(object message, Guid messageId, CancellationToken ct) => PublishConfirmedAsync(message, messageId, ct);
+
+    private async Task PublishConfirmedAsync(object message, Guid? messageId, CancellationToken ct)
     {
         await ResiliencePipelines.Publish.ExecuteAsync(async token =>
         {
-            var published = events.Count == 1
-                ? _bus.Publish(BatchedEvents.MessageOf(events[0]), BatchedEvents.MessageOf(events[0]).GetType(), ctx =>
-                {
-                    ctx.MessageId = BatchedEvents.EventIdOf(events[0]);
-                    Mandatory(ctx);
-                }, token)
-                : _bus.Publish(new EventBatchReceived { Events = events }, ctx => Mandatory(ctx), token);
+            var published = _bus.Publish(message, message.GetType(), ctx =>
+            {
+                if (messageId is { } id) ctx.MessageId = id;
+                Mandatory(ctx);
+            }, token);
             // A confirm pending when the connection drops can wait forever in MassTransit 8.4
             // (the token is not observed once the message is written): stop waiting at the
             // pipeline's timeout and answer 503. If the broker did keep it, the client's resend
