@@ -46,7 +46,9 @@ public sealed class BrokerMessages : IDisposable
                 if (response.StatusCode == HttpStatusCode.NotFound) continue; // never published to: no exchange yet
                 response.EnsureSuccessStatusCode();
                 using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                if (body.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish_in", out var published))
+                // An exchange nothing went through yet has "message_stats": [], not an object.
+                if (body.RootElement.TryGetProperty("message_stats", out var stats) && stats.ValueKind == JsonValueKind.Object
+                    && stats.TryGetProperty("publish_in", out var published))
                     total += published.GetInt64();
             }
             return total;
