@@ -46,8 +46,9 @@ public sealed class BrokerMessages : IDisposable
                 if (response.StatusCode == HttpStatusCode.NotFound) continue; // never published to: no exchange yet
                 response.EnsureSuccessStatusCode();
                 using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                // An exchange nothing went through yet has "message_stats": [], not an object.
-                if (body.RootElement.TryGetProperty("message_stats", out var stats) && stats.ValueKind == JsonValueKind.Object
+                // An exchange nothing went through yet answers [] instead of an object.
+                if (body.RootElement.ValueKind == JsonValueKind.Object
+                    && body.RootElement.TryGetProperty("message_stats", out var stats) && stats.ValueKind == JsonValueKind.Object
                     && stats.TryGetProperty("publish_in", out var published))
                     total += published.GetInt64();
             }
