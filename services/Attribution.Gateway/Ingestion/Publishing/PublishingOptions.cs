@@ -6,7 +6,7 @@ public sealed class PublishingOptions
     public const string Section = "Publishing";
 
     /// <summary>How long a single event waits for others to share its broker message; 0 publishes each alone.</summary>
-    public double LingerMilliseconds { get; set; } = 1;
+    public double LingerMilliseconds { get; set; } = 2;
 
     /// <summary>At most this many single events in one message; a full message goes at once.</summary>
     public int MaxBatchEvents { get; set; } = 100;

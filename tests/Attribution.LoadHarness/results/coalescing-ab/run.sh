@@ -7,9 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
 OUT=tests/Attribution.LoadHarness/results/coalescing-ab
+LOGS=/tmp/attribution-coalescing-ab-logs
 VHOST=attribution-ab DB=attribution_ab PORT=5180
 RUNS="${AB_RUNS:-0 2 0 2}"
-mkdir -p "$OUT/logs"
+mkdir -p "$LOGS"
 
 curl -s -o /dev/null -u guest:guest -X DELETE "http://127.0.0.1:15672/api/vhosts/$VHOST" || true
 curl -sf -u guest:guest -X PUT "http://127.0.0.1:15672/api/vhosts/$VHOST"
@@ -24,7 +25,7 @@ export ATTRIBUTION_GATEWAY_URL="http://127.0.0.1:$PORT"
 export Metrics__ListenUrl=""   # the demo engine holds 9464
 export DOTNET_gcServer=1
 
-dotnet services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll >"$OUT/logs/engine.log" 2>&1 &
+dotnet services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll >"$LOGS/engine.log" 2>&1 &
 engine=$!
 gateway=""
 cleanup() { [[ -n "$gateway" ]] && kill "$gateway" 2>/dev/null; kill "$engine" 2>/dev/null; wait 2>/dev/null || true; }
@@ -39,12 +40,12 @@ n=0
 for linger in $RUNS; do
   n=$((n + 1))
   Publishing__LingerMilliseconds="$linger" dotnet services/Attribution.Gateway/bin/Release/net10.0/Attribution.Gateway.dll \
-    >"$OUT/logs/gateway-$n-linger-$linger.log" 2>&1 &
+    >"$LOGS/gateway-$n-linger-$linger.log" 2>&1 &
   gateway=$!
   for _ in $(seq 1 120); do curl -sf "$ATTRIBUTION_GATEWAY_URL/healthz" >/dev/null && break; sleep 0.5; done
   echo "ab: run $n, linger $linger ms ($(date -u +%H:%M:%S))"
   dotnet tests/Attribution.LoadHarness/bin/Release/net10.0/Attribution.LoadHarness.dll --replay-events 0 \
-    --results "$OUT/run-$n-linger-$linger" >"$OUT/logs/harness-$n-linger-$linger.log" 2>&1
+    --results "$OUT/run-$n-linger-$linger" >"$LOGS/harness-$n-linger-$linger.log" 2>&1
   kill "$gateway"; wait "$gateway" 2>/dev/null || true; gateway=""
 done
 echo "ab: done ($(date -u +%H:%M:%S))"
