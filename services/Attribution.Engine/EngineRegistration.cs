@@ -52,12 +52,14 @@ public static class EngineRegistration
         return services
             .AddSingleton(instance)
             .AddSingleton<UnstorableMessages>()
+            .AddSingleton<EventRecorder>()
             .AddAttributionBus(settings, connectionName: instance.ConnectionName, registerConsumers: bus =>
             {
                 bus.AddConsumer<RecordingConsumer<CartEventReceived>, RecordingConsumerDefinition<CartEventReceived>>();
                 bus.AddConsumer<RecordingConsumer<CheckoutCompleted>, RecordingConsumerDefinition<CheckoutCompleted>>();
                 bus.AddConsumer<RecordingConsumer<InteractionRecorded>, RecordingConsumerDefinition<InteractionRecorded>>();
                 bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
+                bus.AddConsumer<EventBatchRecordingConsumer, EventBatchRecordingConsumerDefinition>();
                 bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
             })
             .AddSingleton(sp =>
@@ -70,6 +72,7 @@ public static class EngineRegistration
                         RecordingQueues.Of<CheckoutCompleted>(),
                         RecordingQueues.Of<InteractionRecorded>(),
                         RecordingQueues.Of<RefundRecorded>(),
+                        RecordingQueues.Of<EventBatchReceived>(),
                         ReplayCompanyConsumerDefinition.QueueName, // found unreconnected after a broker restart too
                     ],
                 };

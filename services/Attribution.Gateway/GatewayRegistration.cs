@@ -44,6 +44,7 @@ public static class GatewayRegistration
         });
 
         builder.Services.AddAttributionBus(settings); // publishes only: no consumers here
+        builder.Services.Configure<PublishingOptions>(builder.Configuration.GetSection(PublishingOptions.Section));
         builder.Services.AddSingleton<EventPublisher>();
         builder.Services.AddSingleton<RejectionLog>();
         builder.Services.AddSingleton<IngestionRequest>();

@@ -1,81 +1,30 @@
 using Attribution.Contracts.Ingestion;
-using Attribution.EventStore;
-using Attribution.ServiceDefaults.Resilience;
+using Attribution.ServiceDefaults.Messaging;
 using MassTransit;
-using Npgsql;
 
 namespace Attribution.Engine.Recording;
 
 /// <summary>
-/// Records accepted messages in their streams, a whole batch in one transaction (one commit per
-/// message cannot keep up; see platform-notes). Redeliveries are harmless: the event id is the
-/// store's idempotency key within the company. A message the store cannot hold never takes its
-/// neighbours down: the store names it before anything is written (or the batch is split until the
-/// database's refusal isolates it), the rest are stored at once, and it alone goes to the error
-/// queue and the data-quality report (<see cref="UnstorableMessages"/>). One consumer type per
-/// message, sharing this code.
+/// Records accepted messages in their streams, a whole batch of messages in one transaction
+/// (<see cref="EventRecorder"/>). One consumer type per message, sharing this code.
 /// </summary>
-public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMessages unstorable) : IConsumer<Batch<TMessage>> where TMessage : class
+public sealed class RecordingConsumer<TMessage>(EventRecorder recorder) : IConsumer<Batch<TMessage>> where TMessage : class
 {
-    public async Task Consume(ConsumeContext<Batch<TMessage>> context)
-    {
-        var poison = new List<(ConsumeContext<TMessage> Message, string Problem)>();
-        await RecordAsync([.. context.Message], poison, context.CancellationToken);
-        foreach (var (message, problem) in poison)
-            await unstorable.FaultAsync(message, RecordingQueues.Of<TMessage>(), problem, context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<Batch<TMessage>> context) =>
+        recorder.RecordAsync([.. context.Message.Select(m => new CarriedEvent(m, m.Message))], context.CancellationToken);
+}
 
-    /// <summary>Appends the messages; those the store refuses for their own data are left out and listed in <paramref name="poison"/>.</summary>
-    private async Task RecordAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, List<(ConsumeContext<TMessage>, string)> poison, CancellationToken ct)
-    {
-        if (messages.Count == 0) return;
-        try
-        {
-            await ResiliencePipelines.Database.ExecuteAsync(async token => await store.AppendAsync([.. messages.Select(AppendOf)], token), ct);
-        }
-        catch (UnstorableEventException ex)
-        {
-            // Nothing was written: store the others, fault the ones the store named.
-            var named = messages.ToLookup(m => ex.Problems.ContainsKey(Key(m.Message)));
-            poison.AddRange(named[true].Select(m => (m, ex.Problems[Key(m.Message)])));
-            await RecordAsync([.. named[false]], poison, ct);
-        }
-        catch (PostgresException ex) when (MartenEventStore.IsDataException(ex))
-        {
-            // Refused for its data, by a check the store does not make itself: halve until the culprit is alone.
-            if (messages.Count == 1)
-            {
-                poison.Add((messages[0], $"{ex.SqlState}: {ex.MessageText}"));
-                return;
-            }
-            await RecordAsync([.. messages.Take(messages.Count / 2)], poison, ct);
-            await RecordAsync([.. messages.Skip(messages.Count / 2)], poison, ct);
-        }
-    }
-
-    private static StreamAppend AppendOf(ConsumeContext<TMessage> m)
-    {
-        var (streamId, tenant, eventId, data) = Place(m.Message);
-        return new StreamAppend(streamId, tenant, ExpectedVersion.Any, [new NewEvent(eventId, data, MessageTrace.MetadataOf(m))]);
-    }
-
-    private static (string TenantId, Guid Id) Key(TMessage message)
-    {
-        var (_, tenant, eventId, _) = Place(message);
-        return (tenant, eventId);
-    }
-
-    private static (string StreamId, string Tenant, Guid EventId, object Data) Place(TMessage message) => message switch
-    {
-        CartEventReceived m => With(StreamPlacement.Of(m), m.CompanyKey, m.EventId),
-        CheckoutCompleted m => With(StreamPlacement.Of(m), m.CompanyKey, m.EventId),
-        InteractionRecorded m => With(StreamPlacement.Of(m), m.CompanyKey, m.EventId),
-        RefundRecorded m => With(StreamPlacement.Of(m), m.CompanyKey, m.EventId),
-        _ => throw new NotSupportedException($"No stream placement for {typeof(TMessage).Name}."),
-    };
-
-    private static (string, string, Guid, object) With((string StreamId, object Event) placed, string tenant, Guid eventId) =>
-        (placed.StreamId, tenant, eventId, placed.Event);
+/// <summary>
+/// Records the events of <see cref="EventBatchReceived"/> messages exactly as if each had come
+/// alone (contract §5): in request order, with the same idempotency, checks and faults, and the
+/// events of the whole batch of messages in one transaction.
+/// </summary>
+public sealed class EventBatchRecordingConsumer(EventRecorder recorder) : IConsumer<Batch<EventBatchReceived>>
+{
+    public Task Consume(ConsumeContext<Batch<EventBatchReceived>> context) =>
+        recorder.RecordAsync(
+            [.. context.Message.SelectMany(m => m.Message.Events.Select(e => new CarriedEvent(m, BatchedEvents.MessageOf(e))))],
+            context.CancellationToken);
 }
 
 /// <summary>
@@ -96,19 +45,48 @@ public sealed class RecordingConsumerDefinition<TMessage> : ConsumerDefinition<R
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<RecordingConsumer<TMessage>> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        endpointConfigurator.PrefetchCount = BatchSize * ConcurrentBatches * 2;
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
-        consumerConfigurator.Options<BatchOptions>(o => o
-            .SetMessageLimit(BatchSize)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(10))
-            .SetConcurrencyLimit(ConcurrentBatches));
-    }
+        IRegistrationContext context) =>
+        RecordingQueues.Configure(endpointConfigurator, consumerConfigurator, BatchSize, ConcurrentBatches);
 }
 
-/// <summary>The recording queue of each message type (the watchdog asks the broker about them).</summary>
+/// <summary>
+/// The policy of the batch messages' queue: fewer messages per batch, since each carries many
+/// events (20 batch requests of 500 are 10,000 events, the store's group limit).
+/// </summary>
+public sealed class EventBatchRecordingConsumerDefinition : ConsumerDefinition<EventBatchRecordingConsumer>
+{
+    public const int BatchSize = 20;
+    public const int ConcurrentBatches = 2;
+
+    public EventBatchRecordingConsumerDefinition()
+    {
+        EndpointName = RecordingQueues.Of<EventBatchReceived>();
+        ConcurrentMessageLimit = BatchSize * ConcurrentBatches;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<EventBatchRecordingConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        RecordingQueues.Configure(endpointConfigurator, consumerConfigurator, BatchSize, ConcurrentBatches);
+}
+
+/// <summary>The recording queue of each message type (the watchdog asks the broker about them), and their shared policy.</summary>
 public static class RecordingQueues
 {
-    public static string Of<TMessage>() => "attribution-record-" + KebabCaseEndpointNameFormatter.Instance.SanitizeName(typeof(TMessage).Name);
+    public static string Of<TMessage>() => Of(typeof(TMessage));
+
+    public static string Of(Type message) => "attribution-record-" + KebabCaseEndpointNameFormatter.Instance.SanitizeName(message.Name);
+
+    /// <summary>Up to <paramref name="batchSize"/> messages or 10 ms per batch, <paramref name="concurrentBatches"/> at once, retried with backoff.</summary>
+    internal static void Configure<TConsumer>(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<TConsumer> consumer, int batchSize, int concurrentBatches)
+        where TConsumer : class
+    {
+        endpoint.PrefetchCount = batchSize * concurrentBatches * 2;
+        endpoint.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+        consumer.Options<BatchOptions>(o => o
+            .SetMessageLimit(batchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(10))
+            .SetConcurrencyLimit(concurrentBatches));
+    }
 }

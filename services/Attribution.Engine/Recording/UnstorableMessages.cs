@@ -19,9 +19,14 @@ public sealed class UnstorableMessages(NpgsqlDataSource db, ILogger<UnstorableMe
 {
     public static string ErrorQueueOf(string queue) => queue + "_error";
 
-    public async Task FaultAsync<TMessage>(ConsumeContext<TMessage> message, string queue, string problem, CancellationToken ct) where TMessage : class
+    /// <summary>
+    /// Faults <paramref name="message"/> alone, to the error queue of its own type's queue even when
+    /// it came inside an <see cref="EventBatchReceived"/>: moved back there, it is consumed like any other.
+    /// </summary>
+    public async Task FaultAsync(ConsumeContext carrier, object message, string problem, CancellationToken ct)
     {
-        var (company, eventId, kind, receivedAt) = Describe(message.Message);
+        var queue = RecordingQueues.Of(message.GetType());
+        var (company, eventId, kind, receivedAt) = Describe(message);
         logger.LogError("Event {EventId} of {Company} ({Kind}) cannot be stored ({Problem}); moved to {ErrorQueue}",
             eventId, company, kind, problem, ErrorQueueOf(queue));
 
@@ -44,17 +49,19 @@ public sealed class UnstorableMessages(NpgsqlDataSource db, ILogger<UnstorableMe
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        var errorQueue = await message.GetSendEndpoint(new Uri($"queue:{ErrorQueueOf(queue)}"));
-        await errorQueue.Send(message.Message, send =>
+        var errorQueue = await carrier.GetSendEndpoint(new Uri($"queue:{ErrorQueueOf(queue)}"));
+        await errorQueue.Send(message, message.GetType(), send =>
         {
-            send.MessageId = message.MessageId;
-            send.CorrelationId = message.CorrelationId;
-            send.ConversationId = message.ConversationId;
+            // Alone, it is known by its eventId, as the gateway publishes a lone event.
+            send.MessageId = carrier is ConsumeContext<EventBatchReceived> ? eventId : carrier.MessageId;
+            send.CorrelationId = carrier.CorrelationId;
+            send.ConversationId = carrier.ConversationId;
             send.Headers.Set("MT-Reason", "fault");
             send.Headers.Set("MT-Fault-ExceptionType", "Attribution.EventStore.UnstorableEventException");
             send.Headers.Set("MT-Fault-Message", problem);
             send.Headers.Set("MT-Fault-Timestamp", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-            send.Headers.Set("MT-Fault-InputAddress", message.ReceiveContext.InputAddress.ToString());
+            // Its own type's queue, where moving it back gets it consumed (not the batch queue it came by).
+            send.Headers.Set("MT-Fault-InputAddress", new Uri(carrier.ReceiveContext.InputAddress, queue).ToString());
         }, ct);
     }
 

@@ -101,6 +101,11 @@ public sealed class RunningSystem : IAsyncDisposable
         _gateway.Services.GetRequiredService<Attribution.Gateway.Ingestion.Publishing.EventPublisher>()
             .TryPublishAsync(message, eventId, typeof(T).Name, CancellationToken.None);
 
+    /// <summary>Publishes messages as one <see cref="Attribution.Contracts.Ingestion.EventBatchReceived"/>, exactly as the batch endpoint does (confirmed, mandatory), bypassing its validation.</summary>
+    public Task<bool> PublishBatchAsAcceptedAsync(params object[] messages) =>
+        _gateway.Services.GetRequiredService<Attribution.Gateway.Ingestion.Publishing.EventPublisher>()
+            .TryPublishBatchAsync([.. messages.Select(Attribution.ServiceDefaults.Messaging.BatchedEvents.Of)], CancellationToken.None);
+
     /// <summary>Creates a company through the admin API and returns a client for its server and its storefront.</summary>
     public async Task<TestCompany> CreateCompanyAsync(string name = "Test store", string currency = "USD", int windowHours = 24,
         string[]? allowedOrigins = null, string timeZone = "UTC")

@@ -7,14 +7,16 @@ using Attribution.Gateway.Ingestion.Publishing;
 using Attribution.Gateway.Ingestion.Rejections;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.Domain.Companies;
+using Attribution.ServiceDefaults.Messaging;
 
 namespace Attribution.Gateway.Ingestion.Batch;
 
 /// <summary>
 /// POST /v1/events/batch (contract §3): up to 500 events and 1 MiB, one result per event in
-/// order; valid events are accepted even when others are not. Accepted ones are published in
-/// parallel, each confirmed by the broker; one the broker could not take is "unavailable" (the
-/// client resends it with the same eventId), and when none could be taken the answer is 503.
+/// order; valid events are accepted even when others are not. Accepted ones travel as one
+/// <see cref="EventBatchReceived"/> (contract §5), in request order, confirmed by the broker; when
+/// it could not take it, every accepted one is "unavailable" (the client resends them with the same
+/// eventIds) and the answer is 503.
 /// An interaction's own body has a "kind" too, so in a batch it is written either
 /// <c>{"kind":"interaction","interactionKind":"SHOPPER_MESSAGE",…}</c> or with its own kind as the
 /// item's kind, <c>{"kind":"SHOPPER_MESSAGE",…}</c>.
@@ -114,13 +116,7 @@ public static class BatchEndpoint
         if (items is null) return await ingestion.RejectAsync(request, "batch", errors, http.RequestAborted);
 
         var ct = http.RequestAborted;
-        var published = await Task.WhenAll(items.Select(item => item.Message switch
-        {
-            CartEventReceived m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
-            CheckoutCompleted m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
-            InteractionRecorded m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
-            _ => Task.FromResult(false),
-        }));
+        var published = await publisher.TryPublishBatchAsync([.. items.Where(i => i.Message is not null).Select(i => BatchedEvents.Of(i.Message!))], ct);
 
         var rejected = items.Where(i => i.Message is null).ToList();
         await rejections.RecordAsync(request.Caller.Company.CompanyKey,
@@ -128,7 +124,7 @@ public static class BatchEndpoint
 
         var results = items.Select(i =>
             i.Message is null ? new BatchResult(i.Index, "rejected", Errors: i.Errors.ToDictionary())
-            : published[i.Index] ? new BatchResult(i.Index, "accepted", i.EventId)
+            : published ? new BatchResult(i.Index, "accepted", i.EventId)
             : new BatchResult(i.Index, "unavailable", i.EventId)).ToList();
 
         if (results.Any(r => r.Status == "unavailable"))

@@ -1,7 +1,11 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Attribution.Contracts.Ingestion;
 using Attribution.Gateway.Http;
+using Attribution.ServiceDefaults.Messaging;
 using Attribution.ServiceDefaults.Resilience;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Attribution.Gateway.Ingestion.Publishing;
 
@@ -9,47 +13,125 @@ namespace Attribution.Gateway.Ingestion.Publishing;
 /// Publishes accepted events and reports success only once RabbitMQ confirmed them (contract
 /// §3). When the broker cannot confirm within the bounded retry, the answer is 503 with
 /// Retry-After so the client keeps the event; the same eventId later is deduplicated downstream.
+/// Concurrent single events share one <see cref="EventBatchReceived"/> (<see cref="PublishCoalescer{T}"/>);
+/// one left alone after the linger travels as its own message, as it would with coalescing off.
+/// Events of several companies may share a message: each carries its company, the engine appends
+/// each under its own tenant and already mixes companies in one transaction (its batch consumers,
+/// the store's group commit), so coalescing per company would only thin the batches.
 /// </summary>
-public sealed class EventPublisher(IBus bus, ILogger<EventPublisher> logger)
+public sealed class EventPublisher : IAsyncDisposable
 {
     public const string RetryAfterSeconds = "5";
 
     private static readonly Meter Meter = new("Attribution.Gateway");
     private static readonly Counter<long> Accepted = Meter.CreateCounter<long>("gateway.events.accepted");
     private static readonly Counter<long> Unavailable = Meter.CreateCounter<long>("gateway.events.broker_unavailable");
+    private static readonly Counter<long> Messages = Meter.CreateCounter<long>("gateway.broker.messages_published");
+    private static readonly ActivitySource Source = new("Attribution.Gateway.Publishing");
 
-    /// <summary>True once the broker confirmed; false when it could not (the caller answers 503).</summary>
+    /// <summary>One single event waiting to share a message, with the trace of the request that sent it.</summary>
+    private sealed record Coalesced(BatchedEvent Event, ActivityContext Trace);
+
+    private readonly IBus _bus;
+    private readonly ILogger<EventPublisher> _logger;
+    private readonly PublishCoalescer<Coalesced> _coalescer;
+
+    public EventPublisher(IBus bus, IOptions<PublishingOptions> options, ILogger<EventPublisher> logger)
+    {
+        _bus = bus;
+        _logger = logger;
+        var o = options.Value;
+        _coalescer = new PublishCoalescer<Coalesced>(TimeSpan.FromMilliseconds(Math.Max(0, o.LingerMilliseconds)), Math.Max(1, o.MaxBatchEvents), PublishCoalescedAsync);
+    }
+
+    /// <summary>True once the broker confirmed the message carrying it; false when it could not (the caller answers 503).</summary>
     public async Task<bool> TryPublishAsync<T>(T message, Guid eventId, string kind, CancellationToken requestAborted) where T : class
     {
         try
         {
-            await ResiliencePipelines.Publish.ExecuteAsync(
-                async ct => await bus.Publish(message, ctx =>
-                {
-                    ctx.MessageId = eventId;
-                    // Unroutable (no engine queue bound yet) must not count as stored: the broker
-                    // returns the message and this becomes a 503 instead of a 202 for a dropped event.
-                    ctx.Mandatory = true;
-                }, ct)
-                // A confirm pending when the connection drops can wait forever in MassTransit 8.4
-                // (the token is not observed once the message is written): stop waiting at the
-                // pipeline's timeout and answer 503. If the broker did keep it, the client's resend
-                // carries the same eventId and is stored once.
-                .WaitAsync(ct), requestAborted);
+            // Only ingested events share messages; anything else (a replay request) goes alone.
+            var published = message is CartEventReceived or CheckoutCompleted or InteractionRecorded or RefundRecorded
+                ? _coalescer.PublishAsync(new Coalesced(BatchedEvents.Of(message), Activity.Current?.Context ?? default))
+                : PublishOneAsync(message, eventId, CancellationToken.None);
+            await published.WaitAsync(requestAborted);
             Accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !requestAborted.IsCancellationRequested)
         {
-            logger.LogWarning(ex, "Broker did not confirm {Kind} event {EventId}", kind, eventId);
+            _logger.LogWarning(ex, "Broker did not confirm {Kind} event {EventId}", kind, eventId);
             Unavailable.Add(1, new KeyValuePair<string, object?>("kind", kind));
             return false;
         }
     }
 
+    /// <summary>The accepted events of one batch request as one message, in request order: all confirmed, or none (false).</summary>
+    public async Task<bool> TryPublishBatchAsync(IReadOnlyList<BatchedEvent> events, CancellationToken requestAborted)
+    {
+        if (events.Count == 0) return true;
+        try
+        {
+            await PublishConfirmedAsync(events, requestAborted);
+            foreach (var kind in events.GroupBy(BatchedEvents.KindOf))
+                Accepted.Add(kind.Count(), new KeyValuePair<string, object?>("kind", kind.Key));
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !requestAborted.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "Broker did not confirm a batch of {Count} events", events.Count);
+            foreach (var kind in events.GroupBy(BatchedEvents.KindOf))
+                Unavailable.Add(kind.Count(), new KeyValuePair<string, object?>("kind", kind.Key));
+            return false;
+        }
+    }
+
+    private async Task PublishCoalescedAsync(IReadOnlyList<Coalesced> events)
+    {
+        // A lone event continues its request's trace; a shared message gets its own, linked to each
+        // request it carries, since no one request's trace owns the others' events.
+        using var activity = events.Count == 1
+            ? Source.StartActivity("publish", ActivityKind.Internal, parentContext: events[0].Trace)
+            : Source.StartActivity("publish coalesced", ActivityKind.Internal, parentContext: default,
+                links: events.Where(e => e.Trace != default).Select(e => new ActivityLink(e.Trace)));
+        activity?.SetTag("messaging.batch.message_count", events.Count);
+        await PublishConfirmedAsync([.. events.Select(e => e.Event)], CancellationToken.None);
+    }
+
+    /// <summary>One event as its own message (its eventId as the message id), several as one <see cref="EventBatchReceived"/>.</summary>
+    private Task PublishConfirmedAsync(IReadOnlyList<BatchedEvent> events, CancellationToken ct) =>
+        events.Count == 1
+            ? PublishOneAsync(BatchedEvents.MessageOf(events[0]), BatchedEvents.EventIdOf(events[0]), ct)
+            : PublishConfirmedAsync(new EventBatchReceived { Events = events }, null, ct);
+
+    private Task PublishOneAsync(object message, Guid messageId, CancellationToken ct) => PublishConfirmedAsync(message, messageId, ct);
+
+    private async Task PublishConfirmedAsync(object message, Guid? messageId, CancellationToken ct)
+    {
+        await ResiliencePipelines.Publish.ExecuteAsync(async token =>
+        {
+            var published = _bus.Publish(message, message.GetType(), ctx =>
+            {
+                if (messageId is { } id) ctx.MessageId = id;
+                Mandatory(ctx);
+            }, token);
+            // A confirm pending when the connection drops can wait forever in MassTransit 8.4
+            // (the token is not observed once the message is written): stop waiting at the
+            // pipeline's timeout and answer 503. If the broker did keep it, the client's resend
+            // carries the same eventId and is stored once.
+            await published.WaitAsync(token);
+        }, ct);
+        Messages.Add(1);
+    }
+
+    // Unroutable (no engine queue bound yet) must not count as stored: the broker returns the
+    // message and this becomes a 503 instead of a 202 for a dropped event.
+    private static void Mandatory(PublishContext ctx) => ctx.Mandatory = true;
+
     public static IResult BrokerUnavailable(HttpContext http) =>
         Problems.Status(StatusCodes.Status503ServiceUnavailable,
             "The event could not be stored right now; keep it and retry.", RetryAfterSeconds, http);
+
+    public ValueTask DisposeAsync() => _coalescer.DisposeAsync();
 }
 
 public sealed record AcceptedEvent(Guid EventId, string Status);
