@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Attribution.Contracts.Ingestion;
 using Attribution.EventStore;
 using Attribution.ServiceDefaults.Resilience;
@@ -19,8 +20,11 @@ public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMes
 {
     public async Task Consume(ConsumeContext<Batch<TMessage>> context)
     {
+        List<ConsumeContext<TMessage>> messages = [.. context.Message];
+        using var activity = StartActivity(messages);
         var poison = new List<(ConsumeContext<TMessage> Message, string Problem)>();
-        await RecordAsync([.. context.Message], poison, context.CancellationToken);
+        await RecordAsync(messages, poison, context.CancellationToken);
+        activity?.SetTag("attribution.unstorable", poison.Count);
         foreach (var (message, problem) in poison)
             await unstorable.FaultAsync(message, RecordingQueues.Of<TMessage>(), problem, context.CancellationToken);
     }
@@ -51,6 +55,17 @@ public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMes
             await RecordAsync([.. messages.Take(messages.Count / 2)], poison, ct);
             await RecordAsync([.. messages.Skip(messages.Count / 2)], poison, ct);
         }
+    }
+
+    // The batch's span continues the trace MassTransit gives the batch (one message's) and links every
+    // message's own, so each request's trace reaches the append; each event also keeps its own trace.
+    private static Activity? StartActivity(List<ConsumeContext<TMessage>> messages)
+    {
+        var links = messages.Select(MessageTrace.ContextOf).Where(c => c != default).Distinct().Select(c => new ActivityLink(c));
+        var activity = EngineTelemetry.Source.StartActivity($"record {RecordingQueues.Of<TMessage>()}", ActivityKind.Consumer,
+            parentContext: default, links: links);
+        activity?.SetTag("messaging.batch.message_count", messages.Count);
+        return activity;
     }
 
     private static StreamAppend AppendOf(ConsumeContext<TMessage> m)

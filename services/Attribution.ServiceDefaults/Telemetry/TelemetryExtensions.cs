@@ -73,10 +73,17 @@ public static class TelemetryExtensions
 
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddPrometheusHttpListener(listener =>
         {
-            listener.Host = uri.Host;
+            listener.Host = ListenerHost(uri);
             listener.Port = uri.Port;
             listener.ScrapeEndpointPath = uri.AbsolutePath.TrimEnd('/') + "/metrics";
         }));
         return services;
     }
+
+    /// <summary>
+    /// HttpListener matches each request's Host header against its prefix, so an address bound to every
+    /// interface (0.0.0.0, [::], as in a container) becomes its "any host" prefix, "+": Prometheus then
+    /// scrapes it under the service's name.
+    /// </summary>
+    internal static string ListenerHost(Uri uri) => uri.Host is "0.0.0.0" or "[::]" ? "+" : uri.Host;
 }

@@ -116,9 +116,9 @@ public static class BatchEndpoint
         var ct = http.RequestAborted;
         var published = await Task.WhenAll(items.Select(item => item.Message switch
         {
-            CartEventReceived m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
-            CheckoutCompleted m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
-            InteractionRecorded m => publisher.TryPublishAsync(m, item.EventId, item.Kind, ct),
+            CartEventReceived m => publisher.TryPublishAsync(m, item.EventId, item.Kind, request.Caller.Company.CompanyKey, ct),
+            CheckoutCompleted m => publisher.TryPublishAsync(m, item.EventId, item.Kind, request.Caller.Company.CompanyKey, ct),
+            InteractionRecorded m => publisher.TryPublishAsync(m, item.EventId, item.Kind, request.Caller.Company.CompanyKey, ct),
             _ => Task.FromResult(false),
         }));
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Resilience;
@@ -15,12 +16,18 @@ public sealed class EventPublisher(IBus bus, ILogger<EventPublisher> logger)
     public const string RetryAfterSeconds = "5";
 
     private static readonly Meter Meter = new("Attribution.Gateway");
-    private static readonly Counter<long> Accepted = Meter.CreateCounter<long>("gateway.events.accepted");
-    private static readonly Counter<long> Unavailable = Meter.CreateCounter<long>("gateway.events.broker_unavailable");
+    private static readonly Counter<long> Accepted = Meter.CreateCounter<long>("gateway.events.accepted", "{event}",
+        "Events answered 202: confirmed by the broker, by kind and company key");
+    private static readonly Counter<long> Unavailable = Meter.CreateCounter<long>("gateway.events.broker_unavailable", "{event}",
+        "Events answered 503 because the broker did not confirm them in time, by kind and company key");
+    private static readonly Histogram<double> ConfirmDuration = Meter.CreateHistogram<double>("gateway.publish_confirm.duration", "s",
+        "Time from publishing an event to the broker's confirm (or to giving up), by kind and outcome",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
     /// <summary>True once the broker confirmed; false when it could not (the caller answers 503).</summary>
-    public async Task<bool> TryPublishAsync<T>(T message, Guid eventId, string kind, CancellationToken requestAborted) where T : class
+    public async Task<bool> TryPublishAsync<T>(T message, Guid eventId, string kind, string companyKey, CancellationToken requestAborted) where T : class
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await ResiliencePipelines.Publish.ExecuteAsync(
@@ -36,16 +43,20 @@ public sealed class EventPublisher(IBus bus, ILogger<EventPublisher> logger)
                 // pipeline's timeout and answer 503. If the broker did keep it, the client's resend
                 // carries the same eventId and is stored once.
                 .WaitAsync(ct), requestAborted);
-            Accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
+            ConfirmDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tag("kind", kind), Tag("outcome", "confirmed"));
+            Accepted.Add(1, Tag("kind", kind), Tag("company", companyKey));
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !requestAborted.IsCancellationRequested)
         {
             logger.LogWarning(ex, "Broker did not confirm {Kind} event {EventId}", kind, eventId);
-            Unavailable.Add(1, new KeyValuePair<string, object?>("kind", kind));
+            ConfirmDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tag("kind", kind), Tag("outcome", "unavailable"));
+            Unavailable.Add(1, Tag("kind", kind), Tag("company", companyKey));
             return false;
         }
     }
+
+    private static KeyValuePair<string, object?> Tag(string name, string value) => new(name, value);
 
     public static IResult BrokerUnavailable(HttpContext http) =>
         Problems.Status(StatusCodes.Status503ServiceUnavailable,
