@@ -4,6 +4,8 @@ using Attribution.EventStore;
 using Attribution.ServiceDefaults.Resilience;
 using MassTransit;
 using Npgsql;
+using Polly;
+using Polly.Registry;
 
 namespace Attribution.Engine.Recording;
 
@@ -16,8 +18,11 @@ namespace Attribution.Engine.Recording;
 /// queue and the data-quality report (<see cref="UnstorableMessages"/>). One consumer type per
 /// message, sharing this code.
 /// </summary>
-public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMessages unstorable) : IConsumer<Batch<TMessage>> where TMessage : class
+public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMessages unstorable, ResiliencePipelineProvider<string> pipelines)
+    : IConsumer<Batch<TMessage>> where TMessage : class
 {
+    private readonly ResiliencePipeline _database = pipelines.GetPipeline(ResiliencePipelines.Database);
+
     public async Task Consume(ConsumeContext<Batch<TMessage>> context)
     {
         List<ConsumeContext<TMessage>> messages = [.. context.Message];
@@ -35,7 +40,7 @@ public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMes
         if (messages.Count == 0) return;
         try
         {
-            await ResiliencePipelines.Database.ExecuteAsync(async token => await store.AppendAsync([.. messages.Select(AppendOf)], token), ct);
+            await _database.ExecuteAsync(async token => await store.AppendAsync([.. messages.Select(AppendOf)], token), ct);
         }
         catch (UnstorableEventException ex)
         {

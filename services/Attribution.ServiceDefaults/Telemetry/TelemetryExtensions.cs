@@ -23,7 +23,8 @@ public static class TelemetryExtensions
     /// <summary>Activity sources this system emits; "Attribution.*" covers our own.</summary>
     public static readonly string[] Sources = ["MassTransit", "Attribution.*"];
 
-    public static readonly string[] Meters = ["MassTransit", "Attribution.*"];
+    /// <summary>Meters this system reports; "Polly" counts the resilience pipelines' retries and timeouts.</summary>
+    public static readonly string[] Meters = ["MassTransit", "Attribution.*", "Polly"];
 
     public static IServiceCollection AddAttributionTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {

@@ -3,6 +3,8 @@ using System.Diagnostics.Metrics;
 using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Resilience;
 using MassTransit;
+using Polly;
+using Polly.Registry;
 
 namespace Attribution.Gateway.Ingestion.Publishing;
 
@@ -11,8 +13,10 @@ namespace Attribution.Gateway.Ingestion.Publishing;
 /// §3). When the broker cannot confirm within the bounded retry, the answer is 503 with
 /// Retry-After so the client keeps the event; the same eventId later is deduplicated downstream.
 /// </summary>
-public sealed class EventPublisher(IBus bus, ILogger<EventPublisher> logger)
+public sealed class EventPublisher(IBus bus, ResiliencePipelineProvider<string> pipelines, ILogger<EventPublisher> logger)
 {
+    private readonly ResiliencePipeline _publish = pipelines.GetPipeline(ResiliencePipelines.Publish);
+
     public const string RetryAfterSeconds = "5";
 
     private static readonly Meter Meter = new("Attribution.Gateway");
@@ -30,7 +34,7 @@ public sealed class EventPublisher(IBus bus, ILogger<EventPublisher> logger)
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await ResiliencePipelines.Publish.ExecuteAsync(
+            await _publish.ExecuteAsync(
                 async ct => await bus.Publish(message, ctx =>
                 {
                     ctx.MessageId = eventId;
