@@ -76,8 +76,10 @@ metrics_path() {
 start_prometheus() {
   if ! command -v prometheus >/dev/null; then
     log "installing Debian's prometheus package…"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }; then
+      log "warning: could not install prometheus; the /metrics endpoints still answer"
+      return 0
+    fi
   fi
   stop_app prometheus
   if curl -s -o /dev/null "http://$PROMETHEUS_LISTEN/"; then
