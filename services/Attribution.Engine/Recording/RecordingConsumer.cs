@@ -25,7 +25,7 @@ public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMes
 
     public async Task Consume(ConsumeContext<Batch<TMessage>> context)
     {
-        List<ConsumeContext<TMessage>> messages = [.. context.Message];
+        IReadOnlyList<ConsumeContext<TMessage>> messages = [.. context.Message];
         using var activity = StartActivity(messages);
         var poison = new List<(ConsumeContext<TMessage> Message, string Problem)>();
         await RecordAsync(messages, poison, context.CancellationToken);
@@ -64,7 +64,7 @@ public sealed class RecordingConsumer<TMessage>(IEventStore store, UnstorableMes
 
     // The batch's span continues the trace MassTransit gives the batch (one message's) and links every
     // message's own, so each request's trace reaches the append; each event also keeps its own trace.
-    private static Activity? StartActivity(List<ConsumeContext<TMessage>> messages)
+    private static Activity? StartActivity(IReadOnlyList<ConsumeContext<TMessage>> messages)
     {
         var links = messages.Select(MessageTrace.ContextOf).Where(c => c != default).Distinct().Select(c => new ActivityLink(c));
         var activity = EngineTelemetry.Source.StartActivity($"record {RecordingQueues.Of<TMessage>()}", ActivityKind.Consumer,
