@@ -74,17 +74,20 @@ public static class TelemetryExtensions
 
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddPrometheusHttpListener(listener =>
         {
-            listener.Host = ListenerHost(uri);
+            var anyHost = uri.Host is "0.0.0.0" or "[::]";
+            listener.Host = anyHost ? "localhost" : uri.Host;
             listener.Port = uri.Port;
             listener.ScrapeEndpointPath = uri.AbsolutePath.TrimEnd('/') + "/metrics";
+            // HttpListener matches each request's Host header against its prefixes: an address bound to
+            // every interface (0.0.0.0, [::], as in a container) takes any host name ("+"), so Prometheus
+            // can scrape it under the service's name. The options' Host must parse as a URI host, "+" does not.
+            if (anyHost)
+                listener.ConfigureHttpListener = (_, http) =>
+                {
+                    http.Prefixes.Clear();
+                    http.Prefixes.Add($"http://+:{uri.Port}{uri.AbsolutePath.TrimEnd('/')}/");
+                };
         }));
         return services;
     }
-
-    /// <summary>
-    /// HttpListener matches each request's Host header against its prefix, so an address bound to every
-    /// interface (0.0.0.0, [::], as in a container) becomes its "any host" prefix, "+": Prometheus then
-    /// scrapes it under the service's name.
-    /// </summary>
-    internal static string ListenerHost(Uri uri) => uri.Host is "0.0.0.0" or "[::]" ? "+" : uri.Host;
 }
