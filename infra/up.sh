@@ -6,11 +6,13 @@
 #   demo company's keys.
 #
 #   bash infra/up.sh          start (or restart) everything
-#   bash infra/up.sh stop     stop the gateway and the engine (add --all to stop the services too)
+#   bash infra/up.sh stop     stop the gateway and the engine (add --all to stop the services and Prometheus too)
 #
 # Configuration (contract §7): ATTRIBUTION_GATEWAY_URL (default http://127.0.0.1:5080),
 # ATTRIBUTION_ADMIN_TOKEN (generated once and kept in .run/admin-token when unset),
-# RABBITMQ_URL, POSTGRES_CONNECTION.
+# RABBITMQ_URL, POSTGRES_CONNECTION. Metrics__ListenUrl is where the engine serves its metrics
+# (default http://127.0.0.1:9464/); PROMETHEUS_LISTEN where Prometheus (Debian's package, installed
+# when missing, scraping both) listens (default 127.0.0.1:9090).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,6 +23,9 @@ export ATTRIBUTION_GATEWAY_URL="$GATEWAY_URL"
 export RABBITMQ_URL="${RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672/}"
 export POSTGRES_CONNECTION="${POSTGRES_CONNECTION:-Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=attribution}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+readonly PROMETHEUS_LISTEN="${PROMETHEUS_LISTEN:-127.0.0.1:9090}"
+# Unset: the engine's default; set but empty: the engine serves no metrics.
+readonly ENGINE_METRICS_URL="${Metrics__ListenUrl-http://127.0.0.1:9464/}"
 
 log() { echo "up: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -52,11 +57,68 @@ start_app() { # name, dll
   log "started $1 (pid $!, log .run/logs/$1.log)"
 }
 
+# host:port of an http:// URL, as a scraper on this machine reaches it (an any-address bind via loopback).
+scrape_address() {
+  local rest="${1#*://}"
+  rest="${rest%%/*}"
+  case "${rest%:*}" in 0.0.0.0 | + | '*' | '[::]') rest="127.0.0.1:${rest##*:}" ;; esac
+  echo "$rest"
+}
+
+# The path under which an http:// URL serves /metrics (the engine's listener serves it under its URL's path).
+metrics_path() {
+  local rest="${1#*://}" path=/
+  [[ "$rest" == */* ]] && path="/${rest#*/}"
+  echo "${path%/}/metrics"
+}
+
+# Prometheus (Debian's package), scraping the gateway and the engine where they are configured to listen.
+start_prometheus() {
+  if ! command -v prometheus >/dev/null; then
+    log "installing Debian's prometheus package…"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }; then
+      log "warning: could not install prometheus; the /metrics endpoints still answer"
+      return 0
+    fi
+  fi
+  stop_app prometheus
+  if curl -s -o /dev/null "http://$PROMETHEUS_LISTEN/"; then
+    log "warning: something else already listens on $PROMETHEUS_LISTEN (the package's own service?); set PROMETHEUS_LISTEN"
+    return 0
+  fi
+  mkdir -p "$RUN/prometheus-data" "$RUN/logs"
+  # infra/prometheus.yml holds the defaults; point it at the addresses configured here.
+  local engine_job=0 line
+  while IFS= read -r line; do
+    [[ "$line" == *"job_name: attribution-engine"* ]] && engine_job=1
+    if ((engine_job)); then
+      line="${line/127.0.0.1:9464/$(scrape_address "${ENGINE_METRICS_URL:-http://127.0.0.1:9464/}")}"
+      line="${line/metrics_path: \/metrics/metrics_path: $(metrics_path "${ENGINE_METRICS_URL:-http://127.0.0.1:9464/}")}"
+    else
+      line="${line/127.0.0.1:5080/$(scrape_address "$GATEWAY_URL")}"
+    fi
+    echo "$line"
+  done <infra/prometheus.yml >"$RUN/prometheus.yml"
+  setsid prometheus --config.file="$RUN/prometheus.yml" --storage.tsdb.path="$RUN/prometheus-data" \
+    --storage.tsdb.retention.time=7d --web.listen-address="$PROMETHEUS_LISTEN" \
+    >"$RUN/logs/prometheus.log" 2>&1 </dev/null &
+  echo $! >"$RUN/prometheus.pid"
+  log "started prometheus (pid $!, log .run/logs/prometheus.log)"
+  local deadline=$((SECONDS + 30))
+  until curl -sf -o /dev/null "http://$PROMETHEUS_LISTEN/-/ready"; do
+    ((SECONDS < deadline)) || { tail -n 20 "$RUN/logs/prometheus.log" >&2; log "warning: Prometheus did not become ready on $PROMETHEUS_LISTEN"; return 0; }
+    sleep 0.5
+  done
+}
+
 if [[ "${1:-}" == "stop" ]]; then
   stop_app gateway
   stop_app engine
   stop_app subscriber
-  [[ "${2:-}" == "--all" ]] && bash infra/services.sh stop
+  if [[ "${2:-}" == "--all" ]]; then
+    stop_app prometheus
+    bash infra/services.sh stop
+  fi
   exit 0
 fi
 
@@ -81,6 +143,7 @@ stop_app subscriber
 start_app engine Attribution.Engine.dll
 start_app subscriber Attribution.SampleSubscriber.dll
 start_app gateway Attribution.Gateway.dll
+start_prometheus
 
 deadline=$((SECONDS + 90))
 until curl -sf "$GATEWAY_URL/healthz" >/dev/null; do
@@ -130,7 +193,8 @@ Attribution is up.
   Operator token:       $ATTRIBUTION_ADMIN_TOKEN
   Demo company key:     $(json_field companyKey)
   Demo API secret:      $(json_field apiSecret)
-  Metrics (Prometheus): $GATEWAY_URL/metrics (gateway), ${Metrics__ListenUrl:-http://127.0.0.1:9464/}metrics (engine)
+  Metrics:              $GATEWAY_URL/metrics (gateway), http://$(scrape_address "${ENGINE_METRICS_URL:-http://127.0.0.1:9464/}")$(metrics_path "${ENGINE_METRICS_URL:-http://127.0.0.1:9464/}") (engine)
+  Prometheus:           http://$PROMETHEUS_LISTEN (scrapes both; stop with: bash infra/up.sh stop --all)
   RabbitMQ management:  http://127.0.0.1:15672 (guest/guest)
   Logs:                 .run/logs/   Stop: bash infra/up.sh stop [--all]
 

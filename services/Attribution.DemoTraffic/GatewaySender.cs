@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Polly;
+using Polly.Retry;
 
 namespace Attribution.DemoTraffic;
 
@@ -191,30 +193,43 @@ public sealed partial class GatewaySender(HttpClient http, string apiSecret, Tex
         return request;
     }
 
-    /// <summary>Sends, retrying 429/503 after Retry-After and connection failures with a back-off; returns the last answer.</summary>
+    /// <summary>
+    /// Polly: a gateway that does not answer is tried 5 times, 1 s, 2 s, 3 s, 4 s apart; a 429 or 503
+    /// (other than a batch answer, whose unavailable items the caller resends) up to 12 times, after
+    /// its Retry-After.
+    /// </summary>
+    private static readonly ResiliencePipeline<HttpResponseMessage> Retries = new ResiliencePipelineBuilder<HttpResponseMessage>()
+        .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        {
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>().Handle<HttpRequestException>().Handle<TaskCanceledException>(),
+            MaxRetryAttempts = 4,
+            BackoffType = DelayBackoffType.Linear,
+            Delay = TimeSpan.FromSeconds(1),
+        })
+        .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { } response
+                && (response.StatusCode == HttpStatusCode.TooManyRequests
+                    || (response.StatusCode == HttpStatusCode.ServiceUnavailable && !IsBatchAnswer(response)))),
+            MaxRetryAttempts = MaxAttempts - 1,
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(RetryAfter(args.Outcome.Result!, args.AttemptNumber + 1)),
+        })
+        .Build();
+
+    /// <summary>Sends through <see cref="Retries"/>; returns the last answer.</summary>
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            HttpResponseMessage response;
-            try
+            return await Retries.ExecuteAsync(async token =>
             {
                 using var message = request();
-                response = await http.SendAsync(message, ct);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                if (attempt >= 5) throw new GatewayUnreachableException($"the gateway at {http.BaseAddress} stopped answering: {e.Message}", e);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
-                continue;
-            }
-            // A 503 batch answer with per-item results is handled by the caller (resend what was unavailable).
-            var retry = response.StatusCode == HttpStatusCode.TooManyRequests
-                || (response.StatusCode == HttpStatusCode.ServiceUnavailable && !IsBatchAnswer(response));
-            if (!retry || attempt >= MaxAttempts) return response;
-            var wait = RetryAfter(response, attempt);
-            response.Dispose();
-            await Task.Delay(wait, ct);
+                return await http.SendAsync(message, token);
+            }, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new GatewayUnreachableException($"the gateway at {http.BaseAddress} stopped answering: {e.Message}", e);
         }
     }
 

@@ -1,6 +1,8 @@
 using Attribution.Contracts.Ingestion;
+using Attribution.Engine.Broker;
 using Attribution.Engine.Deciding;
 using Attribution.Engine.Publishing;
+using Attribution.Engine.QueueMetrics;
 using Attribution.Engine.Recording;
 using Attribution.Engine.Replay;
 using Attribution.Engine.Watchdog;
@@ -30,6 +32,7 @@ public static class EngineRegistration
         builder.Services.AddMetricsListener(builder.Configuration);
         builder.Services.AddAttributionEventStore();
         builder.Services.AddBusConsumers(settings);
+        builder.Services.AddQueueMetrics();
         builder.Services.AddDeciding();
         builder.Services.AddReadModelProjections();
         return builder;
@@ -64,26 +67,37 @@ public static class EngineRegistration
             })
             .AddSingleton(sp =>
             {
-                var options = new ConsumerWatchdogOptions
-                {
-                    Queues =
-                    [
-                        RecordingQueues.Of<CartEventReceived>(),
-                        RecordingQueues.Of<CheckoutCompleted>(),
-                        RecordingQueues.Of<InteractionRecorded>(),
-                        RecordingQueues.Of<RefundRecorded>(),
-                        RecordingQueues.Of<EventBatchReceived>(),
-                        ReplayCompanyConsumerDefinition.QueueName, // found unreconnected after a broker restart too
-                    ],
-                };
+                var options = new ConsumerWatchdogOptions { Queues = ConsumedQueues };
                 // Watchdog__Interval and Watchdog__StallLimit (e.g. 00:00:15) shorten it, as the survival tests do.
                 sp.GetRequiredService<IConfiguration>().GetSection(ConsumerWatchdogOptions.Section).Bind(options);
                 return options;
             })
+            .AddRabbitMqManagementApi()
             .AddSingleton<BusStartSignal>()
             .AddBusObserver(sp => sp.GetRequiredService<BusStartSignal>())
             .AddHostedService<ConsumerWatchdog>();
     }
+
+    /// <summary>The queues the engine consumes: recording, and replay (found unreconnected after a broker restart too).</summary>
+    public static readonly IReadOnlyList<string> ConsumedQueues =
+    [
+        RecordingQueues.Of<CartEventReceived>(),
+        RecordingQueues.Of<CheckoutCompleted>(),
+        RecordingQueues.Of<InteractionRecorded>(),
+        RecordingQueues.Of<RefundRecorded>(),
+        RecordingQueues.Of<EventBatchReceived>(),
+        ReplayCompanyConsumerDefinition.QueueName,
+    ];
+
+    /// <summary>Gauges of the consumed queues and their error queues, from RabbitMQ's management API (on the engine's /metrics).</summary>
+    public static IServiceCollection AddQueueMetrics(this IServiceCollection services) => services
+        .AddRabbitMqManagementApi()
+        .AddSingleton(sp => new QueueMetricsReporter(
+            sp.GetRequiredService<RabbitMqManagementApi>(),
+            [.. ConsumedQueues, .. ConsumedQueues.Select(q => q + "_error")],
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<QueueMetricsReporter>>()))
+        .AddHostedService(sp => sp.GetRequiredService<QueueMetricsReporter>());
 
     /// <summary>Decisions and visitor streams -> the Revenue Impact, data-quality and engagement read models, via the projection daemon; replays rebuild them.</summary>
     public static IServiceCollection AddReadModelProjections(this IServiceCollection services) => services

@@ -4,6 +4,7 @@ using Attribution.ServiceDefaults.Messaging;
 using Attribution.ServiceDefaults.Resilience;
 using Attribution.ServiceDefaults.Telemetry;
 using Npgsql;
+using Polly.Registry;
 
 namespace Attribution.SampleSubscriber;
 
@@ -13,6 +14,7 @@ public static class SubscriberRegistration
     {
         var settings = AttributionSettings.From(builder.Configuration);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnection));
+        builder.Services.AddAttributionResilience();
         builder.Services.AddHostedService<SchemaSetup>();
         builder.Services.AddAttributionTelemetry(builder.Configuration, "attribution-sample-subscriber");
         builder.Services.AddAttributionBus(settings, bus =>
@@ -20,10 +22,10 @@ public static class SubscriberRegistration
         return builder;
     }
 
-    private sealed class SchemaSetup(NpgsqlDataSource db) : IHostedService
+    private sealed class SchemaSetup(NpgsqlDataSource db, ResiliencePipelineProvider<string> pipelines) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) =>
-            ResiliencePipelines.StartUp.ExecuteAsync(
+            pipelines.GetPipeline(ResiliencePipelines.StartUp).ExecuteAsync(
                 async ct => await SchemaMigrator.MigrateAsync(db, "sample_subscriber", typeof(SchemaSetup).Assembly, ct), cancellationToken).AsTask();
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

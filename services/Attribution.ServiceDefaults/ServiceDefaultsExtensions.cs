@@ -2,6 +2,7 @@ using Attribution.EventStore;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Database;
+using Attribution.ServiceDefaults.Resilience;
 using Attribution.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +23,7 @@ public static class ServiceDefaultsExtensions
         var settings = AttributionSettings.From(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddAttributionResilience();
         builder.Services.AddAttributionDatabase(settings);
         builder.Services.AddSingleton<CompanyDirectory>();
         builder.Services.AddHostedService<CompanyChangeListener>();

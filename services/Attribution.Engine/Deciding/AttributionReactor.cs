@@ -28,8 +28,7 @@ public sealed class AttributionReactor(
     private static readonly string[] AttributableTypes = [StoredNames.CartEventRecorded, StoredNames.CheckoutRecorded];
     private static readonly string[] CheckoutTypes = [StoredNames.CheckoutRecorded];
 
-    private static readonly Meter Meter = new("Attribution.Engine");
-    private static readonly Counter<long> Decisions = Meter.CreateCounter<long>("attribution.decisions", "{decision}",
+    private static readonly Counter<long> Decisions = EngineTelemetry.Meter.CreateCounter<long>("attribution.decisions", "{decision}",
         "Decisions stored (first decisions and revisions of cart and checkout events), by outcome");
 
     public string Name => ProjectionNames.AttributionDecisions;
@@ -45,8 +44,9 @@ public sealed class AttributionReactor(
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
+        var traces = new DecisionTraces(batch.Events);
         foreach (var company in batch.Events.Where(IsVisitorEvent).GroupBy(e => e.TenantId))
-            await DecideCompanyAsync(batch.Transaction, company.Key, company.ToList(), ct);
+            await DecideCompanyAsync(batch.Transaction, company.Key, company.ToList(), traces, ct);
     }
 
     /// <summary>Re-decides every visitor of a company (replay under the current settings).</summary>
@@ -84,7 +84,7 @@ public sealed class AttributionReactor(
     // The daemon already hands over only these types; a batch built by hand (a test) may hold others.
     private static bool IsVisitorEvent(StoredEvent e) => VisitorEventTypes.Contains(e.Data.GetType());
 
-    private async Task DecideCompanyAsync(NpgsqlTransaction tx, string companyKey, List<StoredEvent> events, CancellationToken ct)
+    private async Task DecideCompanyAsync(NpgsqlTransaction tx, string companyKey, List<StoredEvent> events, DecisionTraces traces, CancellationToken ct)
     {
         var connection = tx.Connection!;
         var streams = events.Select(e => e.StreamId).ToHashSet(StringComparer.Ordinal);
@@ -103,11 +103,11 @@ public sealed class AttributionReactor(
             foreach (var e in await store.QueryByDataFieldAsync(connection, companyKey, CheckoutTypes, "orderId", orderIds, ct))
                 streams.Add(e.StreamId);
 
-        await DecideStreamsAsync(connection, tx, companyKey, streams.Where(s => s.StartsWith("visitor:", StringComparison.Ordinal)).ToList(), ct);
+        await DecideStreamsAsync(connection, tx, companyKey, streams.Where(s => s.StartsWith("visitor:", StringComparison.Ordinal)).ToList(), ct, traces: traces);
 
         // New refunds (their orders' checkouts were re-decided above when they changed too).
         var refundOrders = events.Select(e => e.Data).OfType<V1.OrderRefundRecorded>().Select(r => r.OrderId).Distinct().ToList();
-        await DecideRefundsAsync(connection, tx, companyKey, refundOrders, ct);
+        await DecideRefundsAsync(connection, tx, companyKey, refundOrders, traces, ct);
     }
 
     /// <summary>A replay's company-wide lookups; the live path queries them per batch instead.</summary>
@@ -125,9 +125,11 @@ public sealed class AttributionReactor(
 
     /// <param name="tx">The projection's transaction to append in (the live path), or null to append through group commits (a replay).</param>
     private async Task<int> DecideStreamsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, string companyKey, List<string> streamIds, CancellationToken ct, CompanyLookups? lookups = null)
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string companyKey, List<string> streamIds, CancellationToken ct,
+        CompanyLookups? lookups = null, DecisionTraces? traces = null)
     {
         if (streamIds.Count == 0) return 0;
+        traces ??= DecisionTraces.None;
         var company = await companies.FindByKeyAsync(companyKey, ct)
             ?? throw new InvalidOperationException($"Events of unknown company {companyKey}.");
         var settings = new RuleSettings(company.AttributionWindowHours);
@@ -180,7 +182,7 @@ public sealed class AttributionReactor(
             var next = Revisions.Next(companyKey, e, decision, isCounted, countingReasons, previous);
             if (next is null) continue;
             appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, e.EventId), companyKey,
-                ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next)]));
+                ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next, traces.Of(e.Sequence, journeyStream))]));
             decided.Add(next);
         }
 
@@ -194,11 +196,11 @@ public sealed class AttributionReactor(
         var borrowers = lookups is not null ? [] : counted.Values
             .Where(c => c.Lends && c.CountedWithoutFingerprint && !attributable.ContainsKey(c.CountedStream))
             .Select(c => c.CountedStream).Distinct(StringComparer.Ordinal).ToList();
-        var borrowed = borrowers.Count > 0 ? await DecideStreamsAsync(connection, tx, companyKey, borrowers, ct) : 0;
+        var borrowed = borrowers.Count > 0 ? await DecideStreamsAsync(connection, tx, companyKey, borrowers, ct, traces: traces) : 0;
 
         // A checkout's credit decides where its refunds subtract: follow any change.
         var orders = attributable.Values.SelectMany(a => a).Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
-        return appends.Count + borrowed + await DecideRefundsAsync(connection, tx, companyKey, orders, ct);
+        return appends.Count + borrowed + await DecideRefundsAsync(connection, tx, companyKey, orders, traces, ct);
     }
 
     /// <summary>
@@ -212,7 +214,8 @@ public sealed class AttributionReactor(
     private static void CountDecision(DecisionEvents.V2.AttributionDecided decision) =>
         Decisions.Add(1, new KeyValuePair<string, object?>("outcome", decision.Attributed ? "attributed" : "not_attributed"));
 
-    private async Task<int> DecideRefundsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string companyKey, List<string> orderIds, CancellationToken ct)
+    private async Task<int> DecideRefundsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string companyKey, List<string> orderIds, DecisionTraces traces, CancellationToken ct)
     {
         if (orderIds.Count == 0) return 0;
         var refundEvents = await store.ReadStreamsAsync(connection, orderIds.Select(o => $"order:{companyKey}:{o}").ToList(), ct);
@@ -227,6 +230,7 @@ public sealed class AttributionReactor(
             var decision = orders.GetValueOrDefault(order.Key);
             var counted = decision is null ? null : new RefundRules.CountedOrder(decision.Amount, decision.Currency);
             var byId = order.ToDictionary(e => e.Id, e => (V1.OrderRefundRecorded)e.Data);
+            var sequences = order.ToDictionary(e => e.Id, e => e.Sequence);
             var applications = RefundRules.Apply(counted, order.Select(e =>
             {
                 var r = (V1.OrderRefundRecorded)e.Data;
@@ -238,7 +242,7 @@ public sealed class AttributionReactor(
                 var next = Revisions.NextRefund(companyKey, byId[application.EventId], application, decision, previous);
                 if (next is null) continue;
                 appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, application.EventId), companyKey,
-                    ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next)]));
+                    ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next, traces.Of(sequences[application.EventId], null))]));
             }
         }
         if (appends.Count > 0) await AppendAsync(tx, appends, ct);

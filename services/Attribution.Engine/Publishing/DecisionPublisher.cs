@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Attribution.Contracts.Attribution;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
@@ -37,8 +38,8 @@ public sealed class DecisionPublisher(IBus bus, MartenEventStore store) : IProje
 
             if (!byDecision.TryGetValue(e.StreamId, out var publishes)) byDecision[e.StreamId] = publishes = [];
             publishes.Add(previous is null
-                ? () => bus.Publish(Attributed(next), ctx => ctx.MessageId = next.DecisionId, ct)
-                : () => bus.Publish(Revised(previous, next), ctx => ctx.MessageId = next.DecisionId, ct));
+                ? () => PublishAsync(e, Attributed(next), next.DecisionId, ct)
+                : () => PublishAsync(e, Revised(previous, next), next.DecisionId, ct));
         }
 
         // Different decisions are published together, confirmed together: awaiting each confirm in
@@ -50,6 +51,17 @@ public sealed class DecisionPublisher(IBus bus, MartenEventStore store) : IProje
         {
             foreach (var publish in publishes) await publish();
         })).WaitAsync(ConfirmTimeout, ct);
+    }
+
+    // Each message continues its own decision's trace (the request that led to it), not the trace of
+    // the batch's first decision; its span links the batch's.
+    private async Task PublishAsync<T>(StoredEvent decision, T message, Guid messageId, CancellationToken ct) where T : class
+    {
+        using var activity = ActivityContext.TryParse(decision.Metadata.TraceParent, null, out var parent)
+            ? EngineTelemetry.Source.StartActivity($"publish {typeof(T).Name}", ActivityKind.Internal, parent,
+                links: Activity.Current is { } batch ? [new ActivityLink(batch.Context)] : null)
+            : null;
+        await bus.Publish(message, ctx => ctx.MessageId = messageId, ct);
     }
 
     private async Task<V2.AttributionDecided?> PreviousAsync(StoredEvent e, CancellationToken ct)

@@ -1,8 +1,11 @@
+using System.Diagnostics;
 using Attribution.Contracts.Ingestion;
 using Attribution.EventStore;
 using Attribution.ServiceDefaults.Resilience;
 using MassTransit;
 using Npgsql;
+using Polly;
+using Polly.Registry;
 
 namespace Attribution.Engine.Recording;
 
@@ -17,14 +20,29 @@ public readonly record struct CarriedEvent(ConsumeContext Carrier, object Messag
 /// are split until the database's refusal isolates it), the rest are stored at once, and it alone
 /// goes to its own type's error queue and the data-quality report (<see cref="UnstorableMessages"/>).
 /// </summary>
-public sealed class EventRecorder(IEventStore store, UnstorableMessages unstorable)
+public sealed class EventRecorder(IEventStore store, UnstorableMessages unstorable, ResiliencePipelineProvider<string> pipelines)
 {
-    public async Task RecordAsync(IReadOnlyList<CarriedEvent> events, CancellationToken ct)
+    private readonly ResiliencePipeline _database = pipelines.GetPipeline(ResiliencePipelines.Database);
+
+    /// <param name="queue">The queue the events were consumed from (names the batch's span).</param>
+    public async Task RecordAsync(string queue, IReadOnlyList<CarriedEvent> events, CancellationToken ct)
     {
+        using var activity = StartActivity(queue, events);
         var poison = new List<(CarriedEvent Event, string Problem)>();
         await AppendAsync(events, poison, ct);
+        activity?.SetTag("attribution.unstorable", poison.Count);
         foreach (var (e, problem) in poison)
             await unstorable.FaultAsync(e.Carrier, e.Message, problem, ct);
+    }
+
+    // The batch's span links every carrying message's trace, so each request's trace reaches the
+    // append; each event also keeps its own message's trace in its metadata.
+    private static Activity? StartActivity(string queue, IReadOnlyList<CarriedEvent> events)
+    {
+        var links = events.Select(e => MessageTrace.ContextOf(e.Carrier)).Where(c => c != default).Distinct().Select(c => new ActivityLink(c));
+        var activity = EngineTelemetry.Source.StartActivity($"record {queue}", ActivityKind.Consumer, parentContext: default, links: links);
+        activity?.SetTag("messaging.batch.message_count", events.Select(e => e.Carrier).Distinct().Count());
+        return activity;
     }
 
     /// <summary>Appends the events; those the store refuses for their own data are left out and listed in <paramref name="poison"/>.</summary>
@@ -33,7 +51,7 @@ public sealed class EventRecorder(IEventStore store, UnstorableMessages unstorab
         if (events.Count == 0) return;
         try
         {
-            await ResiliencePipelines.Database.ExecuteAsync(async token => await store.AppendAsync([.. events.Select(AppendOf)], token), ct);
+            await _database.ExecuteAsync(async token => await store.AppendAsync([.. events.Select(AppendOf)], token), ct);
         }
         catch (UnstorableEventException ex)
         {

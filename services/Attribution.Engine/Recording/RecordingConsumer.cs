@@ -11,7 +11,7 @@ namespace Attribution.Engine.Recording;
 public sealed class RecordingConsumer<TMessage>(EventRecorder recorder) : IConsumer<Batch<TMessage>> where TMessage : class
 {
     public Task Consume(ConsumeContext<Batch<TMessage>> context) =>
-        recorder.RecordAsync([.. context.Message.Select(m => new CarriedEvent(m, m.Message))], context.CancellationToken);
+        recorder.RecordAsync(RecordingQueues.Of<TMessage>(), [.. context.Message.Select(m => new CarriedEvent(m, m.Message))], context.CancellationToken);
 }
 
 /// <summary>
@@ -23,6 +23,7 @@ public sealed class EventBatchRecordingConsumer(EventRecorder recorder) : IConsu
 {
     public Task Consume(ConsumeContext<Batch<EventBatchReceived>> context) =>
         recorder.RecordAsync(
+            RecordingQueues.Of<EventBatchReceived>(),
             [.. context.Message.SelectMany(m => m.Message.Events.Select(e => new CarriedEvent(m, BatchedEvents.MessageOf(e))))],
             context.CancellationToken);
 }

@@ -1,5 +1,5 @@
+using Attribution.Engine.Broker;
 using Attribution.ServiceDefaults.Configuration;
-using Attribution.ServiceDefaults.Messaging;
 using RabbitMQ.Client;
 
 namespace Attribution.Engine.Watchdog;
@@ -42,6 +42,7 @@ public sealed record EngineInstance(string ConnectionName)
 public sealed class ConsumerWatchdog(
     ConsumerWatchdogOptions options,
     AttributionSettings settings,
+    RabbitMqManagementApi managementApi,
     EngineInstance instance,
     BusStartSignal busStart,
     IHostApplicationLifetime lifetime,
@@ -53,7 +54,6 @@ public sealed class ConsumerWatchdog(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var factory = new ConnectionFactory { Uri = new Uri(settings.RabbitMqUrl), ClientProvidedName = "attribution-engine-watchdog" };
-        using var consumers = BrokerConsumers.For(RabbitMqAddress.Parse(settings.RabbitMqUrl), options.ManagementUrl);
         var state = ConsumerStallRule.State.Healthy;
         IConnection? connection = null;
         try
@@ -67,7 +67,7 @@ public sealed class ConsumerWatchdog(
                 try
                 {
                     connection ??= await factory.CreateConnectionAsync(stoppingToken);
-                    samples = await SampleAsync(connection, consumers, stoppingToken);
+                    samples = await SampleAsync(connection, stoppingToken);
                 }
                 // RabbitMQ.Client 7 reports a timed-out call as a TaskCanceledException: only our own
                 // stopping token ends the loop; anything else is an unreachable broker.
@@ -101,9 +101,9 @@ public sealed class ConsumerWatchdog(
     }
 
     // A queue not declared yet (first start) is left out: nothing can wait in it.
-    private async Task<IReadOnlyList<QueueSample>> SampleAsync(IConnection connection, BrokerConsumers consumers, CancellationToken ct)
+    private async Task<IReadOnlyList<QueueSample>> SampleAsync(IConnection connection, CancellationToken ct)
     {
-        var own = await OwnConsumersAsync(consumers, ct);
+        var own = await OwnConsumersAsync(ct);
         var samples = new List<QueueSample>(options.Queues.Count);
         foreach (var queue in options.Queues)
             if (await BrokerQueues.SampleAsync(connection, queue, ct) is { } sample)
@@ -113,11 +113,11 @@ public sealed class ConsumerWatchdog(
 
     private bool _perEngineUnavailableLogged;
 
-    private async Task<IReadOnlyDictionary<string, uint>?> OwnConsumersAsync(BrokerConsumers consumers, CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, uint>?> OwnConsumersAsync(CancellationToken ct)
     {
         try
         {
-            return await consumers.OfConnectionAsync(instance.ConnectionName, ct);
+            return await managementApi.ConsumersOfConnectionAsync(instance.ConnectionName, ct);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !ct.IsCancellationRequested)
         {

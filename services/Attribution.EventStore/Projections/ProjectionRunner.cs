@@ -214,7 +214,8 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
     }
 
     // The batch continues the trace of its first event and links the others, so a request's
-    // trace id reaches the read model (gateway -> broker -> consumer -> projector).
+    // trace id reaches the read model (gateway -> broker -> consumer -> projector). At most 128
+    // links: what OTLP exporters keep by default (OTEL_SPAN_LINK_COUNT_LIMIT).
     private static Activity? StartActivity(IProjection projection, List<StoredEvent> events)
     {
         var contexts = events
@@ -225,7 +226,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
         var parent = contexts.FirstOrDefault();
         var activity = MartenEventStore.Activity.StartActivity(
             $"project {projection.Name}", ActivityKind.Consumer, parent,
-            links: contexts.Skip(1).Take(64).Select(c => new ActivityLink(c)));
+            links: contexts.Skip(1).Take(128).Select(c => new ActivityLink(c)));
         activity?.SetTag("event_store.projection", projection.Name);
         activity?.SetTag("event_store.events", events.Count);
         return activity;

@@ -65,7 +65,7 @@ public static class IngestionEndpoints
                 if (message is null) return await ingestion.RejectAsync(request, kind, errors, http.RequestAborted);
 
                 var eventId = idOf(message);
-                return await publisher.TryPublishAsync(WithSource(message, request.Caller.IsServer), eventId, kind, http.RequestAborted)
+                return await publisher.TryPublishAsync(WithSource(message, request.Caller.IsServer), eventId, kind, request.Caller.Company.CompanyKey, http.RequestAborted)
                     ? TypedResults.Accepted((string?)null, new AcceptedEvent(eventId, "accepted"))
                     : EventPublisher.BrokerUnavailable(http);
             })

@@ -28,7 +28,7 @@ public static class ReplayEndpoints
                     // The row holds the company's slot from here on: publish it even when the caller has
                     // gone, and release the slot when the broker could not take it, or no replay could
                     // start until the slot's stale bound (migration 0009).
-                    if (!await publisher.TryPublishAsync(requested, requested.ReplayId, "replay", CancellationToken.None))
+                    if (!await publisher.TryPublishAsync(requested, requested.ReplayId, "replay", caller.Company.CompanyKey, CancellationToken.None))
                     {
                         await ReleaseUnpublishedAsync(db, requested.ReplayId);
                         return EventPublisher.BrokerUnavailable(http);

@@ -100,8 +100,8 @@ public static class ShopifyWebhookEndpoints
             if (message is null) return TypedResults.Ok(new { status = "ignored", reason = "the refund returns no money" });
             var published = message switch
             {
-                Contracts.Ingestion.CheckoutCompleted c => await publisher.TryPublishAsync(c, c.EventId, kind, http.RequestAborted),
-                Contracts.Ingestion.RefundRecorded r => await publisher.TryPublishAsync(r, r.EventId, kind, http.RequestAborted),
+                Contracts.Ingestion.CheckoutCompleted c => await publisher.TryPublishAsync(c, c.EventId, kind, company.CompanyKey, http.RequestAborted),
+                Contracts.Ingestion.RefundRecorded r => await publisher.TryPublishAsync(r, r.EventId, kind, company.CompanyKey, http.RequestAborted),
                 _ => throw new InvalidOperationException(message.GetType().Name),
             };
             // Shopify treats any 2xx as delivered and retries anything else, which is what a 503 wants.

@@ -3,10 +3,10 @@ using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Polly.Registry;
 
 namespace Attribution.ServiceDefaults.Database;
 
@@ -30,7 +30,7 @@ public static class DatabaseExtensions
             return options;
         });
         services.AddHostedService<SchemaFence>();
-        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+        services.AddHealthChecks().AddNpgSql(sp => sp.GetRequiredService<NpgsqlDataSource>(), name: "postgres", tags: ["ready"]);
         return services;
     }
 
@@ -57,13 +57,14 @@ public static class DatabaseExtensions
     ];
 
     /// <summary>Runs before the other hosted services (registered first), retrying while the database boots.</summary>
-    private sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<DatabaseMigrator> logger) : IHostedService
+    private sealed class DatabaseMigrator(
+        NpgsqlDataSource dataSource, ResiliencePipelineProvider<string> pipelines, ILogger<DatabaseMigrator> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             try
             {
-                await ResiliencePipelines.StartUp.ExecuteAsync(async ct => await MigrateAsync(dataSource, ct), cancellationToken);
+                await pipelines.GetPipeline(ResiliencePipelines.StartUp).ExecuteAsync(async ct => await MigrateAsync(dataSource, ct), cancellationToken);
             }
             catch (SchemaNewerThanBuildException ex)
             {
@@ -73,22 +74,5 @@ public static class DatabaseExtensions
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await using var cmd = dataSource.CreateCommand("SELECT 1");
-                await cmd.ExecuteScalarAsync(cancellationToken);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception ex)
-            {
-                return HealthCheckResult.Unhealthy("PostgreSQL is unreachable", ex);
-            }
-        }
     }
 }

@@ -27,6 +27,9 @@ public static class BusExtensions
                     // How the broker names this process's connection (the assembly's name by default).
                     if (connectionName is not null) h.ConnectionName(connectionName);
                 });
+                // The broker tells the age of a queue's oldest message (the engine's consumer-lag gauge)
+                // only from its AMQP timestamp: stamp every message with the time it is published.
+                cfg.ConfigurePublish(publish => publish.UseExecute(StampPublishTime));
                 cfg.ConfigureEndpoints(context);
             });
         });
@@ -42,6 +45,12 @@ public static class BusExtensions
             o.ConsumerStopTimeout = TimeSpan.FromSeconds(10);
         });
         return services;
+    }
+
+    private static void StampPublishTime(PublishContext context)
+    {
+        if (context.TryGetPayload(out RabbitMqSendContext? rabbit) && !rabbit.BasicProperties.IsTimestampPresent())
+            rabbit.BasicProperties.Timestamp = new RabbitMQ.Client.AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
     }
 }
 

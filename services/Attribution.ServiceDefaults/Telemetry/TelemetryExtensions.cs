@@ -23,7 +23,8 @@ public static class TelemetryExtensions
     /// <summary>Activity sources this system emits; "Attribution.*" covers our own.</summary>
     public static readonly string[] Sources = ["MassTransit", "Attribution.*"];
 
-    public static readonly string[] Meters = ["MassTransit", "Attribution.*"];
+    /// <summary>Meters this system reports; "Polly" counts the resilience pipelines' retries and timeouts.</summary>
+    public static readonly string[] Meters = ["MassTransit", "Attribution.*", "Polly"];
 
     public static IServiceCollection AddAttributionTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
@@ -73,9 +74,19 @@ public static class TelemetryExtensions
 
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddPrometheusHttpListener(listener =>
         {
-            listener.Host = uri.Host;
+            var anyHost = uri.Host is "0.0.0.0" or "[::]";
+            listener.Host = anyHost ? "localhost" : uri.Host;
             listener.Port = uri.Port;
             listener.ScrapeEndpointPath = uri.AbsolutePath.TrimEnd('/') + "/metrics";
+            // HttpListener matches each request's Host header against its prefixes: an address bound to
+            // every interface (0.0.0.0, [::], as in a container) takes any host name ("+"), so Prometheus
+            // can scrape it under the service's name. The options' Host must parse as a URI host, "+" does not.
+            if (anyHost)
+                listener.ConfigureHttpListener = (_, http) =>
+                {
+                    http.Prefixes.Clear();
+                    http.Prefixes.Add($"http://+:{uri.Port}{uri.AbsolutePath.TrimEnd('/')}/");
+                };
         }));
         return services;
     }

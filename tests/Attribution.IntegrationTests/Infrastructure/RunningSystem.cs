@@ -28,6 +28,9 @@ public sealed class RunningSystem : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The engines (and subscribers) started here and still running.</summary>
+    public IReadOnlyList<IHost> Engines => _engines;
+
     /// <param name="configureGateway">Service overrides for the gateway, applied after its own registrations.</param>
     /// <param name="engineSettings">Configuration for the engines started here, on top of the run's (e.g. <c>Metrics:ListenUrl</c>).</param>
     public static async Task<RunningSystem> StartAsync(int engines = 1, IReadOnlyDictionary<string, string?>? gatewaySettings = null,
@@ -99,12 +102,13 @@ public sealed class RunningSystem : IAsyncDisposable
     /// </summary>
     public Task<bool> PublishAsAcceptedAsync<T>(T message, Guid eventId) where T : class =>
         _gateway.Services.GetRequiredService<Attribution.Gateway.Ingestion.Publishing.EventPublisher>()
-            .TryPublishAsync(message, eventId, typeof(T).Name, CancellationToken.None);
+            .TryPublishAsync(message, eventId, typeof(T).Name, typeof(T).GetProperty("CompanyKey")?.GetValue(message) as string ?? "", CancellationToken.None);
 
     /// <summary>Publishes messages as one <see cref="Attribution.Contracts.Ingestion.EventBatchReceived"/>, exactly as the batch endpoint does (confirmed, mandatory), bypassing its validation.</summary>
     public Task<bool> PublishBatchAsAcceptedAsync(params object[] messages) =>
         _gateway.Services.GetRequiredService<Attribution.Gateway.Ingestion.Publishing.EventPublisher>()
-            .TryPublishBatchAsync([.. messages.Select(Attribution.ServiceDefaults.Messaging.BatchedEvents.Of)], CancellationToken.None);
+            .TryPublishBatchAsync([.. messages.Select(Attribution.ServiceDefaults.Messaging.BatchedEvents.Of)],
+                messages.Select(m => m.GetType().GetProperty("CompanyKey")?.GetValue(m) as string).FirstOrDefault() ?? "", CancellationToken.None);
 
     /// <summary>Creates a company through the admin API and returns a client for its server and its storefront.</summary>
     public async Task<TestCompany> CreateCompanyAsync(string name = "Test store", string currency = "USD", int windowHours = 24,

@@ -44,8 +44,10 @@ public sealed class TelemetryTests
 
     private List<Activity> SpansOf(ActivityTraceId traceId)
     {
-        // A projection's batch continues the trace of its first event and links the others' traces.
-        lock (_spans) return _spans.Where(s => s.TraceId == traceId || s.Links.Any(l => l.Context.TraceId == traceId)).ToList();
+        // A batch continues the trace of one of its messages or events and links the others' traces.
+        Activity?[] exported;
+        lock (_spans) exported = _spans.ToArray();
+        return [.. new ExportedTrace(exported, traceId).Reached];
     }
 
     [Test]
@@ -95,14 +97,25 @@ public sealed class TelemetryTests
         }))
             Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
-        var text = await Poll.UntilAsync(async () =>
-        {
-            using var r = await _system.Http.GetAsync("/metrics");
-            return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadAsStringAsync() : "";
-        }, t => t.Contains("gateway_events_accepted", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "/metrics with the accepted events");
+        var company = $"company=\"{_company.CompanyKey}\"";
+        var text = await Poll.UntilAsync(() => ScrapeAsync(_system.Http),
+            t => Samples(t, "gateway_events_accepted_total").Any(x => x.Labels.Contains(company, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "/metrics with the accepted events", failOnTimeout: false);
+        TestContext.Out.WriteLine(string.Join("\n", text.Split('\n').Where(l => l.StartsWith("gateway_", StringComparison.Ordinal))));
+
+        var confirmed = Samples(text, "gateway_publish_confirm_duration_seconds_count").Where(x => x.Labels.Contains("kind=\"cart\"", StringComparison.Ordinal)
+            && x.Labels.Contains("outcome=\"confirmed\"", StringComparison.Ordinal)).ToList();
+        var confirmSum = Samples(text, "gateway_publish_confirm_duration_seconds_sum").Where(x => x.Labels.Contains("kind=\"cart\"", StringComparison.Ordinal)
+            && x.Labels.Contains("outcome=\"confirmed\"", StringComparison.Ordinal)).Sum(x => x.Value);
         Assert.Multiple(() =>
         {
-            Assert.That(text, Does.Contain("gateway_events_accepted"), "accepted events");
+            Assert.That(Samples(text, "gateway_events_accepted_total"), Has.Some.Matches<(string Labels, double Value)>(x =>
+                x.Labels.Contains(company, StringComparison.Ordinal) && x.Labels.Contains("kind=\"cart\"", StringComparison.Ordinal) && x.Value >= 1),
+                "accepted events, by kind and company");
+            Assert.That(confirmed.Sum(x => x.Value), Is.GreaterThanOrEqualTo(1), "publish-confirm latency observed for the cart event");
+            Assert.That(confirmSum / Math.Max(1, confirmed.Sum(x => x.Value)), Is.GreaterThan(0).And.LessThan(5), "a confirm takes more than nothing and less than the pipeline's timeout, in seconds");
+            Assert.That(Samples(text, "gateway_publish_confirm_duration_seconds_bucket"), Has.Some.Matches<(string Labels, double Value)>(x =>
+                x.Labels.Contains("le=\"0.005\"", StringComparison.Ordinal)), "buckets sized for seconds");
             Assert.That(text, Does.Contain("http_server_request_duration_seconds"), "ASP.NET Core instrumentation");
             Assert.That(text, Does.Contain("dotnet_"), "runtime instrumentation");
         });

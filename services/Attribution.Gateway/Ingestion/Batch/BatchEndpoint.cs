@@ -116,7 +116,7 @@ public static class BatchEndpoint
         if (items is null) return await ingestion.RejectAsync(request, "batch", errors, http.RequestAborted);
 
         var ct = http.RequestAborted;
-        var published = await publisher.TryPublishBatchAsync([.. items.Where(i => i.Message is not null).Select(i => BatchedEvents.Of(i.Message!))], ct);
+        var published = await publisher.TryPublishBatchAsync([.. items.Where(i => i.Message is not null).Select(i => BatchedEvents.Of(i.Message!))], request.Caller.Company.CompanyKey, ct);
 
         var rejected = items.Where(i => i.Message is null).ToList();
         await rejections.RecordAsync(request.Caller.Company.CompanyKey,

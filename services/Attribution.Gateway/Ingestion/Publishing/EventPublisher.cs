@@ -6,6 +6,8 @@ using Attribution.ServiceDefaults.Messaging;
 using Attribution.ServiceDefaults.Resilience;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Registry;
 
 namespace Attribution.Gateway.Ingestion.Publishing;
 
@@ -24,29 +26,38 @@ public sealed class EventPublisher : IAsyncDisposable
     public const string RetryAfterSeconds = "5";
 
     private static readonly Meter Meter = new("Attribution.Gateway");
-    private static readonly Counter<long> Accepted = Meter.CreateCounter<long>("gateway.events.accepted");
-    private static readonly Counter<long> Unavailable = Meter.CreateCounter<long>("gateway.events.broker_unavailable");
-    private static readonly Counter<long> Messages = Meter.CreateCounter<long>("gateway.broker.messages_published");
+    private static readonly Counter<long> Accepted = Meter.CreateCounter<long>("gateway.events.accepted", "{event}",
+        "Events answered 202: confirmed by the broker, by kind and company key");
+    private static readonly Counter<long> Unavailable = Meter.CreateCounter<long>("gateway.events.broker_unavailable", "{event}",
+        "Events answered 503 because the broker did not confirm them in time, by kind and company key");
+    private static readonly Counter<long> Messages = Meter.CreateCounter<long>("gateway.broker.messages_published", "{message}",
+        "Broker messages confirmed: one per event alone, one per batch request or coalesced group");
+    private static readonly Histogram<double> ConfirmDuration = Meter.CreateHistogram<double>("gateway.publish_confirm.duration", "s",
+        "Time from publishing an event to the broker's confirm (or to giving up), by kind and outcome",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     private static readonly ActivitySource Source = new("Attribution.Gateway.Publishing");
 
     /// <summary>One single event waiting to share a message, with the trace of the request that sent it.</summary>
     private sealed record Coalesced(BatchedEvent Event, ActivityContext Trace);
 
     private readonly IBus _bus;
+    private readonly ResiliencePipeline _publish;
     private readonly ILogger<EventPublisher> _logger;
     private readonly PublishCoalescer<Coalesced> _coalescer;
 
-    public EventPublisher(IBus bus, IOptions<PublishingOptions> options, ILogger<EventPublisher> logger)
+    public EventPublisher(IBus bus, IOptions<PublishingOptions> options, ResiliencePipelineProvider<string> pipelines, ILogger<EventPublisher> logger)
     {
         _bus = bus;
+        _publish = pipelines.GetPipeline(ResiliencePipelines.Publish);
         _logger = logger;
         var o = options.Value;
         _coalescer = new PublishCoalescer<Coalesced>(TimeSpan.FromMilliseconds(Math.Max(0, o.LingerMilliseconds)), Math.Max(1, o.MaxBatchEvents), PublishCoalescedAsync);
     }
 
     /// <summary>True once the broker confirmed the message carrying it; false when it could not (the caller answers 503).</summary>
-    public async Task<bool> TryPublishAsync<T>(T message, Guid eventId, string kind, CancellationToken requestAborted) where T : class
+    public async Task<bool> TryPublishAsync<T>(T message, Guid eventId, string kind, string companyKey, CancellationToken requestAborted) where T : class
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             // Only ingested events share messages; anything else (a replay request) goes alone.
@@ -54,33 +65,38 @@ public sealed class EventPublisher : IAsyncDisposable
                 ? _coalescer.PublishAsync(new Coalesced(BatchedEvents.Of(message), Activity.Current?.Context ?? default))
                 : PublishOneAsync(message, eventId, CancellationToken.None);
             await published.WaitAsync(requestAborted);
-            Accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
+            ConfirmDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tag("kind", kind), Tag("outcome", "confirmed"));
+            Accepted.Add(1, Tag("kind", kind), Tag("company", companyKey));
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !requestAborted.IsCancellationRequested)
         {
             _logger.LogWarning(ex, "Broker did not confirm {Kind} event {EventId}", kind, eventId);
-            Unavailable.Add(1, new KeyValuePair<string, object?>("kind", kind));
+            ConfirmDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tag("kind", kind), Tag("outcome", "unavailable"));
+            Unavailable.Add(1, Tag("kind", kind), Tag("company", companyKey));
             return false;
         }
     }
 
     /// <summary>The accepted events of one batch request as one message, in request order: all confirmed, or none (false).</summary>
-    public async Task<bool> TryPublishBatchAsync(IReadOnlyList<BatchedEvent> events, CancellationToken requestAborted)
+    public async Task<bool> TryPublishBatchAsync(IReadOnlyList<BatchedEvent> events, string companyKey, CancellationToken requestAborted)
     {
         if (events.Count == 0) return true;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await PublishConfirmedAsync(events, requestAborted);
+            ConfirmDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tag("kind", "batch"), Tag("outcome", "confirmed"));
             foreach (var kind in events.GroupBy(BatchedEvents.KindOf))
-                Accepted.Add(kind.Count(), new KeyValuePair<string, object?>("kind", kind.Key));
+                Accepted.Add(kind.Count(), Tag("kind", kind.Key), Tag("company", companyKey));
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !requestAborted.IsCancellationRequested)
         {
             _logger.LogWarning(ex, "Broker did not confirm a batch of {Count} events", events.Count);
+            ConfirmDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tag("kind", "batch"), Tag("outcome", "unavailable"));
             foreach (var kind in events.GroupBy(BatchedEvents.KindOf))
-                Unavailable.Add(kind.Count(), new KeyValuePair<string, object?>("kind", kind.Key));
+                Unavailable.Add(kind.Count(), Tag("kind", kind.Key), Tag("company", companyKey));
             return false;
         }
     }
@@ -107,7 +123,7 @@ public sealed class EventPublisher : IAsyncDisposable
 
     private async Task PublishConfirmedAsync(object message, Guid? messageId, CancellationToken ct)
     {
-        await ResiliencePipelines.Publish.ExecuteAsync(async token =>
+        await _publish.ExecuteAsync(async token =>
         {
             var published = _bus.Publish(message, message.GetType(), ctx =>
             {
@@ -126,6 +142,8 @@ public sealed class EventPublisher : IAsyncDisposable
     // Unroutable (no engine queue bound yet) must not count as stored: the broker returns the
     // message and this becomes a 503 instead of a 202 for a dropped event.
     private static void Mandatory(PublishContext ctx) => ctx.Mandatory = true;
+
+    private static KeyValuePair<string, object?> Tag(string name, string value) => new(name, value);
 
     public static IResult BrokerUnavailable(HttpContext http) =>
         Problems.Status(StatusCodes.Status503ServiceUnavailable,

@@ -6,6 +6,7 @@ using Attribution.Gateway.Http;
 using Attribution.Gateway.Ingestion.Validation;
 using Attribution.ServiceDefaults.Companies;
 using Npgsql;
+using Polly.Registry;
 using Attribution.Domain.Visitors;
 
 namespace Attribution.Gateway.Visitors.Erasure;
@@ -33,8 +34,9 @@ public static class VisitorErasureEndpoint
     }
 
     private static async Task<IResult> Handle(string fingerprint, HttpContext http, CompanyDirectory companies, NpgsqlDataSource db,
-        MartenEventStore store, ProjectionRunner projections, ILoggerFactory logs)
+        MartenEventStore store, ProjectionRunner projections, ResiliencePipelineProvider<string> pipelines, ILoggerFactory logs)
     {
+        var database = pipelines.GetPipeline(ResiliencePipelines.Database);
         var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
         if (caller is null) return denied!;
         if (!IngestionLimits.IsFingerprint(fingerprint))
@@ -47,13 +49,13 @@ public static class VisitorErasureEndpoint
         var plan = VisitorErasurePlan.Of(companyKey, pseudonyms);
 
         // Each step is its own idempotent transaction, so one that lost a deadlock to a projection runs again.
-        var first = await ResiliencePipelines.Database.ExecuteAsync(async token => await store.ApplyEventDataMaskingAsync(plan, token), ct);
-        await ResiliencePipelines.Database.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, token), ct);
+        var first = await database.ExecuteAsync(async token => await store.ApplyEventDataMaskingAsync(plan, token), ct);
+        await database.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, token), ct);
         // A projection or the reactor may have read the visitor's events just before the masking and
         // write after it: once every projection is past this point, the same plan catches what they wrote.
         var caughtUp = await projections.WaitForNonStaleAsync(ProjectionNames.Asynchronous, CatchUpLimit, ct);
-        var second = await ResiliencePipelines.Database.ExecuteAsync(async token => await store.ApplyEventDataMaskingAsync(plan, token), ct);
-        await ResiliencePipelines.Database.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, token), ct);
+        var second = await database.ExecuteAsync(async token => await store.ApplyEventDataMaskingAsync(plan, token), ct);
+        await database.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, token), ct);
 
         var result = new ErasureResult(fingerprints.Count, first.Events + second.Events, first.Streams + second.Streams,
             first.Documents + second.Documents, caughtUp);
