@@ -12,7 +12,9 @@ namespace Attribution.IntegrationTests.Survival;
 /// stopped and restarted, RabbitMQ stopped and restarted, the engine process killed (SIGKILL) and
 /// restarted, a second engine process joining, a poison message. Each ends with every accepted
 /// (202) event stored exactly once, decided exactly once, and a replay equal to live.
-/// Bounded: about 20 s of load each. The engine runs as its own process so that it can be killed.
+/// Bounded: about 20 s of load each. The engine runs as its own process so that it can be killed,
+/// against a RabbitMQ container of the fixture's own (Testcontainers), so that restarting the broker
+/// never disturbs the machine's shared one.
 /// </summary>
 [NonParallelizable]
 public sealed class SurvivalUnderLoadTests
@@ -21,6 +23,7 @@ public sealed class SurvivalUnderLoadTests
 
     private static readonly string CartQueue = RecordingQueues.Of<CartEventReceived>();
 
+    private BrokerContainer _broker = null!;
     private RunningSystem _system = null!;
     private GatewayLoad _load = null!;
     private EngineProcess _engine = null!;
@@ -28,7 +31,8 @@ public sealed class SurvivalUnderLoadTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _system = await RunningSystem.StartAsync(engines: 0);
+        _broker = await BrokerContainer.StartAsync();
+        _system = await RunningSystem.StartAsync(engines: 0, gatewaySettings: _broker.Settings);
         _engine = await StartEngineAsync("survival", consumers: 1);
         _load = new GatewayLoad(_system.Http.BaseAddress!, RunningSystem.AdminToken, TestServices.Database);
     }
@@ -36,9 +40,10 @@ public sealed class SurvivalUnderLoadTests
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        _load.Dispose();
-        _engine.Dispose();
-        await _system.DisposeAsync();
+        _load?.Dispose();
+        _engine?.Dispose();
+        if (_system is not null) await _system.DisposeAsync();
+        if (_broker is not null) await _broker.DisposeAsync();
     }
 
     [Test]
@@ -56,8 +61,7 @@ public sealed class SurvivalUnderLoadTests
     [Test]
     public async Task RabbitMQ_stopped_and_restarted_under_load_loses_nothing_and_doubles_nothing()
     {
-        LocalBroker.IgnoreUnlessLocal();
-        await SurviveAsync("RabbitMQ outage", LocalBroker.StopAsync, LocalBroker.StartAsync, acceptsDuringOutage: false);
+        await SurviveAsync("RabbitMQ outage", _broker.StopAsync, _broker.StartAsync, acceptsDuringOutage: false);
     }
 
     [Test]
@@ -142,7 +146,7 @@ public sealed class SurvivalUnderLoadTests
     {
         var company = await _system.CreateCompanyAsync("Poison");
         var queue = CartQueue;
-        await using var connection = await TestServices.OpenBrokerConnectionAsync();
+        await using var connection = await _broker.OpenConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var errorsBefore = await QueueCounts.MessagesAsync(connection, queue + "_error");
 
@@ -157,15 +161,14 @@ public sealed class SurvivalUnderLoadTests
     }
 
     /// <summary>Starts a supervised engine process and waits until the cart queue has <paramref name="consumers"/> consumers.</summary>
-    private static async Task<EngineProcess> StartEngineAsync(string name, int consumers)
+    private async Task<EngineProcess> StartEngineAsync(string name, int consumers)
     {
-        var engine = EngineProcess.Start(name, new Dictionary<string, string?>
-        {
-            ["POSTGRES_CONNECTION"] = TestServices.PostgresConnection + ";Application Name=" + ApplicationName(name),
-            ["Watchdog__Interval"] = "00:00:02",
-            ["Watchdog__StallLimit"] = "00:00:15",
-        });
-        await using var connection = await TestServices.OpenBrokerConnectionAsync();
+        var environment = _broker.EngineEnvironment();
+        environment["POSTGRES_CONNECTION"] = TestServices.PostgresConnection + ";Application Name=" + ApplicationName(name);
+        environment["Watchdog__Interval"] = "00:00:02";
+        environment["Watchdog__StallLimit"] = "00:00:15";
+        var engine = EngineProcess.Start(name, environment);
+        await using var connection = await _broker.OpenConnectionAsync();
         await Poll.UntilAsync(() => QueueCounts.ConsumersAsync(connection, CartQueue), n => n >= consumers, TimeSpan.FromSeconds(60),
             $"engine {name} consuming ({consumers} consumer(s) on {CartQueue})");
         return engine;
