@@ -83,7 +83,7 @@ public sealed class BrokerContainer : IAsyncDisposable
     public Task StopAsync() => _container.StopAsync();
 
     /// <summary>Starts the stopped container again and waits until it serves.</summary>
-    public async Task StartAsync()
+    public async Task StartAgainAsync()
     {
         await _container.StartAsync();
         await WaitUntilServingAsync("the restarted broker container to serve");

@@ -17,7 +17,7 @@ public sealed class BrokerOutageTests
     public async Task While_the_broker_is_stopped_events_get_503_and_after_it_restarts_they_arrive_once()
     {
         await using var broker = await BrokerContainer.StartAsync();
-        await OutageAsync(broker, "Outage", broker.StopAsync, broker.StartAsync);
+        await OutageAsync(broker, "Outage", broker.StopAsync, broker.StartAgainAsync);
     }
 
     // A frozen broker (docker pause) keeps its connections open and answers nothing: the gateway

@@ -61,7 +61,7 @@ public sealed class SurvivalUnderLoadTests
     [Test]
     public async Task RabbitMQ_stopped_and_restarted_under_load_loses_nothing_and_doubles_nothing()
     {
-        await SurviveAsync("RabbitMQ outage", _broker.StopAsync, _broker.StartAsync, acceptsDuringOutage: false);
+        await SurviveAsync("RabbitMQ outage", _broker.StopAsync, _broker.StartAgainAsync, acceptsDuringOutage: false);
     }
 
     [Test]
