@@ -24,7 +24,10 @@ public sealed class BatchTraceTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
+        // Coalescing off: each request is its own message here, so the batch is the engine's
+        // (several messages recorded together). A coalesced message is linked to its requests instead.
         _system = await RunningSystem.StartAsync(engines: 0,
+            gatewaySettings: new Dictionary<string, string?> { ["Publishing:LingerMilliseconds"] = "0" },
             configureGateway: services => services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(_spans)));
         _engine = await _system.StartEngineAsync();
     }
