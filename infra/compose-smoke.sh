@@ -29,24 +29,7 @@ compose() { docker-compose -p "$PROJECT" -f docker-compose.yml -f infra/docker/c
 
 log() { echo "compose-smoke: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-
-timed() {
-  local name="$1" start ms; shift
-  start="${EPOCHREALTIME/./}"
-  "$@"
-  ms=$(((${EPOCHREALTIME/./} - start) / 1000))
-  log "$name took $((ms / 1000)).$((ms % 1000 / 100)) s"
-}
-
-# wait_until DESCRIPTION COMMAND...: retries COMMAND every half second until TIMEOUT.
-wait_until() {
-  local what="$1"; shift
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@"; do
-    ((SECONDS < deadline)) || die "timed out after ${TIMEOUT}s waiting for $what"
-    sleep 0.5
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/shell-helpers.sh" # timed, wait_until
 
 port_free() { ! timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 

@@ -34,24 +34,7 @@ export DOCKER_API_VERSION="${DOCKER_API_VERSION:-1.41}"
 
 log() { echo "docker: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-
-# timed NAME COMMAND...: runs COMMAND and logs how long it took.
-timed() {
-  local name="$1" start ms; shift
-  start="${EPOCHREALTIME/./}"
-  "$@"
-  ms=$(((${EPOCHREALTIME/./} - start) / 1000))
-  log "$name took $((ms / 1000)).$((ms % 1000 / 100)) s"
-}
-
-wait_until() {
-  local what="$1"; shift
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@"; do
-    ((SECONDS < deadline)) || die "timed out after ${TIMEOUT}s waiting for $what"
-    sleep 0.5
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/shell-helpers.sh" # timed, wait_until
 
 # --- engine --------------------------------------------------------------------------------------
 

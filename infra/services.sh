@@ -22,20 +22,10 @@ readonly MANAGEMENT_API='http://127.0.0.1:15672/api/overview'
 
 log() { echo "services: $*" >&2; }
 die() { log "error: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/shell-helpers.sh" # timed, wait_until
 
 # True when something accepts TCP connections on host $1, port $2.
 port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
-
-# wait_until DESCRIPTION COMMAND...: retry COMMAND every half second until it succeeds or
-# TIMEOUT passes.
-wait_until() {
-  local what="$1"; shift
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@"; do
-    ((SECONDS < deadline)) || die "timed out after ${TIMEOUT}s waiting for $what"
-    sleep 0.5
-  done
-}
 
 # write_if_changed PATH CONTENT: writes only when the content differs, and then sets
 # CONFIG_CHANGED=1, so that a running service is restarted to see the change. (A status in a
