@@ -9,8 +9,11 @@ using Polly.Registry;
 
 namespace Attribution.Engine.Recording;
 
-/// <summary>One accepted event and the broker message that carried it (alone, or in an <see cref="EventBatchReceived"/>).</summary>
-public readonly record struct CarriedEvent(ConsumeContext Carrier, object Message);
+/// <summary>
+/// One accepted event and the broker message that carried it (alone, or in an <see cref="EventBatchReceived"/>),
+/// with its own request's traceparent when the message carried several requests' events.
+/// </summary>
+public readonly record struct CarriedEvent(ConsumeContext Carrier, object Message, string? TraceParent = null);
 
 /// <summary>
 /// Appends accepted events to their streams, all of them in one transaction (one commit per
@@ -27,23 +30,55 @@ public sealed class EventRecorder(IEventStore store, UnstorableMessages unstorab
     /// <param name="queue">The queue the events were consumed from (names the batch's span).</param>
     public async Task RecordAsync(string queue, IReadOnlyList<CarriedEvent> events, CancellationToken ct)
     {
-        using var activity = StartActivity(queue, events);
-        var poison = new List<(CarriedEvent Event, string Problem)>();
-        await AppendAsync(events, poison, ct);
-        activity?.SetTag("attribution.unstorable", poison.Count);
-        foreach (var (e, problem) in poison)
-            await unstorable.FaultAsync(e.Carrier, e.Message, problem, ct);
+        var (traced, consumed) = ContinueEntryTraces(queue, events);
+        try
+        {
+            using var activity = StartActivity(queue, traced);
+            var poison = new List<(CarriedEvent Event, string Problem)>();
+            await AppendAsync(traced, poison, ct);
+            activity?.SetTag("attribution.unstorable", poison.Count);
+            foreach (var (e, problem) in poison)
+                await unstorable.FaultAsync(e.Carrier, e.Message, problem, ct);
+        }
+        finally
+        {
+            foreach (var span in consumed) span.Dispose();
+        }
     }
 
-    // The batch's span links every carrying message's trace, so each request's trace reaches the
-    // append; each event also keeps its own message's trace in its metadata.
+    // An event that names its own request's trace (an entry of a coalesced message) is consumed in
+    // a span of that trace, and stored under it, so its decision and read models follow its request.
+    private static (IReadOnlyList<CarriedEvent> Events, List<Activity> Spans) ContinueEntryTraces(string queue, IReadOnlyList<CarriedEvent> events)
+    {
+        if (events.All(e => e.TraceParent is null)) return (events, []);
+        var outer = Activity.Current;
+        var spans = new List<Activity>();
+        var traced = new List<CarriedEvent>(events.Count);
+        foreach (var e in events)
+        {
+            var span = ActivityContext.TryParse(e.TraceParent, null, out var parent)
+                ? EngineTelemetry.Source.StartActivity($"consume {queue}", ActivityKind.Consumer, parent,
+                    links: MessageTrace.ContextOf(e.Carrier) is var message && message != default ? [new ActivityLink(message)] : null)
+                : null;
+            if (span is not null) spans.Add(span);
+            traced.Add(e with { TraceParent = span?.Id ?? e.TraceParent });
+        }
+        Activity.Current = outer;
+        return (traced, spans);
+    }
+
+    // The batch's span links every event's trace (its own request's, else its message's), so each
+    // request's trace reaches the append; each event also keeps that trace in its metadata.
     private static Activity? StartActivity(string queue, IReadOnlyList<CarriedEvent> events)
     {
-        var links = events.Select(e => MessageTrace.ContextOf(e.Carrier)).Where(c => c != default).Distinct().Select(c => new ActivityLink(c));
+        var links = events.Select(ContextOf).Where(c => c != default).Distinct().Select(c => new ActivityLink(c));
         var activity = EngineTelemetry.Source.StartActivity($"record {queue}", ActivityKind.Consumer, parentContext: default, links: links);
         activity?.SetTag("messaging.batch.message_count", events.Select(e => e.Carrier).Distinct().Count());
         return activity;
     }
+
+    private static ActivityContext ContextOf(CarriedEvent e) =>
+        ActivityContext.TryParse(e.TraceParent, null, out var own) ? own : MessageTrace.ContextOf(e.Carrier);
 
     /// <summary>Appends the events; those the store refuses for their own data are left out and listed in <paramref name="poison"/>.</summary>
     private async Task AppendAsync(IReadOnlyList<CarriedEvent> events, List<(CarriedEvent, string)> poison, CancellationToken ct)
@@ -76,7 +111,7 @@ public sealed class EventRecorder(IEventStore store, UnstorableMessages unstorab
     private static StreamAppend AppendOf(CarriedEvent e)
     {
         var (streamId, tenant, eventId, data) = Place(e.Message);
-        return new StreamAppend(streamId, tenant, ExpectedVersion.Any, [new NewEvent(eventId, data, MessageTrace.MetadataOf(e.Carrier))]);
+        return new StreamAppend(streamId, tenant, ExpectedVersion.Any, [new NewEvent(eventId, data, MessageTrace.MetadataOf(e.Carrier, e.TraceParent))]);
     }
 
     private static (string TenantId, Guid Id) Key(object message)

@@ -21,10 +21,10 @@ internal static class MessageTrace
     public static ActivityContext ContextOf(ConsumeContext message) =>
         ActivityContext.TryParse(TraceParentOf(message), null, out var context) ? context : default;
 
-    // Each event keeps its own message's trace: in a batch, the current activity belongs to one message only.
-    public static EventMetadata MetadataOf(ConsumeContext message) => new()
+    // Each event keeps its own request's trace, else its message's: in a batch, the current activity belongs to one message only.
+    public static EventMetadata MetadataOf(ConsumeContext message, string? ownTraceParent = null) => new()
     {
-        TraceParent = TraceParentOf(message) ?? Activity.Current?.Id,
+        TraceParent = ownTraceParent ?? TraceParentOf(message) ?? Activity.Current?.Id,
         CorrelationId = message.CorrelationId?.ToString(),
         CausationId = message.MessageId?.ToString(),
     };

@@ -24,8 +24,15 @@ public sealed class EventBatchRecordingConsumer(EventRecorder recorder) : IConsu
     public Task Consume(ConsumeContext<Batch<EventBatchReceived>> context) =>
         recorder.RecordAsync(
             RecordingQueues.Of<EventBatchReceived>(),
-            [.. context.Message.SelectMany(m => m.Message.Events.Select(e => new CarriedEvent(m, BatchedEvents.MessageOf(e))))],
+            [.. context.Message.SelectMany(EventsOf)],
             context.CancellationToken);
+
+    // A coalesced message names each entry's own request trace; a batch request's entries share its message's.
+    private static IEnumerable<CarriedEvent> EventsOf(ConsumeContext<EventBatchReceived> m)
+    {
+        var traces = EntryTraceParents.Parse(m.Headers.Get<string>(EntryTraceParents.Header), m.Message.Events.Count);
+        return m.Message.Events.Select((e, i) => new CarriedEvent(m, BatchedEvents.MessageOf(e), traces?[i]));
+    }
 }
 
 /// <summary>

@@ -9,8 +9,9 @@ namespace Attribution.IntegrationTests.Telemetry;
 
 /// <summary>
 /// Several requests that the engine records in one batch, and projects in one page, each keep a
-/// whole trace: the batch's span links every message's trace, each event keeps its own message's
-/// trace, and each decision its own event's. Exported through the OpenTelemetry SDK (in-memory here).
+/// whole trace, with coalescing on as deployed: the batch's span links every event's trace, each
+/// event keeps its own request's trace (a coalesced message names each entry's), and each decision
+/// its own event's. Exported through the OpenTelemetry SDK (in-memory here).
 /// </summary>
 [NonParallelizable]
 public sealed class BatchTraceTests
@@ -24,10 +25,8 @@ public sealed class BatchTraceTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        // Coalescing off: each request is its own message here, so the batch is the engine's
-        // (several messages recorded together). A coalesced message is linked to its requests instead.
+        // The default linger: concurrent requests may share a message or travel alone.
         _system = await RunningSystem.StartAsync(engines: 0,
-            gatewaySettings: new Dictionary<string, string?> { ["Publishing:LingerMilliseconds"] = "0" },
             configureGateway: services => services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(_spans)));
         _engine = await _system.StartEngineAsync();
     }
@@ -89,19 +88,17 @@ public sealed class BatchTraceTests
         var spans = Exported();
         Assert.Multiple(() =>
         {
-            Assert.That(spans, Has.Some.Matches<Activity>(s => s.OperationName == "record attribution-record-checkout-completed"
-                    && traceIds.All(id => s.TraceId == id || s.Links.Any(l => l.Context.TraceId == id))),
-                "one recording batch holding every checkout, linking each request's trace");
-            Assert.That(spans, Has.Some.Matches<Activity>(s => s.OperationName == "project attribution_decisions"
-                    && traceIds.All(id => s.TraceId == id || s.Links.Any(l => l.Context.TraceId == id))),
-                "one page of the reactor deciding every checkout");
+            // Alone or coalesced, the waiting checkouts are recorded together, not one by one.
+            Assert.That(spans, Has.Some.Matches<Activity>(s => s.OperationName.StartsWith("record attribution-record-", StringComparison.Ordinal)
+                    && traceIds.Count(id => s.TraceId == id || s.Links.Any(l => l.Context.TraceId == id)) >= 2),
+                "a recording batch holding several checkouts, linking each one's request trace");
             foreach (var trace in traces)
             {
                 var id = trace.TraceId;
                 Assert.That(trace.Own, Has.Some.Matches<Activity>(s => s.Source.Name == "Microsoft.AspNetCore" && s.Kind == ActivityKind.Server), $"{id}: the HTTP POST");
-                Assert.That(trace.OwnsPublishOf("CheckoutCompleted"), $"{id}: the gateway's publish");
-                Assert.That(trace.Own, Has.Some.Matches<Activity>(s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer), $"{id}: the consume");
-                Assert.That(trace.Reaches("record attribution-record-checkout-completed"), $"{id}: the recording batch");
+                Assert.That(trace.OwnsPublishOf("CheckoutCompleted") || trace.OwnsEntryPublish(), $"{id}: the gateway's publish, alone or as an entry of a shared message");
+                Assert.That(trace.Own, Has.Some.Matches<Activity>(s => s.Kind == ActivityKind.Consumer), $"{id}: the consume");
+                Assert.That(trace.Reaches("record attribution-record-"), $"{id}: the recording batch");
                 Assert.That(trace.Reaches("event_store append"), $"{id}: the append");
                 Assert.That(trace.Reaches("project attribution_decisions"), $"{id}: the decision");
                 Assert.That(trace.Own, Has.Some.Matches<Activity>(s => s.OperationName == "publish RevenueAttributed"), $"{id}: the decision published in the request's own trace");
@@ -110,4 +107,79 @@ public sealed class BatchTraceTests
             }
         });
     }
+
+    [Test]
+    public async Task Concurrent_single_events_sharing_one_message_each_keep_their_whole_trace()
+    {
+        var company = await _system.CreateCompanyAsync("Coalesced traces");
+        var visitors = Enumerable.Range(0, 2).Select(i => (Fingerprint: $"fp_{i}_{Guid.NewGuid():N}", Conversation: $"conv_{i}_{Guid.NewGuid():N}")).ToList();
+        foreach (var (fingerprint, conversation) in visitors)
+        {
+            using (var asked = await company.PostAsServerAsync("/v1/events/interactions", new
+            {
+                userFingerprint = fingerprint, channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = conversation, text = "a rain jacket that packs small?",
+            }))
+                Assert.That(asked.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+            using (var answered = await company.PostAsServerAsync("/v1/events/interactions", new
+            {
+                userFingerprint = fingerprint, channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = conversation, helpful = true,
+            }))
+                Assert.That(answered.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+        await Poll.UntilAsync(() => StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey), n => n == 4,
+            TimeSpan.FromSeconds(30), "the chats recorded");
+
+        // Two checkouts at once share one message within the linger; tried again with fresh
+        // visitors' orders if the scheduler happened to send them apart.
+        ActivityTraceId[] traceIds = [];
+        for (var attempt = 0; attempt < 10 && traceIds.Length == 0; attempt++)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var posts = visitors.Select(async v =>
+            {
+                await started.Task;
+                var root = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+                using var storefront = Client.StartActivity("storefront posts a checkout", ActivityKind.Client, root)!;
+                using var response = await company.PostAsBrowserAsync("/v1/events/checkout", new
+                {
+                    userFingerprint = v.Fingerprint, orderId = "ORDER-" + Guid.NewGuid().ToString("N"), value = 30m, currency = "USD",
+                });
+                Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+                return storefront.TraceId;
+            }).ToList();
+            started.SetResult();
+            var ids = await Task.WhenAll(posts);
+            var shared = await Poll.UntilAsync(() => Task.FromResult(SharedPublish(ids)), s => s is not null,
+                TimeSpan.FromSeconds(2), "the publish spans exported", failOnTimeout: false);
+            if (shared is not null) traceIds = ids;
+        }
+        Assert.That(traceIds, Has.Length.EqualTo(2), "two concurrent checkouts shared one EventBatchReceived");
+
+        var traces = await Poll.UntilAsync(() => Task.FromResult(traceIds.Select(id => new ExportedTrace(Exported(), id)).ToList()),
+            all => all.All(t => t.OwnsPublishOf("RevenueAttributed") && t.Reaches($"project {Attribution.EventStore.Projections.ProjectionNames.Revenue}")),
+            TimeSpan.FromSeconds(30), "each request's own trace through RevenueAttributed and the revenue read model", failOnTimeout: false);
+        foreach (var trace in traces) TestContext.Out.WriteLine(trace);
+
+        Assert.Multiple(() =>
+        {
+            foreach (var trace in traces)
+            {
+                var id = trace.TraceId;
+                // Its own trace up to the consume and from the decision on; the batch spans in between link it.
+                Assert.That(trace.Own, Has.Some.Matches<Activity>(s => s.Source.Name == "Microsoft.AspNetCore" && s.Kind == ActivityKind.Server), $"{id}: the HTTP POST");
+                Assert.That(trace.OwnsEntryPublish(), $"{id}: its entry's publish in the shared message");
+                Assert.That(trace.Own, Has.Some.Matches<Activity>(s => s.OperationName == "consume attribution-record-event-batch-received" && s.Kind == ActivityKind.Consumer), $"{id}: its entry consumed");
+                Assert.That(trace.Reaches("record attribution-record-event-batch-received"), $"{id}: the recording batch");
+                Assert.That(trace.Reaches("event_store append"), $"{id}: the append");
+                Assert.That(trace.Reaches("project attribution_decisions"), $"{id}: the decision");
+                Assert.That(trace.Own, Has.Some.Matches<Activity>(s => s.OperationName == "publish RevenueAttributed"), $"{id}: the decision published in the request's own trace");
+                Assert.That(trace.OwnsPublishOf("RevenueAttributed"), $"{id}: RevenueAttributed on the bus");
+                Assert.That(trace.Reaches($"project {Attribution.EventStore.Projections.ProjectionNames.Revenue}"), $"{id}: the read-model projection");
+            }
+        });
+    }
+
+    // The gateway's shared publish of one EventBatchReceived that linked every one of these requests.
+    private Activity? SharedPublish(IReadOnlyList<ActivityTraceId> ids) =>
+        Exported().FirstOrDefault(s => s.OperationName == "publish coalesced" && ids.All(id => s.Links.Any(l => l.Context.TraceId == id)));
 }

@@ -43,6 +43,10 @@ internal sealed class ExportedTrace
             && (s.DisplayName.Contains(messageType, StringComparison.Ordinal)
                 || s.TagObjects.Any(t => t.Value?.ToString()?.Contains(messageType, StringComparison.Ordinal) == true)));
 
+    /// <summary>The gateway's publish of this request's entry in a shared <c>EventBatchReceived</c>, in this very trace.</summary>
+    public bool OwnsEntryPublish() =>
+        Own.Any(s => s.Source.Name == "Attribution.Gateway.Publishing" && s.Kind == ActivityKind.Producer && s.OperationName == "publish EventBatchReceived");
+
     public override string ToString() =>
         $"trace {TraceId}:\n" + string.Join("\n", Reached.OrderBy(s => s.StartTimeUtc).Select(s =>
             $"  {(s.TraceId == TraceId ? "own " : "link")} {s.Source.Name}:{s.Kind}:{s.DisplayName}"));

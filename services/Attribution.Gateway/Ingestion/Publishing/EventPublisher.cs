@@ -103,14 +103,41 @@ public sealed class EventPublisher : IAsyncDisposable
 
     private async Task PublishCoalescedAsync(IReadOnlyList<Coalesced> events)
     {
-        // A lone event continues its request's trace; a shared message gets its own, linked to each
-        // request it carries, since no one request's trace owns the others' events.
-        using var activity = events.Count == 1
-            ? Source.StartActivity("publish", ActivityKind.Internal, parentContext: events[0].Trace)
-            : Source.StartActivity("publish coalesced", ActivityKind.Internal, parentContext: default,
-                links: events.Where(e => e.Trace != default).Select(e => new ActivityLink(e.Trace)));
-        activity?.SetTag("messaging.batch.message_count", events.Count);
-        await PublishConfirmedAsync([.. events.Select(e => e.Event)], CancellationToken.None);
+        if (events.Count == 1)
+        {
+            // A lone event continues its request's trace.
+            using var alone = Source.StartActivity("publish", ActivityKind.Internal, parentContext: events[0].Trace);
+            alone?.SetTag("messaging.batch.message_count", 1);
+            await PublishConfirmedAsync([events[0].Event], CancellationToken.None);
+            return;
+        }
+        // A shared message has a trace of its own, linked to each request it carries; each request
+        // gets a publish span in its own trace, whose id travels with its entry so the engine
+        // continues that request's trace.
+        var outer = Activity.Current;
+        using var shared = Source.StartActivity("publish coalesced", ActivityKind.Internal, parentContext: default,
+            links: events.Where(e => e.Trace != default).Select(e => new ActivityLink(e.Trace)));
+        shared?.SetTag("messaging.batch.message_count", events.Count);
+        var sharedLink = shared is null ? null : new[] { new ActivityLink(shared.Context) };
+        var entries = events.Select(e => e.Trace == default ? null
+            : Source.StartActivity($"publish {nameof(EventBatchReceived)}", ActivityKind.Producer, parentContext: e.Trace, links: sharedLink)).ToList();
+        Activity.Current = shared ?? outer;
+        try
+        {
+            var traceParents = EntryTraceParents.Format(entries.Select(a => a?.Id));
+            await PublishConfirmedAsync(new EventBatchReceived { Events = [.. events.Select(e => e.Event)] }, null, CancellationToken.None,
+                ctx => ctx.Headers.Set(EntryTraceParents.Header, traceParents));
+        }
+        catch (Exception ex)
+        {
+            foreach (var entry in entries) entry?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            foreach (var entry in entries) entry?.Dispose();
+            Activity.Current = shared ?? outer;
+        }
     }
 
     /// <summary>One event as its own message (its eventId as the message id), several as one <see cref="EventBatchReceived"/>.</summary>
@@ -121,13 +148,14 @@ public sealed class EventPublisher : IAsyncDisposable
 
     private Task PublishOneAsync(object message, Guid messageId, CancellationToken ct) => PublishConfirmedAsync(message, messageId, ct);
 
-    private async Task PublishConfirmedAsync(object message, Guid? messageId, CancellationToken ct)
+    private async Task PublishConfirmedAsync(object message, Guid? messageId, CancellationToken ct, Action<PublishContext>? headers = null)
     {
         await _publish.ExecuteAsync(async token =>
         {
             var published = _bus.Publish(message, message.GetType(), ctx =>
             {
                 if (messageId is { } id) ctx.MessageId = id;
+                headers?.Invoke(ctx);
                 Mandatory(ctx);
             }, token);
             // A confirm pending when the connection drops can wait forever in MassTransit 8.4
