@@ -1,5 +1,6 @@
 using System.Net;
 using Attribution.IntegrationTests.Infrastructure;
+using static Attribution.IntegrationTests.Infrastructure.MetricsScrape;
 using static Attribution.IntegrationTests.Ingestion.SampleEvents;
 
 namespace Attribution.IntegrationTests.Ingestion;
@@ -7,6 +8,7 @@ namespace Attribution.IntegrationTests.Ingestion;
 /// <summary>
 /// The gateway's broker fails under it: every answer is 503 with Retry-After, never 202; once the
 /// broker is back the client's retries (same eventIds) are accepted and each stored exactly once.
+/// Each 503 counts on the gateway's /metrics as broker_unavailable for its company.
 /// The broker is a container of the test's own (Testcontainers), stopped or frozen without
 /// touching the machine's shared one.
 /// </summary>
@@ -29,6 +31,8 @@ public sealed class BrokerOutageTests
         await OutageAsync(broker, "Frozen broker", broker.PauseAsync, broker.UnpauseAsync);
     }
 
+    private const string UnavailableMetric = "gateway_events_broker_unavailable_total";
+
     private static async Task OutageAsync(BrokerContainer broker, string name, Func<Task> fail, Func<Task> recover)
     {
         await using var system = await RunningSystem.StartAsync(gatewaySettings: broker.Settings, engineSettings: broker.Settings);
@@ -38,6 +42,8 @@ public sealed class BrokerOutageTests
             Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
         var duringOutage = Enumerable.Range(0, 3).Select(_ => Cart("fp_outage")).ToList();
+        var unavailable = $"company=\"{company.CompanyKey}\"";
+        var unavailableBefore = Sum(await ScrapeAsync(system.Http), UnavailableMetric, unavailable);
         await fail();
         try
         {
@@ -52,6 +58,10 @@ public sealed class BrokerOutageTests
         {
             await recover();
         }
+        var counted = Sum(await Poll.UntilAsync(() => ScrapeAsync(system.Http),
+            t => Sum(t, UnavailableMetric, unavailable) >= unavailableBefore + duringOutage.Count,
+            TimeSpan.FromSeconds(30), "/metrics counting the refused events", failOnTimeout: false), UnavailableMetric, unavailable);
+        Assert.That(counted - unavailableBefore, Is.GreaterThanOrEqualTo(duringOutage.Count), "each 503 counted as broker_unavailable for the company");
 
         // The client keeps the events and retries them with the same eventIds until accepted.
         foreach (var body in duringOutage)

@@ -1,9 +1,8 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Attribution.Engine.Broker;
 using Attribution.Engine.QueueMetrics;
 using Attribution.IntegrationTests.Infrastructure;
+using static Attribution.IntegrationTests.Infrastructure.MetricsScrape;
 using Microsoft.Extensions.Hosting;
 
 namespace Attribution.IntegrationTests.Telemetry;
@@ -84,30 +83,6 @@ public sealed class QueueMetricsTests
         foreach (var engine in _system.Engines.ToList()) await _system.StopEngineAsync(engine);
     }
 
-    private static async Task<string> ScrapeAsync(HttpClient http)
-    {
-        try
-        {
-            using var r = await http.GetAsync("/metrics");
-            return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadAsStringAsync() : "";
-        }
-        catch (HttpRequestException)
-        {
-            return "";
-        }
-    }
-
-    /// <summary>The queue's value of a gauge in Prometheus' text format, or null when it has no series.</summary>
-    private static double? Gauge(string text, string metric, string queue) =>
-        text.Split('\n')
-            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains($"queue=\"{queue}\"", StringComparison.Ordinal))
-            .Select(l => (double?)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture))
-            .FirstOrDefault();
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    /// <summary>The queue's value of a gauge, or null when it has no series.</summary>
+    private static double? Gauge(string text, string metric, string queue) => MetricsScrape.Gauge(text, metric, $"queue=\"{queue}\"");
 }

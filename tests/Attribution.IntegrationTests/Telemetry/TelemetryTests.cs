@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Attribution.EventStore.Projections;
 using Attribution.IntegrationTests.Infrastructure;
+using static Attribution.IntegrationTests.Infrastructure.MetricsScrape;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 
@@ -177,44 +176,6 @@ public sealed class TelemetryTests
         });
     }
 
-    private static async Task<string> ScrapeAsync(HttpClient http)
-    {
-        try
-        {
-            using var r = await http.GetAsync("/metrics");
-            return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadAsStringAsync() : "";
-        }
-        catch (HttpRequestException)
-        {
-            return "";
-        }
-    }
-
-    /// <summary>A metric's samples in Prometheus' text format: the labels between the braces and the value.</summary>
-    private static List<(string Labels, double Value)> Samples(string text, string metric) =>
-        text.Split('\n')
-            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) || l.StartsWith(metric + " ", StringComparison.Ordinal))
-            .Select(l =>
-            {
-                var close = l.LastIndexOf('}');
-                var labels = close < 0 ? "" : l[(metric.Length + 1)..close];
-                var value = l[(close < 0 ? metric.Length : close + 1)..].Trim().Split(' ')[0];
-                return (labels, double.Parse(value, CultureInfo.InvariantCulture));
-            })
-            .ToList();
-
-    private static double Sum(string text, string metric, string label) =>
-        Samples(text, metric).Where(x => x.Labels.Contains(label, StringComparison.Ordinal)).Sum(x => x.Value);
-
     /// <summary>The projection's value of a gauge, or null when it has no series.</summary>
-    private static double? Gauge(string text, string metric, string projection) =>
-        Samples(text, metric).Where(x => x.Labels.Contains($"projection=\"{projection}\"", StringComparison.Ordinal))
-            .Select(x => (double?)x.Value).FirstOrDefault();
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    private static double? Gauge(string text, string metric, string projection) => MetricsScrape.Gauge(text, metric, $"projection=\"{projection}\"");
 }
