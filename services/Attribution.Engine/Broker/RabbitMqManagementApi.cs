@@ -6,13 +6,16 @@ using System.Text.Json.Serialization;
 using Attribution.Engine.Watchdog;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Messaging;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace Attribution.Engine.Broker;
 
 /// <summary>
 /// RabbitMQ's management HTTP API for the engine's virtual host, at <c>Watchdog__ManagementUrl</c> or
 /// port 15672 of the broker's host, with the credentials of <c>RABBITMQ_URL</c>. Its HttpClient comes
-/// from IHttpClientFactory (a named client), so the engine's singletons never hold a handler for good.
+/// from IHttpClientFactory (a named client), so the engine's singletons never hold a handler for good,
+/// with Microsoft.Extensions.Http.Resilience's retry and per-attempt timeout.
 /// </summary>
 /// <exception cref="HttpRequestException">From every call: the API cannot be asked (plugin off, no permission, unreachable).</exception>
 public sealed class RabbitMqManagementApi(IHttpClientFactory clients, AttributionSettings settings)
@@ -82,7 +85,18 @@ public static class RabbitMqManagementApiRegistration
             http.Timeout = TimeSpan.FromSeconds(5);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
-        });
+        })
+        // A dropped connection or a 5xx while the broker restarts is tried again briefly; the
+        // client's 5 s timeout still bounds the whole call (a metrics scrape waits on it).
+        .AddResilienceHandler(RabbitMqManagementApi.ClientName, pipeline => pipeline
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = 2,
+                Delay = TimeSpan.FromMilliseconds(200),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .AddTimeout(TimeSpan.FromSeconds(2)));
         services.AddSingleton<RabbitMqManagementApi>();
         return services;
     }
