@@ -1,7 +1,8 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Attribution.Engine.Broker;
+using Attribution.EventStore.Telemetry;
+using Polly.Timeout;
 
 namespace Attribution.Engine.QueueMetrics;
 
@@ -36,11 +37,14 @@ public sealed class QueueMetricsReporter(
 {
     public static readonly TimeSpan Reuse = TimeSpan.FromSeconds(5);
 
-    private readonly Lock _lock = new();
+    private readonly ThrottledReading<QueueReading> _reading = new(Reuse, () => QueueReading.Of(api.Queues(), queues, clock.GetUtcNow()),
+        ex => ex is HttpRequestException or TaskCanceledException or JsonException or TimeoutRejectedException,
+        (ex, again) =>
+        {
+            if (!again)
+                logger.LogWarning(ex, "Could not read the queues from RabbitMQ's management API for metrics (plugin off, wrong Watchdog__ManagementUrl, or a user without the management tag); logged once until it answers again");
+        });
     private Meter? _meter;
-    private long _readAt;
-    private IReadOnlyList<QueueReading> _last = [];
-    private bool _failureLogged;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -72,26 +76,6 @@ public sealed class QueueMetricsReporter(
 
     private static KeyValuePair<string, object?> Tag(QueueReading r) => new("queue", r.Queue);
 
-    private IReadOnlyList<QueueReading> Read()
-    {
-        lock (_lock)
-        {
-            // The four gauges of one collection share a reading, and so do collections within Reuse.
-            if (_readAt != 0 && Stopwatch.GetElapsedTime(_readAt) < Reuse) return _last;
-            _readAt = Stopwatch.GetTimestamp();
-            try
-            {
-                _last = QueueReading.Of(api.Queues(), queues, clock.GetUtcNow());
-                _failureLogged = false;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
-            {
-                if (!_failureLogged)
-                    logger.LogWarning(ex, "Could not read the queues from RabbitMQ's management API for metrics (plugin off, wrong Watchdog__ManagementUrl, or a user without the management tag); logged once until it answers again");
-                _failureLogged = true;
-                _last = [];
-            }
-            return _last;
-        }
-    }
+    // The four gauges of one collection share a reading, and so do collections within Reuse.
+    private IReadOnlyList<QueueReading> Read() => _reading.Get();
 }

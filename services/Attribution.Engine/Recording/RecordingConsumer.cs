@@ -39,44 +39,42 @@ public sealed class EventBatchRecordingConsumer(EventRecorder recorder) : IConsu
 /// Consumer policy: batch size, wait, concurrency and retries live here, not in the consumer
 /// (MassTransit's Sample-Outbox style). Each message type gets its own queue.
 /// </summary>
-public sealed class RecordingConsumerDefinition<TMessage> : ConsumerDefinition<RecordingConsumer<TMessage>> where TMessage : class
+public abstract class RecordingDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
-    public const int BatchSize = 200;
-    public const int ConcurrentBatches = 2;
+    private readonly int _batchSize;
+    private readonly int _concurrentBatches;
 
-    public RecordingConsumerDefinition()
+    protected RecordingDefinition(string queue, int batchSize, int concurrentBatches)
     {
-        EndpointName = RecordingQueues.Of<TMessage>();
-        ConcurrentMessageLimit = BatchSize * ConcurrentBatches;
+        _batchSize = batchSize;
+        _concurrentBatches = concurrentBatches;
+        EndpointName = queue;
+        ConcurrentMessageLimit = batchSize * concurrentBatches;
     }
 
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RecordingConsumer<TMessage>> consumerConfigurator,
+        IConsumerConfigurator<TConsumer> consumerConfigurator,
         IRegistrationContext context) =>
-        RecordingQueues.Configure(endpointConfigurator, consumerConfigurator, BatchSize, ConcurrentBatches);
+        RecordingQueues.Configure(endpointConfigurator, consumerConfigurator, _batchSize, _concurrentBatches);
+}
+
+/// <summary>The policy of a single message type's queue.</summary>
+public sealed class RecordingConsumerDefinition<TMessage>() : RecordingDefinition<RecordingConsumer<TMessage>>(RecordingQueues.Of<TMessage>(), BatchSize, ConcurrentBatches)
+    where TMessage : class
+{
+    public const int BatchSize = 200;
+    public const int ConcurrentBatches = 2;
 }
 
 /// <summary>
 /// The policy of the batch messages' queue: fewer messages per batch, since each carries many
 /// events (20 batch requests of 500 are 10,000 events, the store's group limit).
 /// </summary>
-public sealed class EventBatchRecordingConsumerDefinition : ConsumerDefinition<EventBatchRecordingConsumer>
+public sealed class EventBatchRecordingConsumerDefinition() : RecordingDefinition<EventBatchRecordingConsumer>(RecordingQueues.Of<EventBatchReceived>(), BatchSize, ConcurrentBatches)
 {
     public const int BatchSize = 20;
     public const int ConcurrentBatches = 2;
-
-    public EventBatchRecordingConsumerDefinition()
-    {
-        EndpointName = RecordingQueues.Of<EventBatchReceived>();
-        ConcurrentMessageLimit = BatchSize * ConcurrentBatches;
-    }
-
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<EventBatchRecordingConsumer> consumerConfigurator,
-        IRegistrationContext context) =>
-        RecordingQueues.Configure(endpointConfigurator, consumerConfigurator, BatchSize, ConcurrentBatches);
 }
 
 /// <summary>The recording queue of each message type (the watchdog asks the broker about them), and their shared policy.</summary>

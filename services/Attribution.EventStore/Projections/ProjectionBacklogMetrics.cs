@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Attribution.EventStore.Telemetry;
 using Npgsql;
 
 namespace Attribution.EventStore.Projections;
@@ -38,10 +38,10 @@ public sealed class ProjectionBacklogMetrics(
         ) o ON true
         """;
 
-    private readonly Lock _lock = new();
+    private readonly ThrottledReading<Backlog> _reading = new(Reuse, () => ReadBacklog(dataSource, projectionNames),
+        ex => ex is NpgsqlException or TimeoutException or InvalidOperationException,
+        (ex, _) => logger.LogWarning(ex, "Could not read the projections' backlog for metrics"));
     private Meter? _meter;
-    private long _readAt;
-    private IReadOnlyList<Backlog> _last = [];
 
     private sealed record Backlog(string Projection, long Events, double AgeSeconds);
 
@@ -72,30 +72,17 @@ public sealed class ProjectionBacklogMetrics(
 
     private static KeyValuePair<string, object?> Tag(Backlog b) => new("projection", b.Projection);
 
-    private IReadOnlyList<Backlog> Read()
+    private IReadOnlyList<Backlog> Read() => _reading.Get();
+
+    private static List<Backlog> ReadBacklog(NpgsqlDataSource dataSource, IReadOnlyList<string> projectionNames)
     {
-        lock (_lock)
-        {
-            if (_readAt != 0 && Stopwatch.GetElapsedTime(_readAt) < Reuse) return _last;
-            _readAt = Stopwatch.GetTimestamp();
-            try
-            {
-                // Collection callbacks are synchronous; the timeout keeps a stuck database from holding a scrape.
-                using var cmd = dataSource.CreateCommand(Query);
-                cmd.CommandTimeout = 5;
-                cmd.Parameters.AddWithValue(projectionNames.ToArray());
-                using var reader = cmd.ExecuteReader();
-                var rows = new List<Backlog>(projectionNames.Count);
-                while (reader.Read()) rows.Add(new Backlog(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
-                _last = rows;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                // No figures beat stale ones: the series pause while the database cannot answer.
-                logger.LogWarning(ex, "Could not read the projections' backlog for metrics");
-                _last = [];
-            }
-            return _last;
-        }
+        // Collection callbacks are synchronous; the timeout keeps a stuck database from holding a scrape.
+        using var cmd = dataSource.CreateCommand(Query);
+        cmd.CommandTimeout = 5;
+        cmd.Parameters.AddWithValue(projectionNames.ToArray());
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<Backlog>(projectionNames.Count);
+        while (reader.Read()) rows.Add(new Backlog(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
+        return rows;
     }
 }
