@@ -15,16 +15,18 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 bash infra/services.sh start
 
-# Fault tests run RabbitMQ containers of their own (Testcontainers): Debian's Docker engine and a
-# RabbitMQ image built locally from Debian packages (infra/docker.sh; both kept between runs).
+# Fault tests run RabbitMQ and PostgreSQL containers of their own (Testcontainers): Debian's Docker
+# engine and images built locally from Debian packages (infra/docker.sh; all kept between runs).
 # ATTRIBUTION_DOCKER=0 skips this (those tests are then ignored, or fail with CI=true);
-# ATTRIBUTION_RABBITMQ_IMAGE names another image (say, rabbitmq:3-management where it can be pulled).
+# ATTRIBUTION_RABBITMQ_IMAGE and ATTRIBUTION_POSTGRES_IMAGE name other images (say, the official
+# rabbitmq:3-management and postgres:15 where they can be pulled).
 export DOCKER_API_VERSION="${DOCKER_API_VERSION:-1.41}"
 export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE="${TESTCONTAINERS_HOST_OVERRIDE:-127.0.0.1}"
 if [[ "${ATTRIBUTION_DOCKER:-1}" != 0 ]]; then
-  if [[ -n "${ATTRIBUTION_RABBITMQ_IMAGE:-}" ]]; then docker_step=engine; else docker_step=start; fi
+  if [[ -n "${ATTRIBUTION_RABBITMQ_IMAGE:-}" && -n "${ATTRIBUTION_POSTGRES_IMAGE:-}" ]]; then docker_step=engine; else docker_step=start; fi
   if docker_env="$(bash infra/docker.sh "$docker_step")"; then
     [[ -n "${ATTRIBUTION_RABBITMQ_IMAGE:-}" ]] || export "$(grep '^ATTRIBUTION_RABBITMQ_IMAGE=' <<<"$docker_env")"
+    [[ -n "${ATTRIBUTION_POSTGRES_IMAGE:-}" ]] || export "$(grep '^ATTRIBUTION_POSTGRES_IMAGE=' <<<"$docker_env")"
     # Containers a killed run left behind (no reaper runs here: its image cannot be pulled).
     leftovers="$(docker ps -aq --filter label=attribution.test=true)"
     [[ -z "$leftovers" ]] || docker rm -f $leftovers >/dev/null

@@ -1,7 +1,9 @@
 #!/bin/sh
 # First start: initdb with POSTGRES_USER/PASSWORD, a database POSTGRES_DB, password logins from
-# anywhere. Then runs the command as the postgres user.
+# anywhere. Then runs the command as the postgres user (`postgres` when only settings are given).
 set -e
+# Settings alone (`-c name=value`) are for postgres, as with the official image.
+if [ "${1#-}" != "${1:-}" ]; then set -- postgres "$@"; fi
 as_postgres() { setpriv --reuid postgres --regid postgres --init-groups "$@"; }
 user="${POSTGRES_USER:-postgres}" db="${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"
 mkdir -p "$PGDATA" /var/run/postgresql

@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Attribution.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -8,10 +10,10 @@ namespace Attribution.IntegrationTests.Infrastructure;
 /// </summary>
 public static class Projections
 {
-    public static Task WaitForNonStaleAsync(string what = "every projection to catch up") =>
+    public static Task WaitForNonStaleAsync(string what = "every projection to catch up", NpgsqlDataSource? database = null) =>
         Poll.UntilAsync(async () =>
         {
-            await using var cmd = TestServices.Database.CreateCommand("""
+            await using var cmd = (database ?? TestServices.Database).CreateCommand("""
                 SELECT (SELECT coalesce(max(seq_id), 0) FROM event_store.mt_events)
                      - coalesce((SELECT min(last_seq_id) FROM event_store.mt_event_progression WHERE name = ANY($1)
                                  HAVING count(*) = cardinality($1)), 0)

@@ -1,12 +1,14 @@
+using Npgsql;
+
 namespace Attribution.IntegrationTests.Infrastructure;
 
-/// <summary>Looks into the run's event store directly: what the engine really recorded.</summary>
+/// <summary>Looks into the run's event store (or a test's own database) directly: what the engine really recorded.</summary>
 public static class StoredEvents
 {
     /// <summary>Ingested events (cart, checkout, interaction, refund) of a company; the engine's own decisions are not counted.</summary>
-    public static async Task<long> CountIngestedForCompanyAsync(string companyKey)
+    public static async Task<long> CountIngestedForCompanyAsync(string companyKey, NpgsqlDataSource? database = null)
     {
-        await using var cmd = TestServices.Database.CreateCommand(
+        await using var cmd = (database ?? TestServices.Database).CreateCommand(
             "SELECT count(*) FROM event_store.mt_events WHERE tenant_id = $1 AND type = ANY('{cart_event_recorded.v1,checkout_recorded.v1,interaction_recorded.v1,refund_recorded.v1}')");
         cmd.Parameters.AddWithValue(companyKey);
         return (long)(await cmd.ExecuteScalarAsync())!;
@@ -19,9 +21,9 @@ public static class StoredEvents
     /// starts with <paramref name="streamPrefix"/> (the whole run's database by default); none
     /// when sound.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> StreamsOutOfStepAsync(string streamPrefix = "")
+    public static async Task<IReadOnlyList<string>> StreamsOutOfStepAsync(string streamPrefix = "", NpgsqlDataSource? database = null)
     {
-        await using var cmd = TestServices.Database.CreateCommand("""
+        await using var cmd = (database ?? TestServices.Database).CreateCommand("""
             SELECT coalesce(e.stream_id, s.id) || ': stream row version ' || coalesce(s.version::text, 'missing')
                    || ', last event version ' || coalesce(e.last::text, 'none')
             FROM (SELECT tenant_id, stream_id, max(version) AS last FROM event_store.mt_events
@@ -39,9 +41,9 @@ public static class StoredEvents
     }
 
     /// <summary>How often each event id is stored (0 = missing), and under which company and type.</summary>
-    public static async Task<IReadOnlyDictionary<Guid, (string Tenant, string Type)>> FindAsync(IEnumerable<Guid> ids)
+    public static async Task<IReadOnlyDictionary<Guid, (string Tenant, string Type)>> FindAsync(IEnumerable<Guid> ids, NpgsqlDataSource? database = null)
     {
-        await using var cmd = TestServices.Database.CreateCommand("SELECT id, tenant_id, type FROM event_store.mt_events WHERE id = ANY($1)");
+        await using var cmd = (database ?? TestServices.Database).CreateCommand("SELECT id, tenant_id, type FROM event_store.mt_events WHERE id = ANY($1)");
         cmd.Parameters.AddWithValue(ids.ToArray());
         var found = new Dictionary<Guid, (string, string)>();
         await using var reader = await cmd.ExecuteReaderAsync();

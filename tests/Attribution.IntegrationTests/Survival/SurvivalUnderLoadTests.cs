@@ -13,6 +13,7 @@ namespace Attribution.IntegrationTests.Survival;
 /// restarted, a second engine process joining, a poison message. Each ends with every accepted
 /// (202) event stored exactly once, decided exactly once, and a replay equal to live.
 /// Bounded: about 20 s of load each. The engine runs as its own process so that it can be killed.
+/// The fixture's database is a PostgreSQL container of its own, so stopping it disturbs no other test.
 /// </summary>
 [NonParallelizable]
 public sealed class SurvivalUnderLoadTests
@@ -24,28 +25,32 @@ public sealed class SurvivalUnderLoadTests
     private RunningSystem _system = null!;
     private GatewayLoad _load = null!;
     private EngineProcess _engine = null!;
+    private static PostgresContainer _postgres = null!;
+
+    private static Npgsql.NpgsqlDataSource Database => _postgres.Database;
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _system = await RunningSystem.StartAsync(engines: 0);
+        _postgres = await PostgresContainer.StartAsync();
+        _system = await RunningSystem.StartAsync(engines: 0, gatewaySettings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = _postgres.ConnectionString });
         _engine = await StartEngineAsync("survival", consumers: 1);
-        _load = new GatewayLoad(_system.Http.BaseAddress!, RunningSystem.AdminToken, TestServices.Database);
+        _load = new GatewayLoad(_system.Http.BaseAddress!, RunningSystem.AdminToken, Database);
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        _load.Dispose();
-        _engine.Dispose();
-        await _system.DisposeAsync();
+        _load?.Dispose();
+        _engine?.Dispose();
+        if (_system is not null) await _system.DisposeAsync();
+        if (_postgres is not null) await _postgres.DisposeAsync();
     }
 
     [Test]
     public async Task PostgreSQL_stopped_and_restarted_under_load_loses_nothing_and_doubles_nothing()
     {
-        LocalPostgres.IgnoreUnlessLocal();
-        await SurviveAsync("PostgreSQL outage", LocalPostgres.StopAsync, LocalPostgres.StartAsync, acceptsDuringOutage: true);
+        await SurviveAsync("PostgreSQL outage", _postgres.StopAsync, _postgres.StartAgainAsync, acceptsDuringOutage: true);
     }
 
     // After a broker restart under load, MassTransit 8.4 sometimes never reconnects one of the
@@ -122,7 +127,7 @@ public sealed class SurvivalUnderLoadTests
     /// </summary>
     private static async Task<Dictionary<string, int>> ProjectionLockHoldersAsync()
     {
-        await using var cmd = TestServices.Database.CreateCommand("""
+        await using var cmd = Database.CreateCommand("""
             SELECT a.application_name, count(*)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'engine-%'
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -161,7 +166,7 @@ public sealed class SurvivalUnderLoadTests
     {
         var engine = EngineProcess.Start(name, new Dictionary<string, string?>
         {
-            ["POSTGRES_CONNECTION"] = TestServices.PostgresConnection + ";Application Name=" + ApplicationName(name),
+            ["POSTGRES_CONNECTION"] = _postgres.ConnectionString + ";Application Name=" + ApplicationName(name),
             ["Watchdog__Interval"] = "00:00:02",
             ["Watchdog__StallLimit"] = "00:00:15",
         });
@@ -206,18 +211,18 @@ public sealed class SurvivalUnderLoadTests
     private async Task AssertEachAcceptedEventOnceAsync(TestCompany company, GatewayLoad.Run run, DateTime? faultAtUtc = null)
     {
         var ids = run.Accepted.Select(a => a.EventId).ToList();
-        var found = await Poll.UntilAsync(() => StoredEvents.FindAsync(ids), found => found.Count == ids.Count, TimeSpan.FromSeconds(120), "every accepted event stored",
+        var found = await Poll.UntilAsync(() => StoredEvents.FindAsync(ids, Database), found => found.Count == ids.Count, TimeSpan.FromSeconds(120), "every accepted event stored",
             failOnTimeout: false);
         var missing = run.Accepted.Where(a => !found.ContainsKey(a.EventId)).ToList();
         Assert.That(missing, Is.Empty, "accepted but never stored: " + string.Join(", ", missing.Take(10).Select(a =>
             $"{a.EventId} sent {a.SentUtc:HH:mm:ss.fff} accepted after {a.AcceptMs:0} ms")) + (faultAtUtc is { } f ? $"; fault at {f:HH:mm:ss.fff}" : ""));
         await _load.WaitUntilVisibleAsync(run, TimeSpan.FromSeconds(120));
-        await Projections.WaitForNonStaleAsync();
-        Assert.That(await StoredEvents.StreamsOutOfStepAsync(), Is.Empty, "every stored event in a stream row at its last version");
+        await Projections.WaitForNonStaleAsync(database: Database);
+        Assert.That(await StoredEvents.StreamsOutOfStepAsync(database: Database), Is.Empty, "every stored event in a stream row at its last version");
         // A refused event may have reached the broker before its answer failed; a client resends it with
         // the same eventId, so it counts once either way. Nothing else may be stored, nothing twice.
-        var refusedButStored = (await StoredEvents.FindAsync(run.RefusedIds)).Count;
-        var stored = await StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey);
+        var refusedButStored = (await StoredEvents.FindAsync(run.RefusedIds, Database)).Count;
+        var stored = await StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey, Database);
         Assert.Multiple(async () =>
         {
             Assert.That(stored, Is.EqualTo(ids.Count + refusedButStored), "0 lost, 0 counted twice, nothing that was not sent");
@@ -226,13 +231,13 @@ public sealed class SurvivalUnderLoadTests
 
         var live = (await company.GetJsonAsync("/v1/revenue/summary")).GetRawText();
         Assert.That((await company.ReplayAsync(TimeSpan.FromSeconds(60))).GetProperty("status").GetString(), Is.EqualTo("completed"));
-        await Projections.WaitForNonStaleAsync();
+        await Projections.WaitForNonStaleAsync(database: Database);
         Assert.That((await company.GetJsonAsync("/v1/revenue/summary")).GetRawText(), Is.EqualTo(live), "replay equals live");
     }
 
     private static async Task<long> DecisionsAsync(string companyKey)
     {
-        await using var cmd = TestServices.Database.CreateCommand(
+        await using var cmd = Database.CreateCommand(
             "SELECT count(*) FROM event_store.documents WHERE type = 'attribution_decision' AND starts_with(id, $1)");
         cmd.Parameters.AddWithValue(companyKey + ":");
         return (long)(await cmd.ExecuteScalarAsync())!;
