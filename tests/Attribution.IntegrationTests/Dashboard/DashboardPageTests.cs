@@ -530,6 +530,9 @@ public sealed class DashboardPageTests
         await SeedStoreAsync(company);
         await SeedHistoryAsync(company);
         await SeedConversationsAsync(company, 30);
+        using (var diagnostics = await company.PostAsBrowserAsync("/v1/events/sdk-diagnostics",
+                   new { rejections = new Dictionary<string, int> { ["type: unknown_cart_type"] = 2 } }))
+            Assert.That(diagnostics.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "the SDK's client-side rejections");
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var range = $"from={today.AddDays(-6):yyyy-MM-dd}&to={today:yyyy-MM-dd}";
         var summary = await company.GetJsonAsync($"/v1/revenue/summary?{range}");
@@ -621,7 +624,28 @@ public sealed class DashboardPageTests
             Assert.That(duplicate.Text, Is.EqualTo("Duplicate order"));
             Assert.That(duplicate.GetAttribute("title"), Is.EqualTo("Code: duplicate_order"));
             Assert.That(driver.FindElement(By.Id("fig-fingerprint-coverage-hint")).Text, Does.Contain("visitor ID"));
+            var sdk = driver.FindElement(By.CssSelector("#data-quality-list li[data-reason='sdk_unknown_cart_type']"));
+            Assert.That(sdk.FindElement(By.CssSelector(".dq-label")).Text, Does.StartWith("Refused in the browser by the SDK"), "beside the server's reasons");
+            Assert.That(sdk.FindElement(By.CssSelector(".dq-label")).GetAttribute("title"), Is.EqualTo("Code: sdk_unknown_cart_type"));
+            Assert.That(sdk.FindElement(By.CssSelector(".dq-count")).GetAttribute("data-value"), Is.EqualTo("2"));
         });
+
+        // The skip link is the first Tab stop of a fresh page (signed in again from the session), shows when focused and leads to the content.
+        driver.Navigate().Refresh();
+        await WaitForLoadAsync(driver, "from=");
+        driver.FindElement(By.TagName("body")).SendKeys(Keys.Tab);
+        var skip = driver.SwitchTo().ActiveElement();
+        Assert.Multiple(() =>
+        {
+            Assert.That(skip.GetAttribute("class"), Does.Contain("skip-link"));
+            Assert.That(skip.GetAttribute("href"), Does.EndWith("#main"));
+            Assert.That(skip.Location.Y, Is.GreaterThanOrEqualTo(0), "on screen when focused");
+            Assert.That(driver.FindElements(By.CssSelector("main#main")), Has.Count.EqualTo(1));
+        });
+
+        // Every visible text on the signed-in page reaches 4.5:1 against its background (WCAG AA).
+        var lowContrast = ((IJavaScriptExecutor)driver).ExecuteScript(LowContrastScript) as IReadOnlyCollection<object>;
+        Assert.That(lowContrast, Is.Empty, string.Join("\n", lowContrast ?? []));
 
         AssertNothingFailed(browser);
     }
@@ -687,6 +711,31 @@ public sealed class DashboardPageTests
             Keep($"{view}-{name}.png", (ITakesScreenshot)element, description);
         }
     }
+
+    /// <summary>The visible texts below 4.5:1 against the first opaque background behind them (SVG and disabled controls aside).</summary>
+    private const string LowContrastScript = """
+        const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+        const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+        const luminance = (c) => { const [r, g, b] = rgba(c); return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b); };
+        const background = (el) => {
+          for (let e = el; e; e = e.parentElement) {
+            const c = getComputedStyle(e).backgroundColor, v = rgba(c);
+            if (v.length === 3 || (v.length === 4 && v[3] >= 1)) return c;
+          }
+          return 'rgb(255, 255, 255)';
+        };
+        const low = [];
+        for (const el of document.querySelectorAll('body *')) {
+          if (el instanceof SVGElement || el.closest('svg') || el.matches(':disabled')) continue;
+          if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+          const s = getComputedStyle(el);
+          if (!el.getClientRects().length || s.visibility === 'hidden' || Number(s.opacity) === 0) continue;
+          const [a, b] = [luminance(s.color), luminance(background(el))];
+          const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+          if (ratio < 4.5) low.push(`${ratio.toFixed(2)}:1 ${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 40)}"`);
+        }
+        return low;
+        """;
 
     private static async Task SignInAsync(ChromeDriver driver, string secret)
     {
