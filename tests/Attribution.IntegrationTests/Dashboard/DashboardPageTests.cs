@@ -442,6 +442,83 @@ public sealed class DashboardPageTests
     }
 
     /// <summary>
+    /// Back and Forward walk the views kept in the URL: a preset, then a currency, each undone and redone,
+    /// with the inputs, the pressed preset, the currency switch and the figures read for that view following
+    /// the URL, at desktop and phone width; the skip link's entry reads nothing again.
+    /// </summary>
+    [TestCase(1440, 900, "desktop")]
+    [TestCase(390, 844, "phone")]
+    public async Task Back_and_forward_follow_the_range_and_currency_in_the_url(int width, int height, string name)
+    {
+        var company = await _system.CreateCompanyAsync($"History store {name}");
+        await SeedStoreAsync(company);
+        await SeedHistoryAsync(company);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        string Day(int ago) => today.AddDays(-ago).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        async Task<decimal> Revenue(int fromAgo, string? currency = null) =>
+            (await company.GetJsonAsync($"/v1/revenue/summary?from={Day(fromAgo)}&to={Day(0)}{(currency is null ? "" : $"&currency={currency}")}"))
+                .GetProperty("checkoutRevenue").GetDecimal();
+        var (week, month, monthInEuro) = (await Revenue(6), await Revenue(29), await Revenue(29, "EUR"));
+        Assert.That(new[] { week, month, monthInEuro }, Is.Unique, "the data set: each view has figures of its own");
+
+        using var browser = HeadlessChromium.Start($"{width},{height}");
+        var driver = browser.Driver;
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+        await SignInAsync(driver, company.ApiSecret);
+        Assert.That(browser.Requests.Count(r => r.Url.Contains("/v1/revenue/summary", StringComparison.Ordinal)), Is.EqualTo(2),
+            "one summary for the range and one for the period before it: the currency list comes from the first");
+        driver.FindElement(By.CssSelector("#range-form .preset[data-preset='30']")).Click();
+        await WaitForViewAsync(Day(29), "");
+        browser.Script("const s = document.getElementById('currency'); s.value = 'EUR'; s.dispatchEvent(new Event('change'));");
+        await WaitForViewAsync(Day(29), "EUR");
+        AssertView("30", "EUR", monthInEuro, 30);
+
+        driver.Navigate().Back();
+        await WaitForViewAsync(Day(29), "");
+        AssertView("30", "", month, 30);
+        driver.Navigate().Back();
+        await WaitForViewAsync(Day(6), "");
+        AssertView("7", "", week, 7);
+        driver.Navigate().Forward();
+        await WaitForViewAsync(Day(29), "");
+        AssertView("30", "", month, 30);
+        driver.Navigate().Forward();
+        await WaitForViewAsync(Day(29), "EUR");
+        AssertView("30", "EUR", monthInEuro, 30);
+
+        // The skip link adds an entry for its fragment only: going back from it keeps the view and reads nothing.
+        var before = browser.Requests.Count;
+        browser.Script("document.querySelector('.skip-link').click();");
+        await Poll.UntilAsync(() => Task.FromResult(driver.Url), u => u.EndsWith("#main", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the skip link's fragment");
+        driver.Navigate().Back();
+        await WaitForViewAsync(Day(29), "EUR");
+        Assert.That(browser.Requests.Skip(before).Where(r => r.Url.Contains("/v1/", StringComparison.Ordinal)).Select(r => r.Url), Is.Empty);
+        AssertView("30", "EUR", monthInEuro, 30);
+
+        AssertNothingFailed(browser);
+
+        // The view is in the URL, the inputs and the switch show it, and every panel has read it.
+        Task<bool> WaitForViewAsync(string from, string currency) =>
+            Poll.UntilAsync(() => Task.FromResult(driver.Url.Contains($"from={from}&to={Day(0)}", StringComparison.Ordinal)
+                    && driver.Url.Contains("currency=", StringComparison.Ordinal) == (currency != "")
+                    && driver.FindElement(By.Id("from")).GetAttribute("value") == from
+                    && driver.FindElement(By.Id("currency")).GetAttribute("value") == currency
+                    && driver.FindElements(By.CssSelector("#dashboard[data-loaded='true']")).Count == 1),
+                done => done, TimeSpan.FromSeconds(30), $"the view from {from} in '{currency}'; at {driver.Url}");
+
+        void AssertView(string preset, string currency, decimal revenue, int days) => Assert.Multiple(() =>
+        {
+            Assert.That(driver.FindElement(By.Id("to")).GetAttribute("value"), Is.EqualTo(Day(0)));
+            Assert.That(Pressed(driver), Is.EqualTo(preset));
+            Assert.That(driver.FindElement(By.Id("currency")).GetAttribute("value"), Is.EqualTo(currency));
+            Assert.That(decimal.Parse(driver.FindElement(By.Id("tile-checkout-revenue")).GetAttribute("data-value")!, NumberStyles.Float, CultureInfo.InvariantCulture),
+                Is.EqualTo(revenue), $"the headline read for {preset} days in '{currency}'");
+            Assert.That(driver.FindElements(By.CssSelector("#trend-table tbody tr")), Has.Count.EqualTo(days));
+            Assert.That(driver.FindElements(By.CssSelector(".panel.has-error")), Is.Empty, "no panel failed");
+        });
+    }
+
+    /// <summary>
     /// Products, variants and conversations sort from their headers with the keyboard (aria-sort on the
     /// sorted one), the rule version and data-quality reasons read as words with the code in a tooltip,
     /// and "Load more" brings the conversations of the next page.
@@ -453,6 +530,9 @@ public sealed class DashboardPageTests
         await SeedStoreAsync(company);
         await SeedHistoryAsync(company);
         await SeedConversationsAsync(company, 30);
+        using (var diagnostics = await company.PostAsBrowserAsync("/v1/events/sdk-diagnostics",
+                   new { rejections = new Dictionary<string, int> { ["type: unknown_cart_type"] = 2 } }))
+            Assert.That(diagnostics.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "the SDK's client-side rejections");
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var range = $"from={today.AddDays(-6):yyyy-MM-dd}&to={today:yyyy-MM-dd}";
         var summary = await company.GetJsonAsync($"/v1/revenue/summary?{range}");
@@ -544,7 +624,28 @@ public sealed class DashboardPageTests
             Assert.That(duplicate.Text, Is.EqualTo("Duplicate order"));
             Assert.That(duplicate.GetAttribute("title"), Is.EqualTo("Code: duplicate_order"));
             Assert.That(driver.FindElement(By.Id("fig-fingerprint-coverage-hint")).Text, Does.Contain("visitor ID"));
+            var sdk = driver.FindElement(By.CssSelector("#data-quality-list li[data-reason='sdk_unknown_cart_type']"));
+            Assert.That(sdk.FindElement(By.CssSelector(".dq-label")).Text, Does.StartWith("Refused in the browser by the SDK"), "beside the server's reasons");
+            Assert.That(sdk.FindElement(By.CssSelector(".dq-label")).GetAttribute("title"), Is.EqualTo("Code: sdk_unknown_cart_type"));
+            Assert.That(sdk.FindElement(By.CssSelector(".dq-count")).GetAttribute("data-value"), Is.EqualTo("2"));
         });
+
+        // The skip link is the first Tab stop of a fresh page (signed in again from the session), shows when focused and leads to the content.
+        driver.Navigate().Refresh();
+        await WaitForLoadAsync(driver, "from=");
+        driver.FindElement(By.TagName("body")).SendKeys(Keys.Tab);
+        var skip = driver.SwitchTo().ActiveElement();
+        Assert.Multiple(() =>
+        {
+            Assert.That(skip.GetAttribute("class"), Does.Contain("skip-link"));
+            Assert.That(skip.GetAttribute("href"), Does.EndWith("#main"));
+            Assert.That(skip.Location.Y, Is.GreaterThanOrEqualTo(0), "on screen when focused");
+            Assert.That(driver.FindElements(By.CssSelector("main#main")), Has.Count.EqualTo(1));
+        });
+
+        // Every visible text on the signed-in page reaches 4.5:1 against its background (WCAG AA).
+        var lowContrast = ((IJavaScriptExecutor)driver).ExecuteScript(LowContrastScript) as IReadOnlyCollection<object>;
+        Assert.That(lowContrast, Is.Empty, string.Join("\n", lowContrast ?? []));
 
         AssertNothingFailed(browser);
     }
@@ -610,6 +711,31 @@ public sealed class DashboardPageTests
             Keep($"{view}-{name}.png", (ITakesScreenshot)element, description);
         }
     }
+
+    /// <summary>The visible texts below 4.5:1 against the first opaque background behind them (SVG and disabled controls aside).</summary>
+    private const string LowContrastScript = """
+        const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+        const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+        const luminance = (c) => { const [r, g, b] = rgba(c); return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b); };
+        const background = (el) => {
+          for (let e = el; e; e = e.parentElement) {
+            const c = getComputedStyle(e).backgroundColor, v = rgba(c);
+            if (v.length === 3 || (v.length === 4 && v[3] >= 1)) return c;
+          }
+          return 'rgb(255, 255, 255)';
+        };
+        const low = [];
+        for (const el of document.querySelectorAll('body *')) {
+          if (el instanceof SVGElement || el.closest('svg') || el.matches(':disabled')) continue;
+          if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+          const s = getComputedStyle(el);
+          if (!el.getClientRects().length || s.visibility === 'hidden' || Number(s.opacity) === 0) continue;
+          const [a, b] = [luminance(s.color), luminance(background(el))];
+          const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+          if (ratio < 4.5) low.push(`${ratio.toFixed(2)}:1 ${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 40)}"`);
+        }
+        return low;
+        """;
 
     private static async Task SignInAsync(ChromeDriver driver, string secret)
     {

@@ -279,10 +279,17 @@ async function viewerCompany(secret) {
   };
 }
 
-/** The company's settings, with the currencies the summary can convert to (those with a rate). */
+/**
+ * The company's settings. The currency list comes from the first view's summary; only a link that
+ * names a currency reads it here too, so that currency is checked for a rate before any panel reads in it.
+ */
 async function secretCompany(secret) {
-  const [company, summary] = await Promise.all([api('/v1/company', { secret }), api('/v1/revenue/summary', { secret })]);
-  return { ...company, availableCurrencies: summary.availableCurrencies };
+  const asked = new URLSearchParams(window.location.search).get('currency');
+  const [company, summary] = await Promise.all([
+    api('/v1/company', { secret }),
+    asked ? api('/v1/revenue/summary', { secret }) : null,
+  ]);
+  return { ...company, availableCurrencies: summary?.availableCurrencies };
 }
 
 const els = {};
@@ -1939,6 +1946,9 @@ function init() {
   window.addEventListener('popstate', () => {
     if (!state.secret || !state.company) return;
     applyUrl();
+    // A fragment's entry (the skip link) holds the same view: nothing to read again.
+    const r = state.range;
+    if (r && els.from.value === r.from && els.to.value === r.to && els.currency.value === r.currency) return;
     refresh({ history: 'none' });
   });
   $('#conversations-more').addEventListener('click', () => loadMoreConversations());
