@@ -23,6 +23,7 @@ export ATTRIBUTION_RABBITMQ_MANAGEMENT_PORT="${ATTRIBUTION_RABBITMQ_MANAGEMENT_P
 export ATTRIBUTION_POSTGRES_PORT="${ATTRIBUTION_POSTGRES_PORT:-18432}"
 export ATTRIBUTION_OTLP_GRPC_PORT="${ATTRIBUTION_OTLP_GRPC_PORT:-18317}"
 export ATTRIBUTION_OTLP_HTTP_PORT="${ATTRIBUTION_OTLP_HTTP_PORT:-18318}"
+export ATTRIBUTION_PROMETHEUS_PORT="${ATTRIBUTION_PROMETHEUS_PORT:-18090}"
 export ATTRIBUTION_ADMIN_TOKEN="smoke-$(cat /proc/sys/kernel/random/uuid)"
 readonly GW="http://127.0.0.1:$ATTRIBUTION_GATEWAY_PORT"
 compose() { docker-compose -p "$PROJECT" -f docker-compose.yml -f infra/docker/compose.local.yml "$@"; }
@@ -86,7 +87,7 @@ main() {
   [[ $EUID == 0 ]] || die "run as root (starts Docker)"
   local p
   for p in "$ATTRIBUTION_GATEWAY_PORT" "$ATTRIBUTION_RABBITMQ_PORT" "$ATTRIBUTION_RABBITMQ_MANAGEMENT_PORT" \
-    "$ATTRIBUTION_POSTGRES_PORT" "$ATTRIBUTION_OTLP_GRPC_PORT" "$ATTRIBUTION_OTLP_HTTP_PORT"; do
+    "$ATTRIBUTION_POSTGRES_PORT" "$ATTRIBUTION_OTLP_GRPC_PORT" "$ATTRIBUTION_OTLP_HTTP_PORT" "$ATTRIBUTION_PROMETHEUS_PORT"; do
     port_free "$p" || die "port $p is taken (move it with the ATTRIBUTION_*_PORT variables)"
   done
   timed "Docker and the local images (infra/docker.sh)" bash infra/docker.sh start >/dev/null
