@@ -46,37 +46,14 @@ public sealed class BatchTraceTests
         var visitors = Enumerable.Range(0, Requests).Select(i => (Fingerprint: $"fp_{i}_{Guid.NewGuid():N}", Conversation: $"conv_{i}_{Guid.NewGuid():N}")).ToList();
 
         // Each visitor's chat qualifies first, so each checkout is attributed and gets a RevenueAttributed of its own.
-        foreach (var (fingerprint, conversation) in visitors)
-        {
-            using (var asked = await company.PostAsServerAsync("/v1/events/interactions", new
-            {
-                userFingerprint = fingerprint, channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = conversation, text = "running shoes for flat feet?",
-            }))
-                Assert.That(asked.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-            using (var answered = await company.PostAsServerAsync("/v1/events/interactions", new
-            {
-                userFingerprint = fingerprint, channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = conversation, helpful = true,
-            }))
-                Assert.That(answered.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        }
+        await QualifyChatsAsync(company, visitors, "running shoes for flat feet?");
         await Poll.UntilAsync(() => StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey), n => n == 2 * Requests,
             TimeSpan.FromSeconds(30), "the chats recorded");
 
         // No engine consumes while the checkouts arrive: they wait in their queue, and the engine
         // started afterwards takes them all in its first batch.
         await _system.StopEngineAsync(_engine);
-        var traceIds = await Task.WhenAll(visitors.Select(async v =>
-        {
-            // Each request is a trace of its own: a storefront span with a fresh trace id, which HttpClient propagates.
-            var root = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
-            using var storefront = Client.StartActivity("storefront posts a checkout", ActivityKind.Client, root)!;
-            using var response = await company.PostAsBrowserAsync("/v1/events/checkout", new
-            {
-                userFingerprint = v.Fingerprint, orderId = "ORDER-" + Guid.NewGuid().ToString("N"), value = 50m, currency = "USD",
-            });
-            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-            return storefront.TraceId;
-        }));
+        var traceIds = await Task.WhenAll(visitors.Select(v => PostCheckoutInOwnTraceAsync(company, v.Fingerprint, 50m)));
         Assert.That(traceIds.Distinct().Count(), Is.EqualTo(Requests), "one trace per request");
         _engine = await _system.StartEngineAsync();
 
@@ -113,19 +90,7 @@ public sealed class BatchTraceTests
     {
         var company = await _system.CreateCompanyAsync("Coalesced traces");
         var visitors = Enumerable.Range(0, 2).Select(i => (Fingerprint: $"fp_{i}_{Guid.NewGuid():N}", Conversation: $"conv_{i}_{Guid.NewGuid():N}")).ToList();
-        foreach (var (fingerprint, conversation) in visitors)
-        {
-            using (var asked = await company.PostAsServerAsync("/v1/events/interactions", new
-            {
-                userFingerprint = fingerprint, channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = conversation, text = "a rain jacket that packs small?",
-            }))
-                Assert.That(asked.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-            using (var answered = await company.PostAsServerAsync("/v1/events/interactions", new
-            {
-                userFingerprint = fingerprint, channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = conversation, helpful = true,
-            }))
-                Assert.That(answered.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        }
+        await QualifyChatsAsync(company, visitors, "a rain jacket that packs small?");
         await Poll.UntilAsync(() => StoredEvents.CountIngestedForCompanyAsync(company.CompanyKey), n => n == 4,
             TimeSpan.FromSeconds(30), "the chats recorded");
 
@@ -138,14 +103,7 @@ public sealed class BatchTraceTests
             var posts = visitors.Select(async v =>
             {
                 await started.Task;
-                var root = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
-                using var storefront = Client.StartActivity("storefront posts a checkout", ActivityKind.Client, root)!;
-                using var response = await company.PostAsBrowserAsync("/v1/events/checkout", new
-                {
-                    userFingerprint = v.Fingerprint, orderId = "ORDER-" + Guid.NewGuid().ToString("N"), value = 30m, currency = "USD",
-                });
-                Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-                return storefront.TraceId;
+                return await PostCheckoutInOwnTraceAsync(company, v.Fingerprint, 30m);
             }).ToList();
             started.SetResult();
             var ids = await Task.WhenAll(posts);
@@ -177,6 +135,37 @@ public sealed class BatchTraceTests
                 Assert.That(trace.Reaches($"project {Attribution.EventStore.Projections.ProjectionNames.Revenue}"), $"{id}: the read-model projection");
             }
         });
+    }
+
+    // Each visitor's chat qualifies first (a shopper message and a helpful answer), so each checkout is attributed.
+    private static async Task QualifyChatsAsync(TestCompany company, IEnumerable<(string Fingerprint, string Conversation)> visitors, string text)
+    {
+        foreach (var (fingerprint, conversation) in visitors)
+        {
+            using (var asked = await company.PostAsServerAsync("/v1/events/interactions", new
+            {
+                userFingerprint = fingerprint, channel = "CHAT", kind = "SHOPPER_MESSAGE", conversationId = conversation, text,
+            }))
+                Assert.That(asked.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+            using (var answered = await company.PostAsServerAsync("/v1/events/interactions", new
+            {
+                userFingerprint = fingerprint, channel = "CHAT", kind = "ASSISTANT_ANSWER", conversationId = conversation, helpful = true,
+            }))
+                Assert.That(answered.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+    }
+
+    // Each request is a trace of its own: a storefront span with a fresh trace id, which HttpClient propagates.
+    private static async Task<ActivityTraceId> PostCheckoutInOwnTraceAsync(TestCompany company, string fingerprint, decimal value)
+    {
+        var root = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        using var storefront = Client.StartActivity("storefront posts a checkout", ActivityKind.Client, root)!;
+        using var response = await company.PostAsBrowserAsync("/v1/events/checkout", new
+        {
+            userFingerprint = fingerprint, orderId = "ORDER-" + Guid.NewGuid().ToString("N"), value, currency = "USD",
+        });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        return storefront.TraceId;
     }
 
     // The gateway's shared publish of one EventBatchReceived that linked every one of these requests.
