@@ -44,10 +44,16 @@ up() { compose up -d --no-build >/dev/null 2>&1 || { compose up -d --no-build; r
 
 healthy() { curl -sf -o /dev/null "$GW/healthz"; }
 
-# post PATH BODY AUTH-HEADER: POSTs and checks for 202.
+# post PATH BODY AUTH-HEADER: POSTs and checks for 202. A 503 is retried, as the SDK does: the
+# gateway publishes mandatory, so until the engine has declared its queues an event is refused,
+# not dropped, and the gateway can be healthy a moment before the engine is.
 post() {
-  local code
-  code="$(curl -s -o "$OUT/response" -w '%{http_code}' -X POST "$GW$1" -H 'Content-Type: application/json' -H "$3" -d "$2")" || true
+  local code deadline=$((SECONDS + TIMEOUT))
+  while :; do
+    code="$(curl -s -o "$OUT/response" -w '%{http_code}' -X POST "$GW$1" -H 'Content-Type: application/json' -H "$3" -d "$2")" || true
+    [[ "$code" == 503 ]] && ((SECONDS < deadline)) || break
+    sleep 0.5
+  done
   [[ "$code" == 202 ]] || die "POST $1 answered $code: $(cat "$OUT/response" 2>/dev/null)"
 }
 

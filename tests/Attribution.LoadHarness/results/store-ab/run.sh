@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Load-harness A/B between builds, interleaved in one sitting. Each variant is NAME=TREE[:ENV=VALUE,...]
+# (TREE: a checkout with its Release build, e.g. `git archive REV | tar -x -C DIR` + `dotnet build -c Release`).
+# Every run gets a fresh vhost and database, starts that tree's engine (waits until it consumes) and gateway,
+# and runs that tree's harness. Needs the shared broker and database on 127.0.0.1 (infra/up.sh). Run it under
+# the test lock:
+#   flock -o /tmp/attribution-tests.lock bash tests/Attribution.LoadHarness/results/store-ab/run.sh \
+#     OUT_DIR "hand=/work/ab-hand" "marten=/work/ab-main" -- --steady-rate 500
+# Order: every variant once, then again (AB_ROUNDS, default 2). Harness arguments follow `--`.
+set -euo pipefail
+OUT="$(realpath -m "$1")"; shift
+variants=()
+while (($#)) && [[ "$1" != -- ]]; do variants+=("$1"); shift; done
+[[ "${1:-}" == -- ]] && shift
+harness_args=("$@")
+ROUNDS="${AB_ROUNDS:-2}"
+LOGS="$OUT/logs"
+VHOST=attribution-ab DB=attribution_ab PORT=5180
+mkdir -p "$OUT" "$LOGS"
+
+export ATTRIBUTION_ADMIN_TOKEN="ab-$(openssl rand -hex 12)"
+export ATTRIBUTION_GATEWAY_URL="http://127.0.0.1:$PORT" ASPNETCORE_URLS="http://127.0.0.1:$PORT"
+export RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5672/$VHOST"
+export POSTGRES_CONNECTION="Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=$DB"
+export Metrics__ListenUrl=""   # a running demo engine holds 9464
+export DOTNET_gcServer=1
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+fresh() {
+  curl -s -o /dev/null -u guest:guest -X DELETE "http://127.0.0.1:15672/api/vhosts/$VHOST" || true
+  curl -sf -u guest:guest -X PUT "http://127.0.0.1:15672/api/vhosts/$VHOST"
+  curl -sf -u guest:guest -X PUT -H 'content-type: application/json' -d '{"configure":".*","write":".*","read":".*"}' \
+    "http://127.0.0.1:15672/api/permissions/$VHOST/guest"
+  PGPASSWORD=app psql -q -h 127.0.0.1 -U app -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+  for variant in "${variants[@]}"; do
+    name="${variant%%=*}" spec="${variant#*=}"
+    tree="${spec%%:*}" envs=()
+    [[ "$spec" == *:* ]] && IFS=',' read -r -a envs <<<"${spec#*:}"
+    run="$name-$round"
+    fresh
+    echo "ab: $run ($tree ${envs[*]:-}) $(date -u +%H:%M:%S)"
+    env "${envs[@]}" dotnet "$tree/services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll" >"$LOGS/$run-engine.log" 2>&1 &
+    pids=($!)
+    for _ in $(seq 1 240); do
+      curl -sf -u guest:guest "http://127.0.0.1:15672/api/queues/$VHOST/attribution-record-event-batch-received" | grep -q '"consumers":[1-9]' && break
+      sleep 0.5
+    done
+    env "${envs[@]}" dotnet "$tree/services/Attribution.Gateway/bin/Release/net10.0/Attribution.Gateway.dll" >"$LOGS/$run-gateway.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 240); do curl -sf "$ATTRIBUTION_GATEWAY_URL/healthz" >/dev/null && break; sleep 0.5; done
+    (cd "$tree" && dotnet tests/Attribution.LoadHarness/bin/Release/net10.0/Attribution.LoadHarness.dll "${harness_args[@]}" \
+      --results "$OUT/$run") >"$LOGS/$run-harness.log" 2>&1 || echo "ab: $run harness failed (see $LOGS/$run-harness.log)"
+    cleanup; pids=()
+  done
+done
+echo "ab: done $(date -u +%H:%M:%S)"
