@@ -78,6 +78,9 @@ public sealed class BrokerCluster : IAsyncDisposable
     /// <summary>Stops node 1, 2 or 3 (docker stop: the node shuts down, its clients' connections close).</summary>
     public Task StopNodeAsync(int node) => RunAsync(_environment, TimeSpan.FromMinutes(1), "bash", Script, "stop-node", node.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Starts a stopped node again and waits until it is back in the cluster.</summary>
+    public Task StartNodeAsync(int node) => RunAsync(_environment, TimeSpan.FromMinutes(3), "bash", Script, "start-node", node.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>A GET on the management API of a node (any running node answers for the whole cluster).</summary>
     public async Task<JsonElement> ManagementAsync(int node, string path)
     {

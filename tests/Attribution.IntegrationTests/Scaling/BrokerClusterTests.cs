@@ -9,7 +9,8 @@ namespace Attribution.IntegrationTests.Scaling;
 /// The gateway and an engine on a three-node RabbitMQ cluster (infra/broker-cluster.sh) with quorum
 /// queues, knowing every node: under a steady load from the load harness, the node the engine is
 /// connected to stops. Both reconnect to another node, the queues' leaders move, the gateway keeps
-/// accepting, and every accepted event is stored exactly once and decided once.
+/// accepting, and every accepted event is stored exactly once and decided once. Started again, the
+/// node rejoins its queues.
 /// </summary>
 [NonParallelizable]
 public sealed class BrokerClusterTests
@@ -68,6 +69,12 @@ public sealed class BrokerClusterTests
         queues = await QueuesAsync(cluster, survivor);
         foreach (var queue in EngineRegistration.ConsumedQueues)
             TestContext.Out.WriteLine($"{queue}: leader {Field(queues[queue], "leader")}, online {Field(queues[queue], "online")}");
+
+        // Started again, the node rejoins and every queue has its three members online again.
+        await cluster.StartNodeAsync(engineNode);
+        await Poll.UntilAsync(() => QueuesAsync(cluster, survivor),
+            q => EngineRegistration.ConsumedQueues.All(name => q.TryGetValue(name, out var e) && e.TryGetProperty("online", out var online) && online.GetArrayLength() == 3),
+            TimeSpan.FromSeconds(60), "every queue's three members online after the node is back");
     }
 
     private static string Field(JsonElement queue, string name) => queue.TryGetProperty(name, out var value) ? value.ToString() : "?";
