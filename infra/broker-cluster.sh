@@ -11,8 +11,8 @@
 #
 # Settings: BROKER_CLUSTER_NAME (container and network prefix, default attribution-broker),
 # BROKER_CLUSTER_AMQP_PORTS (default "5681 5682 5683"), BROKER_CLUSTER_MANAGEMENT_PORTS (default
-# "15681 15682 15683"), BROKER_CLUSTER_TEST=1 (labels the containers attribution.test=true, so that
-# infra/test.sh removes any a killed test run left behind), DOCKER_TIMEOUT (seconds, default 90).
+# "15681 15682 15683"), BROKER_CLUSTER_TEST=1 (labels the containers and the network
+# attribution.test=true, so that infra/test.sh removes any a killed test run left behind), DOCKER_TIMEOUT (seconds, default 90).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -61,7 +61,9 @@ fully_joined() { [[ "$(cluster_size 1)" == 3 ]]; }
 cmd_up() {
   docker info >/dev/null 2>&1 || die "no Docker engine: bash infra/docker.sh start"
   docker image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE: bash infra/docker.sh start"
-  docker network inspect "$NAME" >/dev/null 2>&1 || docker network create --label "attribution.broker-cluster=$NAME" "$NAME" >/dev/null
+  local network_labels=(--label "attribution.broker-cluster=$NAME")
+  [[ "${BROKER_CLUSTER_TEST:-}" == 1 ]] && network_labels+=(--label attribution.test=true)
+  docker network inspect "$NAME" >/dev/null 2>&1 || docker network create "${network_labels[@]}" "$NAME" >/dev/null
   local cookie
   cookie="$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
   for n in "${NODES[@]}"; do
