@@ -30,6 +30,7 @@ if [[ "${ATTRIBUTION_DOCKER:-1}" != 0 ]]; then
     # Containers a killed run left behind (no reaper runs here: its image cannot be pulled).
     leftovers="$(docker ps -aq --filter label=attribution.test=true)"
     [[ -z "$leftovers" ]] || docker rm -f $leftovers >/dev/null
+    docker network prune -f --filter label=attribution.test=true >/dev/null
   elif [[ "${CI:-}" == true ]]; then
     echo "test: Docker could not be started (infra/docker.sh); the container tests need it" >&2; exit 1
   else

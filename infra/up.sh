@@ -6,7 +6,10 @@
 #   demo company's keys.
 #
 #   bash infra/up.sh          start (or restart) everything
-#   bash infra/up.sh stop     stop the gateway and the engine (add --all to stop the services and Prometheus too)
+#   bash infra/up.sh --broker-cluster   the same on a three-node RabbitMQ cluster (infra/broker-cluster.sh,
+#                             in Docker) with quorum queues, in place of the single local RabbitMQ
+#   bash infra/up.sh stop     stop the gateway and the engine (add --all to stop the services and Prometheus too,
+#                             and remove the broker cluster)
 #
 # Configuration (contract §7): ATTRIBUTION_GATEWAY_URL (default http://127.0.0.1:5080),
 # ATTRIBUTION_ADMIN_TOKEN (generated once and kept in .run/admin-token when unset),
@@ -29,6 +32,16 @@ readonly ENGINE_METRICS_URL="${Metrics__ListenUrl-http://127.0.0.1:9464/}"
 
 log() { echo "up: $*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+BROKER_CLUSTER=0
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --broker-cluster) BROKER_CLUSTER=1 ;;
+    *) args+=("$arg") ;;
+  esac
+done
+set -- "${args[@]}"
 
 stop_app() {
   local pidfile="$RUN/$1.pid"
@@ -118,12 +131,22 @@ if [[ "${1:-}" == "stop" ]]; then
   if [[ "${2:-}" == "--all" ]]; then
     stop_app prometheus
     bash infra/services.sh stop
+    if command -v docker >/dev/null && docker info >/dev/null 2>&1; then bash infra/broker-cluster.sh down; fi
   fi
   exit 0
 fi
 
 mkdir -p "$RUN"
 bash infra/services.sh start
+RABBITMQ_MANAGEMENT="http://127.0.0.1:15672"
+if ((BROKER_CLUSTER)); then
+  # PostgreSQL stays the local one; the apps get the cluster's settings (every node, quorum queues).
+  bash infra/docker.sh start >/dev/null
+  cluster_env="$(bash infra/broker-cluster.sh up)"
+  while IFS= read -r line; do [[ "$line" == *=* ]] && export "${line?}"; done <<<"$cluster_env"
+  RABBITMQ_MANAGEMENT="${Watchdog__ManagementUrl%/}"
+  log "broker cluster: ${Broker__Nodes} (quorum queues)"
+fi
 
 if [[ -z "${ATTRIBUTION_ADMIN_TOKEN:-}" ]]; then
   [[ -s "$RUN/admin-token" ]] || head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$RUN/admin-token"
@@ -195,7 +218,7 @@ Attribution is up.
   Demo API secret:      $(json_field apiSecret)
   Metrics:              $GATEWAY_URL/metrics (gateway), http://$(scrape_address "${ENGINE_METRICS_URL:-http://127.0.0.1:9464/}")$(metrics_path "${ENGINE_METRICS_URL:-http://127.0.0.1:9464/}") (engine)
   Prometheus:           http://$PROMETHEUS_LISTEN (scrapes both; stop with: bash infra/up.sh stop --all)
-  RabbitMQ management:  http://127.0.0.1:15672 (guest/guest)
+  RabbitMQ management:  $RABBITMQ_MANAGEMENT (guest/guest)
   Logs:                 .run/logs/   Stop: bash infra/up.sh stop [--all]
 
 Try it:

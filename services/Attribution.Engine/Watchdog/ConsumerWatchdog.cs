@@ -1,5 +1,6 @@
 using Attribution.Engine.Broker;
 using Attribution.ServiceDefaults.Configuration;
+using Attribution.ServiceDefaults.Messaging;
 using RabbitMQ.Client;
 
 namespace Attribution.Engine.Watchdog;
@@ -66,7 +67,7 @@ public sealed class ConsumerWatchdog(
                 IReadOnlyList<QueueSample>? samples;
                 try
                 {
-                    connection ??= await factory.CreateConnectionAsync(stoppingToken);
+                    connection ??= await factory.CreateConnectionAsync(BrokerNodes.Endpoints(settings), stoppingToken);
                     samples = await SampleAsync(connection, stoppingToken);
                 }
                 // RabbitMQ.Client 7 reports a timed-out call as a TaskCanceledException: only our own

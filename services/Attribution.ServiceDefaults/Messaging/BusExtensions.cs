@@ -12,10 +12,17 @@ public static class BusExtensions
         string? connectionName = null)
     {
         var broker = RabbitMqAddress.Parse(settings.RabbitMqUrl);
+        var nodes = BrokerNodes.Of(settings);
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
             registerConsumers?.Invoke(bus);
+            // Only the consumers' own endpoints: the bus's temporary queue is exclusive and auto-deleted, which a quorum queue cannot be.
+            if (settings.BrokerQueueType == BrokerQueueType.Quorum)
+                bus.AddConfigureEndpointsCallback((_, endpoint) =>
+                {
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.SetQuorumQueue();
+                });
             bus.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(broker.Host, broker.Port, broker.VirtualHost, h =>
@@ -26,6 +33,12 @@ public static class BusExtensions
                     h.PublisherConfirmation = true;
                     // How the broker names this process's connection (the assembly's name by default).
                     if (connectionName is not null) h.ConnectionName(connectionName);
+                    // A dropped connection is made again to the next node that answers.
+                    if (nodes.Count > 1)
+                        h.UseCluster(c =>
+                        {
+                            foreach (var node in nodes) c.Node($"{node.Host}:{node.Port}");
+                        });
                 });
                 // The broker tells the age of a queue's oldest message (the engine's consumer-lag gauge)
                 // only from its AMQP timestamp: stamp every message with the time it is published.
@@ -52,6 +65,27 @@ public static class BusExtensions
         if (context.TryGetPayload(out RabbitMqSendContext? rabbit) && !rabbit.BasicProperties.IsTimestampPresent())
             rabbit.BasicProperties.Timestamp = new RabbitMQ.Client.AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
     }
+}
+
+/// <summary>The broker's nodes a client may connect to: RABBITMQ_URL's first, then <c>Broker:Nodes</c> (each once).</summary>
+public static class BrokerNodes
+{
+    public static IReadOnlyList<(string Host, int Port)> Of(AttributionSettings settings)
+    {
+        var url = RabbitMqAddress.Parse(settings.RabbitMqUrl);
+        var nodes = new List<(string Host, int Port)> { (url.Host, url.Port) };
+        foreach (var node in settings.BrokerNodes)
+        {
+            var uri = new Uri(node.Contains("://", StringComparison.Ordinal) ? node : "amqp://" + node);
+            var parsed = (uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port);
+            if (!nodes.Contains(parsed)) nodes.Add(parsed);
+        }
+        return nodes;
+    }
+
+    /// <summary>The same as RabbitMQ.Client endpoints (a plain connection that fails over as the bus does).</summary>
+    public static IList<RabbitMQ.Client.AmqpTcpEndpoint> Endpoints(AttributionSettings settings) =>
+        [.. Of(settings).Select(n => new RabbitMQ.Client.AmqpTcpEndpoint(n.Host, n.Port))];
 }
 
 /// <summary>The parts of an <c>amqp://user:pass@host:port/vhost</c> URL.</summary>
