@@ -24,8 +24,13 @@ public sealed class DashboardPageTests
     [OneTimeTearDown]
     public async Task StopAsync() => await _system.DisposeAsync();
 
-    [Test]
-    public async Task Signing_in_shows_tiles_that_match_the_api_and_every_panel()
+    /// <summary>
+    /// Sign-in (a wrong secret refused), the tiles against the summary, the A/B arms with their sample size
+    /// and conversion rate, the conversation lookup and explain, at desktop and phone width.
+    /// </summary>
+    [TestCase(1440, 900, "desktop")]
+    [TestCase(390, 844, "phone")]
+    public async Task Signing_in_shows_tiles_that_match_the_api_and_every_panel(int width, int height, string name)
     {
         var company = await _system.CreateCompanyAsync("Dashboard store");
         await SeedStoreAsync(company);
@@ -43,7 +48,7 @@ public sealed class DashboardPageTests
             Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("api-secret"));
         }
 
-        using var browser = HeadlessChromium.Start();
+        using var browser = HeadlessChromium.Start($"{width},{height}");
         var driver = browser.Driver;
         driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
 
@@ -130,9 +135,9 @@ public sealed class DashboardPageTests
             Assert.That(consoleErrors.Where(m => !m.Contains("status of 401", StringComparison.Ordinal)), Is.Empty, string.Join("\n", consoleErrors));
         });
 
-        var screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "revenue-impact-dashboard.png");
+        var screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"revenue-impact-dashboard-{name}.png");
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
-        TestContext.AddTestAttachment(screenshot, "The Revenue Impact page after sign-in");
+        TestContext.AddTestAttachment(screenshot, $"The Revenue Impact page after sign-in, {width}×{height}");
     }
 
     /// <summary>
@@ -303,12 +308,13 @@ public sealed class DashboardPageTests
     /// Presets, the range and currency in the URL (a reload and a shared link open the same view), each
     /// headline tile against the previous period of equal length, the currency switch limited to the
     /// currencies with a rate with GBP (no rate) shown unconverted in every panel, a 90-day range drawn
-    /// from the first day with data, and an empty range that says where the data is.
+    /// from the first day with data, and an empty range that says where the data is, at desktop and phone width.
     /// </summary>
-    [Test]
-    public async Task Presets_and_the_url_keep_the_view_and_tiles_compare_with_the_previous_period()
+    [TestCase(1440, 900, "desktop")]
+    [TestCase(390, 844, "phone")]
+    public async Task Presets_and_the_url_keep_the_view_and_tiles_compare_with_the_previous_period(int width, int height, string name)
     {
-        var company = await _system.CreateCompanyAsync("Range store");
+        var company = await _system.CreateCompanyAsync($"Range store {name}");
         await SeedStoreAsync(company);
         await SeedHistoryAsync(company);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
@@ -323,7 +329,7 @@ public sealed class DashboardPageTests
             Assert.That(week.GetProperty("availableCurrencies").EnumerateArray().Select(c => c.GetString()), Is.EqualTo(new[] { "USD", "EUR" }));
         });
 
-        using var browser = HeadlessChromium.Start("1440,900");
+        using var browser = HeadlessChromium.Start($"{width},{height}");
         var driver = browser.Driver;
         driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
         await SignInAsync(driver, company.ApiSecret);
@@ -375,7 +381,7 @@ public sealed class DashboardPageTests
 
         // A shared link opens the same view in another browser, after its own sign-in.
         var link = driver.Url;
-        using (var other = HeadlessChromium.Start("1440,900"))
+        using (var other = HeadlessChromium.Start($"{width},{height}"))
         {
             other.Driver.Navigate().GoToUrl(link);
             await SignInAsync(other.Driver, company.ApiSecret);
@@ -468,54 +474,50 @@ public sealed class DashboardPageTests
         Assert.That(browser.Requests.Count(r => r.Url.Contains("/v1/revenue/summary", StringComparison.Ordinal)), Is.EqualTo(2),
             "one summary for the range and one for the period before it: the currency list comes from the first");
         driver.FindElement(By.CssSelector("#range-form .preset[data-preset='30']")).Click();
-        await WaitForViewAsync(Day(29), "");
+        await ExpectViewAsync(30, "", month);
         browser.Script("const s = document.getElementById('currency'); s.value = 'EUR'; s.dispatchEvent(new Event('change'));");
-        await WaitForViewAsync(Day(29), "EUR");
-        AssertView("30", "EUR", monthInEuro, 30);
+        await ExpectViewAsync(30, "EUR", monthInEuro);
 
         driver.Navigate().Back();
-        await WaitForViewAsync(Day(29), "");
-        AssertView("30", "", month, 30);
+        await ExpectViewAsync(30, "", month);
         driver.Navigate().Back();
-        await WaitForViewAsync(Day(6), "");
-        AssertView("7", "", week, 7);
+        await ExpectViewAsync(7, "", week);
         driver.Navigate().Forward();
-        await WaitForViewAsync(Day(29), "");
-        AssertView("30", "", month, 30);
+        await ExpectViewAsync(30, "", month);
         driver.Navigate().Forward();
-        await WaitForViewAsync(Day(29), "EUR");
-        AssertView("30", "EUR", monthInEuro, 30);
+        await ExpectViewAsync(30, "EUR", monthInEuro);
 
         // The skip link adds an entry for its fragment only: going back from it keeps the view and reads nothing.
         var before = browser.Requests.Count;
         browser.Script("document.querySelector('.skip-link').click();");
         await Poll.UntilAsync(() => Task.FromResult(driver.Url), u => u.EndsWith("#main", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the skip link's fragment");
         driver.Navigate().Back();
-        await WaitForViewAsync(Day(29), "EUR");
+        await ExpectViewAsync(30, "EUR", monthInEuro);
         Assert.That(browser.Requests.Skip(before).Where(r => r.Url.Contains("/v1/", StringComparison.Ordinal)).Select(r => r.Url), Is.Empty);
-        AssertView("30", "EUR", monthInEuro, 30);
 
         AssertNothingFailed(browser);
 
-        // The view is in the URL, the inputs and the switch show it, and every panel has read it.
-        Task<bool> WaitForViewAsync(string from, string currency) =>
-            Poll.UntilAsync(() => Task.FromResult(driver.Url.Contains($"from={from}&to={Day(0)}", StringComparison.Ordinal)
+        // Waits until the URL, the inputs and the switch show the last <days> days in <currency> and every panel
+        // has read that view, then checks the pressed preset and that the figures are that view's own.
+        async Task ExpectViewAsync(int days, string currency, decimal revenue)
+        {
+            var from = Day(days - 1);
+            await Poll.UntilAsync(() => Task.FromResult(driver.Url.Contains($"from={from}&to={Day(0)}", StringComparison.Ordinal)
                     && driver.Url.Contains("currency=", StringComparison.Ordinal) == (currency != "")
                     && driver.FindElement(By.Id("from")).GetAttribute("value") == from
                     && driver.FindElement(By.Id("currency")).GetAttribute("value") == currency
                     && driver.FindElements(By.CssSelector("#dashboard[data-loaded='true']")).Count == 1),
                 done => done, TimeSpan.FromSeconds(30), $"the view from {from} in '{currency}'; at {driver.Url}");
-
-        void AssertView(string preset, string currency, decimal revenue, int days) => Assert.Multiple(() =>
-        {
-            Assert.That(driver.FindElement(By.Id("to")).GetAttribute("value"), Is.EqualTo(Day(0)));
-            Assert.That(Pressed(driver), Is.EqualTo(preset));
-            Assert.That(driver.FindElement(By.Id("currency")).GetAttribute("value"), Is.EqualTo(currency));
-            Assert.That(decimal.Parse(driver.FindElement(By.Id("tile-checkout-revenue")).GetAttribute("data-value")!, NumberStyles.Float, CultureInfo.InvariantCulture),
-                Is.EqualTo(revenue), $"the headline read for {preset} days in '{currency}'");
-            Assert.That(driver.FindElements(By.CssSelector("#trend-table tbody tr")), Has.Count.EqualTo(days));
-            Assert.That(driver.FindElements(By.CssSelector(".panel.has-error")), Is.Empty, "no panel failed");
-        });
+            Assert.Multiple(() =>
+            {
+                Assert.That(driver.FindElement(By.Id("to")).GetAttribute("value"), Is.EqualTo(Day(0)));
+                Assert.That(Pressed(driver), Is.EqualTo(days.ToString(CultureInfo.InvariantCulture)));
+                Assert.That(decimal.Parse(driver.FindElement(By.Id("tile-checkout-revenue")).GetAttribute("data-value")!, NumberStyles.Float, CultureInfo.InvariantCulture),
+                    Is.EqualTo(revenue), $"the headline read for {days} days in '{currency}'");
+                Assert.That(driver.FindElements(By.CssSelector("#trend-table tbody tr")), Has.Count.EqualTo(days));
+                Assert.That(driver.FindElements(By.CssSelector(".panel.has-error")), Is.Empty, "no panel failed");
+            });
+        }
     }
 
     /// <summary>
@@ -644,10 +646,131 @@ public sealed class DashboardPageTests
         });
 
         // Every visible text on the signed-in page reaches 4.5:1 against its background (WCAG AA).
-        var lowContrast = ((IJavaScriptExecutor)driver).ExecuteScript(LowContrastScript) as IReadOnlyCollection<object>;
+        var lowContrast = ((IJavaScriptExecutor)driver).ExecuteScript(ContrastCheck.LowContrastScript) as IReadOnlyCollection<object>;
         Assert.That(lowContrast, Is.Empty, string.Join("\n", lowContrast ?? []));
 
+        // The check catches a colour made too light: the lift hint at #777 on white (4.48:1) is reported, at
+        // #767676 (4.54:1) it is not; the muted grey of the theme at #777 is reported wherever it is used.
+        List<string> LowContrastWith(string css)
+        {
+            browser.Script("const s = document.createElement('style'); s.id = 'too-light'; s.textContent = arguments[0]; document.head.append(s);", css);
+            var low = ((IReadOnlyCollection<object>)browser.Script(ContrastCheck.LowContrastScript)!).Cast<string>().ToList();
+            browser.Script("document.getElementById('too-light').remove();");
+            return low;
+        }
+        var hintTooLight = LowContrastWith("#lift .hint { color: #777 !important; background: #fff !important; }");
+        var hintDarkEnough = LowContrastWith("#lift .hint { color: #767676 !important; background: #fff !important; }");
+        var mutedTooLight = LowContrastWith(":root { --muted: #777; }");
+        Assert.Multiple(() =>
+        {
+            Assert.That(hintTooLight, Has.Count.EqualTo(1), string.Join("\n", hintTooLight));
+            Assert.That(hintTooLight.FirstOrDefault(), Does.StartWith("4.48:1 p.hint \"A visitor counts as helped"));
+            Assert.That(hintDarkEnough, Is.Empty, string.Join("\n", hintDarkEnough));
+            Assert.That(mutedTooLight, Has.Some.Contains("muted"), string.Join("\n", mutedTooLight));
+            Assert.That(((IReadOnlyCollection<object>)browser.Script(ContrastCheck.LowContrastScript)!), Is.Empty, "the page as it was once the style is gone");
+        });
+
         AssertNothingFailed(browser);
+    }
+
+    /// <summary>
+    /// Under 600 px a table wider than the screen scrolls inside its own box with its first column fixed and
+    /// opaque, the page never scrolls sideways, the two-column panels stack and the tile hints hide; the same
+    /// page widened to 1440 px lays the tables out plainly again, side by side, hints shown.
+    /// </summary>
+    [Test]
+    public async Task Under_600px_wide_tables_scroll_in_their_box_with_the_first_column_fixed()
+    {
+        var company = await _system.CreateCompanyAsync("Phone tables store");
+        await SeedStoreAsync(company);
+        await SeedHistoryAsync(company);
+
+        using var browser = HeadlessChromium.Start("390,844");
+        var driver = browser.Driver;
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+        await SignInAsync(driver, company.ApiSecret);
+
+        var phone = Layout();
+        var phoneTables = phone.GetProperty("tables").EnumerateArray().ToDictionary(t => t.GetProperty("id").GetString()!);
+        var scrolling = phoneTables.Values.Where(t => t.GetProperty("overflow").GetDouble() > 0).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(phone.GetProperty("width").GetDouble(), Is.LessThanOrEqualTo(600), "the window is a phone's");
+            Assert.That(phone.GetProperty("pageOverflow").GetDouble(), Is.LessThanOrEqualTo(0), "the page never scrolls sideways");
+            Assert.That(phoneTables.Keys, Is.SupersetOf(new[] { "variants-table", "lift-table", "products-table", "conversations-table" }));
+            Assert.That(phoneTables["variants-table"].GetProperty("overflow").GetDouble(), Is.GreaterThan(100),
+                "the data set: the A/B table is far wider than a phone, so it has to scroll");
+            foreach (var table in phoneTables.Values)
+            {
+                var id = table.GetProperty("id").GetString();
+                Assert.That(table.GetProperty("boxLeft").GetDouble(), Is.GreaterThanOrEqualTo(0), $"{id}'s box starts on the screen");
+                Assert.That(table.GetProperty("boxRight").GetDouble(), Is.LessThanOrEqualTo(phone.GetProperty("width").GetDouble()), $"{id}'s box ends on the screen");
+            }
+            foreach (var table in scrolling)
+            {
+                var id = table.GetProperty("id").GetString();
+                var scrolled = table.GetProperty("scrolled").GetDouble();
+                Assert.That(scrolled, Is.GreaterThan(0), $"{id} scrolls inside its box");
+                Assert.That(table.GetProperty("firstPosition").GetString(), Is.EqualTo("sticky"), id);
+                Assert.That(table.GetProperty("firstMoved").GetDouble(), Is.LessThanOrEqualTo(1), $"{id}'s first column stays put while it scrolls");
+                Assert.That(table.GetProperty("lastMoved").GetDouble(), Is.EqualTo(scrolled).Within(1), $"{id}'s other columns scroll under it");
+                Assert.That(table.GetProperty("firstBackground").GetString(), Does.StartWith("rgb("), $"{id}'s first column is opaque over what scrolls under it");
+            }
+            Assert.That(phone.GetProperty("gridStacked").GetBoolean(), Is.True, "products above data quality");
+            Assert.That(phone.GetProperty("tileHintsShown").GetInt32(), Is.Zero);
+        });
+
+        // The same page at desktop width: the media queries no longer apply.
+        driver.Manage().Window.Size = new System.Drawing.Size(1440, 900);
+        await Poll.UntilAsync(() => Task.FromResult(browser.Script("return matchMedia('(max-width: 600px)').matches;") as bool?), m => m == false,
+            TimeSpan.FromSeconds(10), "the window to widen");
+        var desktop = Layout();
+        var desktopTables = desktop.GetProperty("tables").EnumerateArray().ToDictionary(t => t.GetProperty("id").GetString()!);
+        Assert.Multiple(() =>
+        {
+            Assert.That(desktop.GetProperty("pageOverflow").GetDouble(), Is.LessThanOrEqualTo(0));
+            Assert.That(desktopTables["variants-table"].GetProperty("overflow").GetDouble(), Is.LessThanOrEqualTo(0), "the A/B table fits at desktop width");
+            Assert.That(desktopTables.Values.Select(t => t.GetProperty("firstPosition").GetString()), Is.All.EqualTo("static"));
+            Assert.That(desktop.GetProperty("gridStacked").GetBoolean(), Is.False, "products beside data quality");
+            Assert.That(desktop.GetProperty("tileHintsShown").GetInt32(), Is.GreaterThan(0));
+        });
+
+        AssertNothingFailed(browser);
+
+        // Measures each visible table: how far it overflows its box, and where its first and last cells go
+        // when the box is scrolled to the end (then back); plus the page's own sideways overflow.
+        JsonElement Layout() => JsonSerializer.Deserialize<JsonElement>((string)browser.Script("""
+            const tables = [];
+            for (const wrap of document.querySelectorAll('#dashboard .table-wrap')) {
+              const table = wrap.querySelector('table');
+              const rows = [...table.rows].filter((r) => r.cells.length > 1);
+              if (!wrap.getClientRects().length || !rows.length) continue;
+              const lefts = () => rows.map((r) => [r.cells[0].getBoundingClientRect().left, r.cells[r.cells.length - 1].getBoundingClientRect().left]);
+              wrap.scrollLeft = 0;
+              const before = lefts();
+              wrap.scrollLeft = wrap.scrollWidth;
+              const scrolled = wrap.scrollLeft;
+              const after = lefts();
+              wrap.scrollLeft = 0;
+              const box = wrap.getBoundingClientRect();
+              tables.push({
+                id: table.id, boxLeft: box.left, boxRight: box.right, overflow: wrap.scrollWidth - wrap.clientWidth, scrolled,
+                firstMoved: Math.max(...before.map((b, i) => Math.abs(after[i][0] - b[0]))),
+                lastMoved: Math.min(...before.map((b, i) => b[1] - after[i][1])),
+                firstPosition: getComputedStyle(rows[rows.length - 1].cells[0]).position,
+                firstBackground: getComputedStyle(rows[rows.length - 1].cells[0]).backgroundColor,
+              });
+            }
+            const products = document.getElementById('products').getBoundingClientRect();
+            const quality = document.getElementById('data-quality').getBoundingClientRect();
+            return JSON.stringify({
+              width: document.documentElement.clientWidth,
+              pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+              tables,
+              gridStacked: quality.top >= products.bottom,
+              tileHintsShown: [...document.querySelectorAll('.tile-hint')].filter((h) => h.getClientRects().length).length,
+            });
+            """)!);
     }
 
     /// <summary>
@@ -661,10 +784,36 @@ public sealed class DashboardPageTests
         var company = await _system.CreateCompanyAsync("Northwind Running");
         await SeedStoreAsync(company);
         await SeedHistoryAsync(company);
+        using var created = await _system.AdminAsync(HttpMethod.Post, $"/v1/admin/companies/{company.CompanyKey}/viewer-tokens", new { name = "Board" });
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), await created.Content.ReadAsStringAsync());
+        var viewerToken = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("viewerToken").GetString()!;
+
+        var directory = Environment.GetEnvironmentVariable("ATTRIBUTION_SCREENSHOTS") == "docs"
+            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
+            : TestContext.CurrentContext.WorkDirectory;
+        Directory.CreateDirectory(directory);
+        void Keep(string file, ITakesScreenshot what, string description)
+        {
+            var path = Path.Combine(directory, file);
+            what.GetScreenshot().SaveAsFile(path);
+            TestContext.AddTestAttachment(path, $"{description}, {width}×{height}");
+        }
 
         using var browser = HeadlessChromium.Start($"{width},{height}");
         var driver = browser.Driver;
         driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+
+        // The sign-in screen as a viewer meets it, a read-only token typed in; the views below are the secret's.
+        driver.FindElement(By.Id("api-secret")).SendKeys(viewerToken);
+        ((IJavaScriptExecutor)driver).ExecuteScript("document.activeElement.blur();");
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.FindElement(By.CssSelector("label[for='api-secret']")).Text, Does.Contain("viewer token"));
+            Assert.That(driver.FindElement(By.Id("api-secret")).GetAttribute("value"), Is.EqualTo(viewerToken));
+        });
+        Keep($"viewer-signin-{name}.png", driver, "Signing in with a read-only viewer token");
+        driver.FindElement(By.Id("api-secret")).Clear();
+
         await SignInAsync(driver, company.ApiSecret);
         driver.FindElement(By.CssSelector("#range-form .preset[data-preset='30']")).Click();
         await WaitForLoadAsync(driver, "from=");
@@ -678,16 +827,6 @@ public sealed class DashboardPageTests
         ((IJavaScriptExecutor)driver).ExecuteScript("document.activeElement.blur(); window.scrollTo(0, 0);");
         AssertNothingFailed(browser);
 
-        var directory = Environment.GetEnvironmentVariable("ATTRIBUTION_SCREENSHOTS") == "docs"
-            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
-            : TestContext.CurrentContext.WorkDirectory;
-        Directory.CreateDirectory(directory);
-        void Keep(string file, ITakesScreenshot what, string description)
-        {
-            var path = Path.Combine(directory, file);
-            what.GetScreenshot().SaveAsFile(path);
-            TestContext.AddTestAttachment(path, $"{description}, {width}×{height}");
-        }
         Keep($"dashboard-{name}.png", driver, "The Revenue Impact page as it opens");
 
         // A window as tall as the page, at the same width, so each view is shot whole (an element is clipped to the viewport).
@@ -711,31 +850,6 @@ public sealed class DashboardPageTests
             Keep($"{view}-{name}.png", (ITakesScreenshot)element, description);
         }
     }
-
-    /// <summary>The visible texts below 4.5:1 against the first opaque background behind them (SVG and disabled controls aside).</summary>
-    private const string LowContrastScript = """
-        const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-        const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
-        const luminance = (c) => { const [r, g, b] = rgba(c); return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b); };
-        const background = (el) => {
-          for (let e = el; e; e = e.parentElement) {
-            const c = getComputedStyle(e).backgroundColor, v = rgba(c);
-            if (v.length === 3 || (v.length === 4 && v[3] >= 1)) return c;
-          }
-          return 'rgb(255, 255, 255)';
-        };
-        const low = [];
-        for (const el of document.querySelectorAll('body *')) {
-          if (el instanceof SVGElement || el.closest('svg') || el.matches(':disabled')) continue;
-          if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
-          const s = getComputedStyle(el);
-          if (!el.getClientRects().length || s.visibility === 'hidden' || Number(s.opacity) === 0) continue;
-          const [a, b] = [luminance(s.color), luminance(background(el))];
-          const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-          if (ratio < 4.5) low.push(`${ratio.toFixed(2)}:1 ${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 40)}"`);
-        }
-        return low;
-        """;
 
     private static async Task SignInAsync(ChromeDriver driver, string secret)
     {
