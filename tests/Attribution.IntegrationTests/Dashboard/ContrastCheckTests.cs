@@ -14,7 +14,11 @@ public sealed class ContrastCheckTests
     private HeadlessChromium _browser = null!;
 
     [OneTimeSetUp]
-    public void Start() => _browser = HeadlessChromium.Start("800,600");
+    public void Start()
+    {
+        _browser = HeadlessChromium.Start("800,600");
+        _browser.Driver.Navigate().GoToUrl("about:blank");
+    }
 
     [OneTimeTearDown]
     public void Stop() => _browser.Dispose();
