@@ -55,8 +55,11 @@ if (options.WarmUpSeconds > 0)
 
 Say($"single-event POSTs, {options.Workers} clients, {options.Seconds} s");
 var messagesBeforeSingle = await brokerMessages.PublishedAsync();
+var costs = new List<ProcessCosts.PhaseCost>();
+var costsBeforeSingle = ProcessCosts.Available ? ProcessCosts.Take() : null;
 var single = await load.SingleEventsAsync(await load.CreateCompanyAsync("Load: single events"), options.Workers, duration);
 var singleVisible = await load.WaitUntilVisibleAsync(single, TimeSpan.FromMinutes(10));
+if (costsBeforeSingle is not null) costs.Add(ProcessCosts.Between("single events at the maximum, until the last is decided", costsBeforeSingle, ProcessCosts.Take(), single.Accepted.Count));
 // Refused events may have been published too (the broker took them just before the answer failed): counted against the accepted ones.
 var singleMessages = BrokerMessages.PerEvent(messagesBeforeSingle, await brokerMessages.PublishedAsync(), single.Accepted.Count);
 var singleAccept = new Figure("Single-event POST /v1/events/cart, accepted (202)", single.Accepted.Count, single.Seconds,
@@ -80,8 +83,10 @@ latencies["accepted → visible, at half the maximum"] = steadyToVisible;
 
 Say($"batches of {options.BatchSize}, {options.BatchWorkers} clients, {options.Seconds} s");
 var messagesBeforeBatch = await brokerMessages.PublishedAsync();
+var costsBeforeBatch = ProcessCosts.Available ? ProcessCosts.Take() : null;
 var batch = await load.BatchesAsync(await load.CreateCompanyAsync("Load: batches"), options.BatchWorkers, options.BatchSize, duration);
 var batchVisible = await load.WaitUntilVisibleAsync(batch, TimeSpan.FromMinutes(10));
+if (costsBeforeBatch is not null) costs.Add(ProcessCosts.Between($"batches of {options.BatchSize}, until the last is decided", costsBeforeBatch, ProcessCosts.Take(), batch.Accepted.Count));
 var batchMessages = BrokerMessages.PerEvent(messagesBeforeBatch, await brokerMessages.PublishedAsync(), batch.Accepted.Count);
 var batchEndToEnd = EndToEnd($"Batch endpoint end to end ({options.BatchSize} events per request)", batch, batchVisible.LastVisibleUtc);
 figures.Add(new Figure("Batch endpoint, accepted (202)", batch.Accepted.Count, batch.Seconds, $"{options.BatchWorkers} clients in a closed loop; {batch.Refused} refused"));
@@ -114,7 +119,7 @@ var targets = new List<Target>
 
 var machine = $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {Environment.OSVersion}"
     + (options.WarmUpSeconds > 0 ? $", after a {options.WarmUpSeconds} s warm-up" : ", no warm-up");
-var report = new LoadReport(machine, DateTimeOffset.UtcNow, figures, latencies, targets);
+var report = new LoadReport(machine, DateTimeOffset.UtcNow, figures, latencies, targets, costs);
 var results = options.Results ?? Path.Combine(root, "tests/Attribution.LoadHarness/results");
 await report.WriteAsync(results);
 Console.WriteLine(report.Markdown());

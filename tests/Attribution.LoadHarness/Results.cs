@@ -25,7 +25,9 @@ public sealed record Latency(int Samples, double P50, double P99, double Max)
 /// <summary>A performance target (docs/performance.md) against what this run measured; Met is null when this run does not judge it (a pinned rate, no replay).</summary>
 public sealed record Target(string What, string Goal, string Measured, bool? Met);
 
-public sealed record LoadReport(string Machine, DateTimeOffset At, IReadOnlyList<Figure> Figures, IReadOnlyDictionary<string, Latency> Latencies, IReadOnlyList<Target> Targets)
+public sealed record LoadReport(
+    string Machine, DateTimeOffset At, IReadOnlyList<Figure> Figures, IReadOnlyDictionary<string, Latency> Latencies, IReadOnlyList<Target> Targets,
+    IReadOnlyList<ProcessCosts.PhaseCost>? Costs = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -54,6 +56,16 @@ public sealed record LoadReport(string Machine, DateTimeOffset At, IReadOnlyList
         md.AppendLine();
         md.AppendLine("| latency (ms) | samples | p50 | p99 | max |").AppendLine("| --- | ---: | ---: | ---: | ---: |");
         foreach (var (name, l) in Latencies) md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {l.Samples:N0} | {l.P50:0.0} | {l.P99:0.0} | {l.Max:0.0} |");
+        foreach (var phase in Costs ?? [])
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Cost per accepted event, {phase.Phase} ({phase.Events:N0} events in {phase.Seconds:0.0} s; the machine's cores {100 * phase.MachineBusyShare:0} % busy):");
+            md.AppendLine();
+            md.AppendLine("| component | processes | CPU µs per event | bytes written per event | cores used |").AppendLine("| --- | ---: | ---: | ---: | ---: |");
+            foreach (var c in phase.Components)
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {c.Component} | {c.Processes} | {c.CpuMicrosecondsPerEvent:N0} | {c.WrittenBytesPerEvent:N0} | {c.Cores:0.00} |");
+        }
         return md.ToString();
     }
 }

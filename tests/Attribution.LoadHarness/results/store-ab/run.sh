@@ -7,6 +7,7 @@
 #   flock -o /tmp/attribution-tests.lock bash tests/Attribution.LoadHarness/results/store-ab/run.sh \
 #     OUT_DIR "hand=/work/ab-hand" "marten=/work/ab-main" -- --steady-rate 500
 # Order: every variant once, then again (AB_ROUNDS, default 2). Harness arguments follow `--`.
+# ENGINES=N among a variant's settings starts N engine processes (default 1) instead of passing it on.
 set -euo pipefail
 OUT="$(realpath -m "$1")"; shift
 variants=()
@@ -42,13 +43,20 @@ for round in $(seq 1 "$ROUNDS"); do
     name="${variant%%=*}" spec="${variant#*=}"
     tree="${spec%%:*}" envs=()
     [[ "$spec" == *:* ]] && IFS=',' read -r -a envs <<<"${spec#*:}"
+    engines=1 kept=()
+    for e in "${envs[@]}"; do [[ "$e" == ENGINES=* ]] && engines="${e#ENGINES=}" || kept+=("$e"); done
+    envs=("${kept[@]}")
     run="$name-$round"
     fresh
     echo "ab: $run ($tree ${envs[*]:-}) $(date -u +%H:%M:%S)"
-    env "${envs[@]}" dotnet "$tree/services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll" >"$LOGS/$run-engine.log" 2>&1 &
-    pids=($!)
+    pids=()
+    for i in $(seq 1 "$engines"); do
+      env "${envs[@]}" dotnet "$tree/services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll" >"$LOGS/$run-engine-$i.log" 2>&1 &
+      pids+=($!)
+    done
     for _ in $(seq 1 240); do
-      curl -sf -u guest:guest "http://127.0.0.1:15672/api/queues/$VHOST/attribution-record-event-batch-received" | grep -q '"consumers":[1-9]' && break
+      n="$(curl -sf -u guest:guest "http://127.0.0.1:15672/api/queues/$VHOST/attribution-record-cart-event-received" | grep -o '"consumers":[0-9]*' | head -1 | cut -d: -f2 || true)"
+      ((${n:-0} >= engines)) && break
       sleep 0.5
     done
     env "${envs[@]}" dotnet "$tree/services/Attribution.Gateway/bin/Release/net10.0/Attribution.Gateway.dll" >"$LOGS/$run-gateway.log" 2>&1 &
