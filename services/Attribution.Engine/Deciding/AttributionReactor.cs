@@ -167,6 +167,7 @@ public sealed class AttributionReactor(
         var current = lookups?.LatestDecisions
             ?? await DecisionReader.LatestAsync(connection, companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct);
 
+        var ownTraces = visitorEvents.Where(v => v.Metadata.TraceParent is not null).DistinctBy(v => v.Sequence).ToDictionary(v => v.Sequence, v => v.Metadata.TraceParent!);
         var appends = new List<StreamAppend>();
         var decided = new List<DecisionEvents.V2.AttributionDecided>();
         foreach (var (e, journeyStream) in judged)
@@ -182,7 +183,8 @@ public sealed class AttributionReactor(
             var next = Revisions.Next(companyKey, e, decision, isCounted, countingReasons, previous);
             if (next is null) continue;
             appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, e.EventId), companyKey,
-                ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next, traces.Of(e.Sequence, journeyStream))]));
+                ExpectedVersion.Exactly(previous?.Revision ?? 0),
+                [new NewEvent(next.DecisionId, next, traces.Of(e.Sequence, journeyStream, first: previous is null, own: ownTraces.GetValueOrDefault(e.Sequence)))]));
             decided.Add(next);
         }
 

@@ -5,7 +5,9 @@ namespace Attribution.Engine.Deciding;
 /// <summary>
 /// Which request's trace a decision continues, so that every request's trace runs on through its
 /// decision, the messages published from it and the read models, not only the trace of the batch's
-/// first event: the trace of the decided event itself when it is new in this batch, else that of the
+/// first event. A first decision continues the decided event's own trace: the event is in this
+/// batch, or lies past it (the reactor reads a visitor's whole stream, so an event committed after
+/// the page was cut is decided with the page before it). A revision continues the trace of the
 /// visitor's newest event in the batch (what made the visitor be decided again). Null leaves it to
 /// the append, which takes the current span's (a replay's).
 /// </summary>
@@ -28,8 +30,12 @@ internal sealed class DecisionTraces
 
     /// <param name="sequence">The decided event's place in the store.</param>
     /// <param name="stream">The stream whose journey decided it, if any.</param>
-    public EventMetadata? Of(long sequence, string? stream) =>
-        (_byEvent.GetValueOrDefault(sequence) ?? (stream is null ? null : _byStream.GetValueOrDefault(stream))) is { } trace
+    /// <param name="first">Whether this is the event's first decision.</param>
+    /// <param name="own">The decided event's own stored traceparent, as read with its stream.</param>
+    public EventMetadata? Of(long sequence, string? stream, bool first = false, string? own = null) =>
+        (_byEvent.GetValueOrDefault(sequence)
+            ?? (first ? own : null)
+            ?? (stream is null ? null : _byStream.GetValueOrDefault(stream))) is { } trace
             ? new EventMetadata { TraceParent = trace }
             : null;
 }
