@@ -964,7 +964,7 @@ public sealed class DashboardPageTests
         await Projections.WaitForNonStaleAsync();
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Attribution.sln"))) directory = directory.Parent;

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Attribution.IntegrationTests.Infrastructure;
+using OpenQA.Selenium;
+
+namespace Attribution.IntegrationTests.Dashboard;
+
+/// <summary>
+/// The Revenue Impact page on the demo week, the traffic infra/up.sh sends through the public API
+/// (services/Attribution.DemoTraffic, run as a process against the running system): once the engine
+/// has decided and projected it, every panel loads with the API's figures, at desktop and phone width,
+/// with no failed panel, no failed request and no console error.
+/// </summary>
+[NonParallelizable]
+public sealed class DemoWeekPageTests
+{
+    private RunningSystem _system = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _system = await RunningSystem.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _system.DisposeAsync();
+
+    [TestCase(1440, 900, "desktop")]
+    [TestCase(390, 844, "phone")]
+    public async Task The_demo_week_shows_every_view_with_the_api_figures(int width, int height, string name)
+    {
+        var company = await _system.CreateCompanyAsync($"Demo Running Store ({name})");
+        await SendTheDemoWeekAsync(company);
+        await WaitUntilDecidedAndProjectedAsync(company.CompanyKey);
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var range = $"from={today.AddDays(-6):yyyy-MM-dd}&to={today:yyyy-MM-dd}";
+        var summary = await company.GetJsonAsync($"/v1/revenue/summary?{range}");
+        var daily = (await company.GetJsonAsync($"/v1/revenue/daily?{range}")).EnumerateArray().ToList();
+        var channels = (await company.GetJsonAsync($"/v1/revenue/channels?{range}")).EnumerateArray().ToList();
+        var conversations = (await company.GetJsonAsync($"/v1/conversations?{range}&sort=revenue&limit=25")).GetProperty("conversations").GetArrayLength();
+        Assert.That(summary.GetProperty("attributedOrders").GetInt32(), Is.GreaterThan(0), "the demo week credits orders");
+
+        using var browser = HeadlessChromium.Start($"{width},{height}");
+        var driver = browser.Driver;
+        driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
+        driver.FindElement(By.Id("api-secret")).SendKeys(company.ApiSecret);
+        driver.FindElement(By.Id("signin-submit")).Click();
+        await Poll.UntilAsync(() => Task.FromResult(driver.FindElements(By.CssSelector("#dashboard[data-loaded='true']")).Count), n => n == 1,
+            TimeSpan.FromSeconds(30), "every panel of the dashboard to load");
+
+        static decimal ValueOf(IWebElement e) => decimal.Parse(e.GetAttribute("data-value")!, NumberStyles.Float, CultureInfo.InvariantCulture);
+        var trendRows = driver.FindElements(By.CssSelector("#trend-table tbody tr"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.FindElements(By.CssSelector(".panel.has-error")), Is.Empty, "no panel failed");
+            Assert.That(ValueOf(driver.FindElement(By.Id("tile-checkout-revenue"))), Is.EqualTo(summary.GetProperty("checkoutRevenue").GetDecimal()));
+            Assert.That(ValueOf(driver.FindElement(By.Id("tile-attributed-orders"))), Is.EqualTo(summary.GetProperty("attributedOrders").GetDecimal()));
+            Assert.That(ValueOf(driver.FindElement(By.Id("tile-total-cart-gmv"))), Is.EqualTo(summary.GetProperty("totalCartGmv").GetDecimal()));
+            Assert.That(trendRows.Select(r => r.GetAttribute("data-date")), Is.EqualTo(daily.Select(d => d.GetProperty("date").GetString())));
+            Assert.That(trendRows.Select(r => ValueOf(r.FindElements(By.CssSelector("td"))[0])), Is.EqualTo(daily.Select(d => d.GetProperty("attributedRevenue").GetDecimal())));
+            foreach (var channel in channels)
+            {
+                var code = channel.GetProperty("channel").GetString();
+                var tile = driver.FindElement(By.CssSelector($"#channels-tiles [data-channel='{code}']"));
+                Assert.That(ValueOf(tile.FindElement(By.CssSelector("[data-figure='checkoutRevenue']"))), Is.EqualTo(channel.GetProperty("checkoutRevenue").GetDecimal()), code);
+            }
+            Assert.That(driver.FindElements(By.CssSelector("#conversations-table tbody tr[data-conversation-id]")), Has.Count.EqualTo(conversations), "the first page of conversations");
+            Assert.That(driver.FindElements(By.CssSelector("#products-table tbody tr")), Is.Not.Empty, "the products of credited orders");
+            Assert.That(driver.FindElement(By.Id("lift")).Text, Is.Not.Empty);
+            Assert.That(driver.FindElements(By.CssSelector("#variants-table tbody tr")), Is.Not.Empty, "the demo's A/B arms");
+        });
+
+        var failed = browser.Requests.Where(r => r.Status >= 400).Select(r => $"{r.Status} {r.Url}").ToList();
+        var consoleErrors = browser.Console.Where(c => c.Level == "Severe").Select(c => c.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed, Is.Empty, string.Join("\n", failed));
+            Assert.That(consoleErrors, Is.Empty, string.Join("\n", consoleErrors));
+        });
+    }
+
+    // The demo sender of infra/up.sh, built with the solution, against this run's gateway.
+    private async Task SendTheDemoWeekAsync(TestCompany company)
+    {
+        var dll = Path.Combine(DashboardPageTests.RepositoryRoot(), "services", "Attribution.DemoTraffic", "bin", "Release", "net10.0", "Attribution.DemoTraffic.dll");
+        Assert.That(File.Exists(dll), Is.True, $"{dll} (built with the solution)");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "--gateway", _system.Http.BaseAddress!.ToString(), "--company-key", company.CompanyKey, "--api-secret", company.ApiSecret },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.That(process.ExitCode, Is.EqualTo(0), $"{await output}\n{await errors}");
+        TestContext.Out.WriteLine(await output);
+    }
+
+    // Every cart and checkout event has a decision, twice in a row with the same number of events stored,
+    // then every projection has passed the end of the store: the page and the API read the same thing.
+    private static async Task WaitUntilDecidedAndProjectedAsync(string companyKey)
+    {
+        long? previous = null;
+        await Poll.UntilAsync(async () =>
+        {
+            await using var cmd = TestServices.Database.CreateCommand("""
+                SELECT (SELECT count(*) FROM event_store.mt_events WHERE tenant_id = $1),
+                       (SELECT count(DISTINCT data->>'sourceEventId') FROM event_store.mt_events WHERE tenant_id = $1 AND type = 'attribution_decided.v2')
+                         = (SELECT count(*) FROM event_store.mt_events WHERE tenant_id = $1 AND type = ANY('{cart_event_recorded.v1,checkout_recorded.v1}'))
+                """);
+            cmd.Parameters.AddWithValue(companyKey);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            var (events, decided) = (reader.GetInt64(0), reader.GetBoolean(1));
+            var settled = decided && events > 0 && events == previous;
+            previous = decided ? events : null;
+            return settled;
+        }, settled => settled, TimeSpan.FromSeconds(90), "every cart and checkout event of the demo week decided");
+        await Projections.WaitForNonStaleAsync("the demo week projected");
+    }
+}
