@@ -863,7 +863,7 @@ public sealed class DashboardPageTests
         }
     }
 
-    private static async Task SignInAsync(ChromeDriver driver, string secret)
+    internal static async Task SignInAsync(ChromeDriver driver, string secret)
     {
         driver.FindElement(By.Id("api-secret")).SendKeys(secret);
         driver.FindElement(By.Id("signin-submit")).Click();
@@ -883,7 +883,7 @@ public sealed class DashboardPageTests
         new[] { "attributedRevenue", "totalCheckoutRevenue", "orders", "attributedOrders", "cartGmv" }.Any(k => day.GetProperty(k).GetDecimal() != 0)
         || (day.TryGetProperty("unconverted", out var u) && u.ValueKind == JsonValueKind.Array && u.GetArrayLength() > 0);
 
-    private static void AssertNothingFailed(HeadlessChromium browser)
+    internal static void AssertNothingFailed(HeadlessChromium browser)
     {
         var failed = browser.Requests.Where(r => r.Status >= 400).Select(r => $"{r.Status} {r.Url}").ToList();
         var consoleErrors = browser.Console.Where(c => c.Level == "Severe").Select(c => c.Message).ToList();

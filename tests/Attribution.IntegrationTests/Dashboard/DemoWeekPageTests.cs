@@ -42,10 +42,7 @@ public sealed class DemoWeekPageTests
         using var browser = HeadlessChromium.Start($"{width},{height}");
         var driver = browser.Driver;
         driver.Navigate().GoToUrl(new Uri(_system.Http.BaseAddress!, "/dashboard/"));
-        driver.FindElement(By.Id("api-secret")).SendKeys(company.ApiSecret);
-        driver.FindElement(By.Id("signin-submit")).Click();
-        await Poll.UntilAsync(() => Task.FromResult(driver.FindElements(By.CssSelector("#dashboard[data-loaded='true']")).Count), n => n == 1,
-            TimeSpan.FromSeconds(30), "every panel of the dashboard to load");
+        await DashboardPageTests.SignInAsync(driver, company.ApiSecret);
 
         static decimal ValueOf(IWebElement e) => decimal.Parse(e.GetAttribute("data-value")!, NumberStyles.Float, CultureInfo.InvariantCulture);
         var trendRows = driver.FindElements(By.CssSelector("#trend-table tbody tr"));
@@ -69,13 +66,7 @@ public sealed class DemoWeekPageTests
             Assert.That(driver.FindElements(By.CssSelector("#variants-table tbody tr")), Is.Not.Empty, "the demo's A/B arms");
         });
 
-        var failed = browser.Requests.Where(r => r.Status >= 400).Select(r => $"{r.Status} {r.Url}").ToList();
-        var consoleErrors = browser.Console.Where(c => c.Level == "Severe").Select(c => c.Message).ToList();
-        Assert.Multiple(() =>
-        {
-            Assert.That(failed, Is.Empty, string.Join("\n", failed));
-            Assert.That(consoleErrors, Is.Empty, string.Join("\n", consoleErrors));
-        });
+        DashboardPageTests.AssertNothingFailed(browser);
     }
 
     // The demo sender of infra/up.sh, built with the solution, against this run's gateway.
