@@ -86,7 +86,8 @@ public sealed partial class MartenEventStore
         var connection = tx.Connection!;
         await using (var durable = new NpgsqlCommand("SET LOCAL synchronous_commit = on", connection, tx))
             await durable.ExecuteNonQueryAsync(ct);
-        var (plan, existing, stored) = await WriteGroupAsync(connection, tx, [request], ct);
+        var (plan, existing, stored) = await TryWriteWithoutWaitingAsync(connection, tx, [request], ct)
+            ?? await WriteGroupAsync(connection, tx, [request], ct);
         if (request.Outcome.Task.IsFaulted) await request.Outcome.Task; // the version clash
         return ResultOf(request, plan, existing, stored);
     }
@@ -111,9 +112,16 @@ public sealed partial class MartenEventStore
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            var (plan, existing, stored) = await WriteGroupAsync(connection, tx, group, ct);
-            await tx.CommitAsync(ct);
+            GroupWrite written;
+            if (!InlineProjectionsTake(group) && await TryWriteWithoutWaitingAsync(connection, null, group, ct) is { } committed)
+                written = committed;
+            else
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                written = await TryWriteWithoutWaitingAsync(connection, tx, group, ct) ?? await WriteGroupAsync(connection, tx, group, ct);
+                await tx.CommitAsync(ct);
+            }
+            var (plan, existing, stored) = written;
 
             foreach (var request in group.Where(r => !r.Outcome.Task.IsCompleted))
                 request.Outcome.TrySetResult(ResultOf(request, plan, existing, stored));
@@ -130,25 +138,76 @@ public sealed partial class MartenEventStore
         }
     }
 
+    /// <summary>What a group transaction wrote: its plan, the ids already stored before it, and the events it stored.</summary>
+    private sealed record GroupWrite(GroupPlan Plan, Dictionary<EventKey, AppendedEvent> Existing, Dictionary<EventKey, StoredEvent> Stored);
+
     /// <summary>Takes the append lock, checks each request against the streams as the requests before it left them, writes the rows and the inline projections; no commit.</summary>
-    private async Task<(GroupPlan Plan, Dictionary<EventKey, AppendedEvent> Existing, Dictionary<EventKey, StoredEvent> Stored)> WriteGroupAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingAppend> group, CancellationToken ct)
+    private async Task<GroupWrite> WriteGroupAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingAppend> group, CancellationToken ct)
     {
-        var (existing, versions) = await LockAndLoad(connection, tx, group, ct);
+        var (existing, versions) = await Load(connection, tx, group, takeLock: true, ct);
         var plan = new GroupPlan(existing, versions);
         foreach (var request in group)
             if (plan.TryAdd(request) is { } conflict)
                 request.Outcome.TrySetException(conflict);
 
-        var stored = new Dictionary<EventKey, StoredEvent>();
-        if (plan.Rows.Count > 0)
+        var stored = plan.Rows.Count > 0 ? await WriteRows(connection, tx, plan, takeLock: false, ct) : [];
+        await ApplyInlineProjectionsAsync(connection, tx, stored, ct);
+        return new GroupWrite(plan, existing, stored);
+    }
+
+    /// <summary>
+    /// The append lock is the one place every writer queues, so the round trips and the client's own
+    /// work between them are kept out of it: the stored ids and stream versions are read before the
+    /// lock, and the lock, the rows and the notification go in one round trip. Outside a transaction
+    /// that round trip is one implicit transaction (an Npgsql batch), so it commits too and the lock
+    /// is held for the server's work alone. Anything that commits in between on the same streams
+    /// makes a version or id clash on Marten's unique indexes (a concurrent append to a stream takes
+    /// the version this plan took): the write then rolls back and returns null, as it does when a
+    /// request's expected version fails against the early read, and the caller writes under the lock.
+    /// With <paramref name="tx"/> the write rolls back to a savepoint, and the inline projections run in it.
+    /// </summary>
+    private async Task<GroupWrite?> TryWriteWithoutWaitingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, List<PendingAppend> group, CancellationToken ct)
+    {
+        var (existing, versions) = await Load(connection, tx, group, takeLock: false, ct);
+        var plan = new GroupPlan(existing, versions);
+        if (group.Any(request => plan.TryAdd(request) is not null)) return null;
+        if (plan.Rows.Count == 0) return new GroupWrite(plan, existing, []); // every event already stored: nothing to lock for
+
+        Dictionary<EventKey, StoredEvent> stored;
+        try
         {
-            foreach (var e in await WriteRows(tx, plan, ct)) stored[new EventKey(e.TenantId, e.Id)] = e;
-            var inOrder = stored.Values.OrderBy(e => e.Sequence).ToList();
-            foreach (var inline in options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
-                await inline.Projection.ApplyAsync(new ProjectionBatch(connection, tx, inOrder), ct);
+            stored = await WriteRows(connection, tx, plan, takeLock: true, ct);
         }
-        return (plan, existing, stored);
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            if (tx is not null) await tx.RollbackAsync(OptimisticSavepoint, ct);
+            WrittenUnderLock.Add(1);
+            return null;
+        }
+        if (tx is not null) await ApplyInlineProjectionsAsync(connection, tx, stored, ct);
+        return new GroupWrite(plan, existing, stored);
+    }
+
+    private const string OptimisticSavepoint = "append_without_waiting";
+
+    private static readonly System.Diagnostics.Metrics.Counter<long> WrittenUnderLock =
+        new System.Diagnostics.Metrics.Meter("Attribution.EventStore").CreateCounter<long>("event_store.append.rewritten_under_lock", "{group}",
+            "Group writes whose early read went stale before the lock (another writer on the same streams) and were written again under the lock");
+
+    /// <summary>Whether an inline projection folds any of the group's events (they need a transaction to join).</summary>
+    private bool InlineProjectionsTake(List<PendingAppend> group) =>
+        options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).Any(p =>
+            p.Projection.EventTypes is not { } types
+            || group.SelectMany(r => r.Appends).SelectMany(a => a.Events).Any(e => types.Contains(e.Data.GetType())));
+
+    private async Task ApplyInlineProjectionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Dictionary<EventKey, StoredEvent> stored, CancellationToken ct)
+    {
+        if (stored.Count == 0) return;
+        var inOrder = stored.Values.OrderBy(e => e.Sequence).ToList();
+        foreach (var inline in options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline))
+            await inline.Projection.ApplyAsync(new ProjectionBatch(connection, tx, inOrder), ct);
     }
 
     private static AppendResult ResultOf(
@@ -181,15 +240,15 @@ public sealed partial class MartenEventStore
     /// <summary>A stream's identity in the store: its key within its tenant (Marten's conjoined tenancy).</summary>
     private readonly record struct StreamKey(string TenantId, string StreamId);
 
-    /// <summary>One round trip: the append lock, then (seeing everything committed before it) the ids and stream versions already stored.</summary>
-    private static async Task<(Dictionary<EventKey, AppendedEvent> Existing, Dictionary<StreamKey, long> Versions)> LockAndLoad(
-        NpgsqlConnection connection, NpgsqlTransaction tx, List<PendingAppend> group, CancellationToken ct)
+    /// <summary>One round trip: the ids and stream versions already stored, after taking the append lock when <paramref name="takeLock"/> (then seeing everything committed before it).</summary>
+    private static async Task<(Dictionary<EventKey, AppendedEvent> Existing, Dictionary<StreamKey, long> Versions)> Load(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, List<PendingAppend> group, bool takeLock, CancellationToken ct)
     {
         var keys = group.SelectMany(r => r.Appends).SelectMany(a => a.Events.Select(e => new EventKey(a.TenantId, e.Id))).Distinct().ToArray();
         var streams = group.SelectMany(r => r.Appends).Select(a => new StreamKey(a.TenantId, a.StreamId)).Distinct().ToArray();
 
         await using var batch = new NpgsqlBatch(connection, tx);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})"));
+        if (takeLock) batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             SELECT e.id, e.tenant_id, e.stream_id, e.version, e.seq_id FROM unnest($1::text[], $2::uuid[]) AS k(tenant_id, id)
             CROSS JOIN LATERAL (SELECT id, tenant_id, stream_id, version, seq_id FROM {Events}
@@ -208,7 +267,7 @@ public sealed partial class MartenEventStore
         var existing = new Dictionary<EventKey, AppendedEvent>();
         var versions = new Dictionary<StreamKey, long>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.NextResultAsync(ct);
+        if (takeLock) await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             var id = reader.GetGuid(0);
@@ -229,10 +288,14 @@ public sealed partial class MartenEventStore
     /// most of the reactor's time. The versions are the plan's, checked under the append lock; the
     /// engine never archives streams, so Marten's archived-stream guard has nothing to refuse.
     /// </summary>
-    private async Task<List<StoredEvent>> WriteRows(NpgsqlTransaction tx, GroupPlan plan, CancellationToken ct)
+    /// <param name="takeLock">Take the append lock first, in the same round trip (under <paramref name="tx"/>, after a savepoint to roll back to).</param>
+    private async Task<Dictionary<EventKey, StoredEvent>> WriteRows(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, GroupPlan plan, bool takeLock, CancellationToken ct)
     {
         var rows = plan.Rows;
-        await using var batch = new NpgsqlBatch(tx.Connection, tx);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        if (takeLock && tx is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT {OptimisticSavepoint}"));
+        if (takeLock) batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             INSERT INTO {Streams} (tenant_id, id, version, timestamp)
             SELECT tenant_id, id, version, now() FROM unnest($1::varchar[], $2::varchar[], $3::bigint[]) AS s(tenant_id, id, version)
@@ -276,17 +339,20 @@ public sealed partial class MartenEventStore
 
         var assigned = new Dictionary<EventKey, (long Sequence, DateTimeOffset Timestamp, string Type)>(rows.Count);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
-            // The first result is the events' RETURNING (the streams' upsert returns no rows).
+        {
+            // The events' RETURNING follows the lock's row (the savepoint and the streams' upsert return none).
+            if (takeLock) await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
                 assigned[new EventKey(reader.GetString(1), reader.GetGuid(2))] =
                     (reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4));
+            while (await reader.NextResultAsync(ct)) { } // the notification; a failure of any statement surfaces here
+        }
 
-        return rows.Select(r =>
-            {
-                var (sequence, timestamp, type) = assigned[new EventKey(r.TenantId, r.Event.Id)];
-                return new StoredEvent(sequence, r.Event.Id, r.StreamId, r.Version, r.TenantId, type, r.Event.Data, r.Event.Metadata!, timestamp);
-            })
-            .ToList();
+        return rows.ToDictionary(r => new EventKey(r.TenantId, r.Event.Id), r =>
+        {
+            var (sequence, timestamp, type) = assigned[new EventKey(r.TenantId, r.Event.Id)];
+            return new StoredEvent(sequence, r.Event.Id, r.StreamId, r.Version, r.TenantId, type, r.Event.Data, r.Event.Metadata!, timestamp);
+        });
     }
 
     /// <summary>Marten's <c>mt_dotnet_type</c>: the type's full name and its assembly's.</summary>

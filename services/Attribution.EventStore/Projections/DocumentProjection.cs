@@ -26,6 +26,12 @@ public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
 
     public abstract TDoc Apply(TDoc document, StoredEvent e);
 
+    /// <summary>
+    /// Whether a batch folds onto the stored documents. A projection whose newest event alone makes
+    /// the document answers false: its batches skip reading (and row-locking) the stored ones.
+    /// </summary>
+    protected virtual bool FoldsOntoStoredDocuments => true;
+
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
         var relevant = batch.Events
@@ -35,7 +41,9 @@ public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
             .ToList();
         if (relevant.Count == 0) return;
 
-        var documents = await Load(batch.Connection, batch.Transaction, relevant.Select(g => g.Key).ToArray(), ct);
+        var documents = FoldsOntoStoredDocuments
+            ? await Load(batch.Connection, batch.Transaction, relevant.Select(g => g.Key).ToArray(), ct)
+            : new Dictionary<string, TDoc>(StringComparer.Ordinal);
         var changed = new List<(string Id, TDoc Doc, long Seq)>(relevant.Count);
         foreach (var group in relevant)
         {

@@ -113,6 +113,51 @@ public sealed class EventStoreTests
     }
 
     [Test]
+    public async Task Two_stores_appending_to_the_same_streams_at_once_store_each_event_once_in_version_order()
+    {
+        // Two engines' stores, each reading the streams before taking the append lock: the other's commit
+        // in between makes the early plan clash, and the append is written again under the lock.
+        var other = MartenEventStore.Create(TestServices.Database, _options);
+        var shared = Enumerable.Range(0, 3).Select(i => $"{_prefix}shared-{i}").ToArray();
+        var repeated = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToArray();
+        var calls = Enumerable.Range(0, 120).Select(async i =>
+        {
+            var append = new StreamAppend(shared[i % 3], "tenant-a", ExpectedVersion.Any, [Inc(i), Inc(i, repeated[i % 20])]);
+            if (i % 3 == 0) return (await _store.AppendAsync([append])).Appended;
+            if (i % 3 == 1) return (await other.AppendAsync([append])).Appended;
+            // The reactor's way: inside its own transaction, committed after.
+            await using var connection = await TestServices.Database.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            var result = await other.AppendInTransactionAsync(tx, [append]);
+            await tx.CommitAsync();
+            return result.Appended;
+        });
+
+        var rewritten = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "event_store.append.rewritten_under_lock") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref rewritten, value));
+        listener.Start();
+
+        var appended = await Task.WhenAll(calls);
+        TestContext.Out.WriteLine($"appends written again under the lock after a clash: {Interlocked.Read(ref rewritten)}");
+
+        var stored = (await Task.WhenAll(shared.Select(s => _store.ReadStreamAsync(s)))).SelectMany(e => e).ToList();
+        Assert.That(appended.Sum(), Is.EqualTo(120 + 20), "every new event is reported appended once, every repeat as a duplicate");
+        Assert.That(stored, Has.Count.EqualTo(120 + 20));
+        Assert.That(stored.Select(e => e.Id), Is.Unique);
+        foreach (var stream in stored.GroupBy(e => e.StreamId))
+        {
+            Assert.That(stream.OrderBy(e => e.Sequence).Select(e => e.Version), Is.EqualTo(Enumerable.Range(1, stream.Count()).Select(v => (long)v)),
+                $"{stream.Key}: versions follow the sequence, with no gap");
+        }
+        Assert.That(await StoredEvents.StreamsOutOfStepAsync(_prefix), Is.Empty, "streams whose row and events disagree");
+    }
+
+    [Test]
     public async Task An_append_cancelled_before_a_group_took_it_is_never_written()
     {
         using var cancelled = new CancellationTokenSource();
