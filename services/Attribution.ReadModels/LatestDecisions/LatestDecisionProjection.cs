@@ -13,6 +13,9 @@ public abstract class LatestRevisionProjection<TDecision> : DocumentProjection<T
 {
     protected abstract (string CompanyKey, Guid SourceEventId, int Revision) KeyOf(TDecision decision);
 
+    /// <summary>Only decisions: the store then commits other events' groups without a transaction of their own to join.</summary>
+    public override IReadOnlyCollection<Type> EventTypes { get; } = [typeof(TDecision)];
+
     public override string? IdentityOf(StoredEvent e) =>
         e.Data is TDecision d ? DecisionDocuments.Id(KeyOf(d).CompanyKey, KeyOf(d).SourceEventId) : null;
 
