@@ -63,7 +63,7 @@ public sealed class SurvivalUnderLoadTests
     // engine's receive endpoints (MassTransit issues #2072, #5692, #5705): events, or the replay
     // command, then wait unconsumed. The engine's ConsumerWatchdog exits with 70 and the
     // supervisor starts a fresh engine, as in production; here the fixture's EngineProcess supervises.
-    // The container's graceful stop (about 7 s) and cold boot (7-11 s) make 13-18 s of 503s: the load
+    // The container's graceful stop (about 7 s) and cold boot (8-18 s) make 15-26 s of 503s: the load
     // runs 40 s so that it goes on well past the broker's return. MassTransit's receive endpoints
     // retry with a backoff growing to 30 s, so after an outage that long they may come back up to
     // 30 s after the broker does: the fixture's watchdog limit (45 s, production 60 s) stays above
