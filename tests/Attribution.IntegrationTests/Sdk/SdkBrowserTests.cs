@@ -9,7 +9,8 @@ namespace Attribution.IntegrationTests.Sdk;
 /// The browser SDK in headless Chromium against the running system (gateway, RabbitMQ, engine,
 /// PostgreSQL): a store page on its own origin with the seed's queue snippet and the SDK's script
 /// tag, and the demo storefront. What the page sent is read from Chromium's network log, what it
-/// logged from its console, and what arrived from the event store.
+/// logged from its console, and what arrived from the event store. The outage test runs its own
+/// gateway and engine on a RabbitMQ container of its own, which it stops and starts again.
 /// </summary>
 [NonParallelizable]
 public sealed class SdkBrowserTests
@@ -87,16 +88,18 @@ public sealed class SdkBrowserTests
     [Test]
     public async Task While_the_gateway_answers_503_events_are_kept_across_page_loads_and_arrive_once_after_it_recovers()
     {
-        LocalBroker.IgnoreUnlessLocal();
-        var company = await StoreCompanyAsync("Outage store");
-        var page = _store.Page("shop.html", Gateway, company.CompanyKey);
+        // A broker of the test's own, with a gateway and an engine on it: stopping it disturbs no other test.
+        await using var broker = await BrokerContainer.StartAsync();
+        await using var system = await RunningSystem.StartAsync(gatewaySettings: broker.Settings, engineSettings: broker.Settings);
+        var company = await system.CreateCompanyAsync("Outage store", allowedOrigins: [_store.OriginText]);
+        var page = _store.Page("shop.html", system.Http.BaseAddress!, company.CompanyKey);
 
         using var browser = HeadlessChromium.Start();
         browser.Driver.Navigate().GoToUrl(page);
         await browser.WaitForSdkAsync();
 
         var ids = new List<Guid>();
-        await LocalBroker.StopAsync();
+        await broker.StopAsync();
         try
         {
             for (var i = 0; i < 3; i++)
@@ -114,7 +117,7 @@ public sealed class SdkBrowserTests
         }
         finally
         {
-            await LocalBroker.StartAsync();
+            await broker.StartAgainAsync();
         }
 
         // Backoff honours Retry-After (5 s): the next tries after the broker is back are accepted.

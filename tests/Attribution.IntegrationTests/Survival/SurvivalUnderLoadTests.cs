@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Attribution.Contracts.Ingestion;
 using Attribution.Engine.Recording;
@@ -12,8 +13,9 @@ namespace Attribution.IntegrationTests.Survival;
 /// stopped and restarted, RabbitMQ stopped and restarted, the engine process killed (SIGKILL) and
 /// restarted, a second engine process joining, a poison message. Each ends with every accepted
 /// (202) event stored exactly once, decided exactly once, and a replay equal to live.
-/// Bounded: about 20 s of load each. The engine runs as its own process so that it can be killed.
-/// The fixture's database is a PostgreSQL container of its own, so stopping it disturbs no other test.
+/// Bounded: about 20 s of load each (40 s across the broker's restart). The engine runs as its own
+/// process so that it can be killed. The fixture's broker and database are containers of its own
+/// (RabbitMQ and PostgreSQL), so stopping them disturbs no other test and no shared service.
 /// </summary>
 [NonParallelizable]
 public sealed class SurvivalUnderLoadTests
@@ -26,14 +28,17 @@ public sealed class SurvivalUnderLoadTests
     private GatewayLoad _load = null!;
     private EngineProcess _engine = null!;
     private static PostgresContainer _postgres = null!;
+    private static BrokerContainer _broker = null!;
 
     private static Npgsql.NpgsqlDataSource Database => _postgres.Database;
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
+        _broker = await BrokerContainer.StartAsync();
         _postgres = await PostgresContainer.StartAsync();
-        _system = await RunningSystem.StartAsync(engines: 0, gatewaySettings: new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = _postgres.ConnectionString });
+        _system = await RunningSystem.StartAsync(engines: 0,
+            gatewaySettings: new Dictionary<string, string?>(_broker.Settings) { ["POSTGRES_CONNECTION"] = _postgres.ConnectionString });
         _engine = await StartEngineAsync("survival", consumers: 1);
         _load = new GatewayLoad(_system.Http.BaseAddress!, RunningSystem.AdminToken, Database);
     }
@@ -45,6 +50,7 @@ public sealed class SurvivalUnderLoadTests
         _engine?.Dispose();
         if (_system is not null) await _system.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_broker is not null) await _broker.DisposeAsync();
     }
 
     [Test]
@@ -56,13 +62,16 @@ public sealed class SurvivalUnderLoadTests
     // After a broker restart under load, MassTransit 8.4 sometimes never reconnects one of the
     // engine's receive endpoints (MassTransit issues #2072, #5692, #5705): events, or the replay
     // command, then wait unconsumed. The engine's ConsumerWatchdog exits with 70 and the
-    // supervisor starts a fresh engine, as in production; here the fixture's EngineProcess supervises,
-    // and the watchdog's limit is shortened to 15 s (production: 60 s) to fit the test's waits.
+    // supervisor starts a fresh engine, as in production; here the fixture's EngineProcess supervises.
+    // The container's graceful stop (about 7 s) and cold boot (8-18 s) make 15-26 s of 503s: the load
+    // runs 40 s so that it goes on well past the broker's return. MassTransit's receive endpoints
+    // retry with a backoff growing to 30 s, so after an outage that long they may come back up to
+    // 30 s after the broker does: the fixture's watchdog limit (45 s, production 60 s) stays above
+    // that, so that the watchdog acts only on an endpoint that does not reconnect by itself.
     [Test]
     public async Task RabbitMQ_stopped_and_restarted_under_load_loses_nothing_and_doubles_nothing()
     {
-        LocalBroker.IgnoreUnlessLocal();
-        await SurviveAsync("RabbitMQ outage", LocalBroker.StopAsync, LocalBroker.StartAsync, acceptsDuringOutage: false);
+        await SurviveAsync("RabbitMQ outage", _broker.StopAsync, _broker.StartAgainAsync, acceptsDuringOutage: false, TimeSpan.FromSeconds(40));
     }
 
     [Test]
@@ -147,7 +156,7 @@ public sealed class SurvivalUnderLoadTests
     {
         var company = await _system.CreateCompanyAsync("Poison");
         var queue = CartQueue;
-        await using var connection = await TestServices.OpenBrokerConnectionAsync();
+        await using var connection = await _broker.OpenConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var errorsBefore = await QueueCounts.MessagesAsync(connection, queue + "_error");
 
@@ -164,28 +173,43 @@ public sealed class SurvivalUnderLoadTests
     /// <summary>Starts a supervised engine process and waits until the cart queue has <paramref name="consumers"/> consumers.</summary>
     private static async Task<EngineProcess> StartEngineAsync(string name, int consumers)
     {
-        var engine = EngineProcess.Start(name, new Dictionary<string, string?>
+        var engine = EngineProcess.Start(name, new Dictionary<string, string?>(_broker.EngineEnvironment())
         {
             ["POSTGRES_CONNECTION"] = _postgres.ConnectionString + ";Application Name=" + ApplicationName(name),
             ["Watchdog__Interval"] = "00:00:02",
-            ["Watchdog__StallLimit"] = "00:00:15",
+            ["Watchdog__StallLimit"] = "00:00:45",
         });
-        await using var connection = await TestServices.OpenBrokerConnectionAsync();
+        await using var connection = await _broker.OpenConnectionAsync();
         await Poll.UntilAsync(() => QueueCounts.ConsumersAsync(connection, CartQueue), n => n >= consumers, TimeSpan.FromSeconds(60),
             $"engine {name} consuming ({consumers} consumer(s) on {CartQueue})");
         return engine;
     }
 
-    private async Task SurviveAsync(string fault, Func<Task> stop, Func<Task> start, bool acceptsDuringOutage)
+    // Once the broker serves again, the gateway's bus reconnects by itself and accepts within this.
+    private static readonly TimeSpan AcceptsAgainWithin = TimeSpan.FromSeconds(5);
+
+    /// <param name="acceptsDuringOutage">False for the broker's outage: 503s meanwhile, and 202s again soon after it serves.</param>
+    private async Task SurviveAsync(string fault, Func<Task> stop, Func<Task> start, bool acceptsDuringOutage, TimeSpan? loadFor = null)
     {
         var company = await _system.CreateCompanyAsync(fault);
         int accepted = 0, refused = 0;
-        var load = _load.SteadyRateAsync(company.CompanyKey, Rate, TimeSpan.FromSeconds(20),
-            ok => { if (ok) Interlocked.Increment(ref accepted); else Interlocked.Increment(ref refused); });
+        long servingAt = long.MaxValue, firstAcceptedAfter = 0; // Stopwatch timestamps
+        var load = _load.SteadyRateAsync(company.CompanyKey, Rate, loadFor ?? TimeSpan.FromSeconds(20), ok =>
+        {
+            if (!ok)
+            {
+                Interlocked.Increment(ref refused);
+                return;
+            }
+            Interlocked.Increment(ref accepted);
+            var now = Stopwatch.GetTimestamp();
+            if (now >= Volatile.Read(ref servingAt)) Interlocked.CompareExchange(ref firstAcceptedAfter, now, 0);
+        });
 
         await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref accepted)), n => n >= 2 * Rate, TimeSpan.FromSeconds(20), "load before the fault");
-        var faultAtUtc = DateTime.UtcNow;
+        var timeline = new FaultTimeline(fault);
         await stop();
+        timeline.Mark("stopped");
         try
         {
             var atStop = Volatile.Read(ref accepted);
@@ -200,11 +224,40 @@ public sealed class SurvivalUnderLoadTests
         finally
         {
             await start();
+            Volatile.Write(ref servingAt, Stopwatch.GetTimestamp());
+            timeline.Mark("started (serving)");
+        }
+        if (!acceptsDuringOutage)
+        {
+            var first = await Poll.UntilAsync(() => Task.FromResult(Interlocked.Read(ref firstAcceptedAfter)), t => t != 0, TimeSpan.FromSeconds(30),
+                "a 202 after the broker serves again", failOnTimeout: false);
+            if (first != 0) timeline.Mark($"first 202 ({Stopwatch.GetElapsedTime(servingAt, first).TotalSeconds:0.0} s after serving)", first);
+            await using (var connection = await _broker.OpenConnectionAsync())
+                await Poll.UntilAsync(() => QueueCounts.ConsumersAsync(connection, CartQueue), n => n >= 1, TimeSpan.FromSeconds(90),
+                    "the engine consuming again (its bus reconnecting, or its watchdog's restart)");
+            timeline.Mark("engine consuming again");
+            TestContext.Out.WriteLine(timeline);
+            Assert.That(first, Is.Not.Zero, $"{fault}: no 202 within 30 s of the broker serving again; {timeline}");
+            Assert.That(Stopwatch.GetElapsedTime(servingAt, first), Is.LessThanOrEqualTo(AcceptsAgainWithin), $"{fault}: the gateway accepting again soon; {timeline}");
         }
         var run = await load;
         Assert.That(run.Accepted, Has.Count.GreaterThan(10 * Rate), $"{fault}: the load ran ({run.Refused} refused)");
-        await AssertEachAcceptedEventOnceAsync(company, run, faultAtUtc);
+        await AssertEachAcceptedEventOnceAsync(company, run, timeline.StopRequestedUtc);
         TestContext.Out.WriteLine($"{fault}: engine restarted by its supervisor {_engine.Restarts.Count} time(s) (exit codes: {string.Join(", ", _engine.Restarts)})");
+    }
+
+    /// <summary>When each step of a fault happened, counted from the stop request, for the test's output.</summary>
+    private sealed class FaultTimeline(string fault)
+    {
+        private readonly long _stopRequested = Stopwatch.GetTimestamp();
+        private readonly List<string> _steps = [];
+
+        public DateTime StopRequestedUtc { get; } = DateTime.UtcNow;
+
+        public void Mark(string step, long? at = null) =>
+            _steps.Add($"{step} +{Stopwatch.GetElapsedTime(_stopRequested, at ?? Stopwatch.GetTimestamp()).TotalSeconds:0.0} s");
+
+        public override string ToString() => $"{fault} timeline: stop requested {StopRequestedUtc:HH:mm:ss.fff}, {string.Join(", ", _steps)}";
     }
 
     /// <summary>Every accepted event stored once and decided once; after a replay the figures equal live.</summary>
