@@ -20,6 +20,9 @@ public abstract class LatestRevisionProjection<TDecision> : DocumentProjection<T
 
     public override TDecision Apply(TDecision current, StoredEvent e) =>
         e.Data is TDecision next && KeyOf(next).Revision >= KeyOf(current).Revision ? next : current;
+
+    /// <summary>As <see cref="Apply"/> keeps a stored revision only over a lower one.</summary>
+    protected override string StoredWinsWhen => "(d.data->>'revision')::int > (excluded.data->>'revision')::int";
 }
 
 public static class DecisionDocuments
