@@ -14,8 +14,12 @@ using NpgsqlTypes;
 using Polly;
 using Polly.Retry;
 using Attribution.EventStore.StoredEvents;
+using Attribution.ServiceDefaults.Companies;
 
 namespace Attribution.LoadHarness;
+
+/// <summary>The replay benchmark's figures: the raw COPY, the first replay (nothing decided yet), the same again, and after a window change.</summary>
+public sealed record ReplayFigures(Figure Copy, Figure Replay, Figure ReplayAgain, Figure AfterWindowChange);
 
 /// <summary>
 /// Replay at scale in a scratch database of its own (so the running engine never sees the data):
@@ -27,7 +31,10 @@ public static class ReplayBenchmark
 {
     private const string CompanyKey = "ck_load_replay";
 
-    public static async Task<(Figure Copy, Figure Replay, Figure ReplayAgain)> RunAsync(string adminConnection, int events)
+    /// <summary>The window the history is first decided under, and the one an operator then sets.</summary>
+    private const int WindowBefore = 24, WindowAfter = 48;
+
+    public static async Task<ReplayFigures> RunAsync(string adminConnection, int events)
     {
         var scratch = await ScratchDatabaseAsync(adminConnection, "attribution_load_replay");
         await using (var db = NpgsqlDataSource.Create(scratch))
@@ -78,8 +85,38 @@ public static class ReplayBenchmark
             var changedAgain = await host.Services.GetRequiredService<CompanyReplay>().RunAsync(CompanyKey, CancellationToken.None);
             var again = new Figure("Replay of the decided history, settings unchanged", events, clock.Elapsed.TotalSeconds,
                 $"the same replay run again over the same {events:N0} events: re-decides all, {changedAgain:N0} decisions written, read models rebuilt");
-            return (copy, replay, again);
+
+            // The target scenario: the operator widens the window (the setting the reactor reads, changed as
+            // PATCH /v1/admin/companies does), and the company is replayed to carry it into every decision.
+            var directory = host.Services.GetRequiredService<CompanyDirectory>();
+            await directory.UpdateAsync(CompanyKey, c => c with { AttributionWindowHours = WindowAfter }, CancellationToken.None);
+            clock.Restart();
+            var changedByWindow = await host.Services.GetRequiredService<CompanyReplay>().RunAsync(CompanyKey, CancellationToken.None);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var outcomes = await OutcomesChangedAsync(db);
+            var window = new Figure($"Replay after a window change ({WindowBefore} h → {WindowAfter} h)", events, seconds,
+                $"re-decides the {events:N0} events of the decided history and rebuilds the read models; {changedByWindow:N0} decisions written "
+                + $"(every decision names the new rule version), {outcomes:N0} of them with a new outcome");
+            return new ReplayFigures(copy, replay, again, window);
         }
+    }
+
+    /// <summary>Decisions whose latest revision's outcome differs from the one before it (attributed, counted, credit).</summary>
+    private static async Task<long> OutcomesChangedAsync(NpgsqlDataSource db)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT count(*) FROM (
+                SELECT data->>'attributed' AS attributed, data->>'counted' AS counted, data->'credited' AS credited,
+                       lag(data->>'attributed') OVER w AS attributed_before, lag(data->>'counted') OVER w AS counted_before,
+                       lag(data->'credited') OVER w AS credited_before, version, max(version) OVER (PARTITION BY stream_id) AS last
+                FROM event_store.mt_events WHERE tenant_id = $1 AND type = 'attribution_decided.v2'
+                WINDOW w AS (PARTITION BY stream_id ORDER BY version)) d
+            WHERE version = last AND version > 1
+              AND (attributed IS DISTINCT FROM attributed_before OR counted IS DISTINCT FROM counted_before
+                   OR credited IS DISTINCT FROM credited_before)
+            """);
+        cmd.Parameters.AddWithValue(CompanyKey);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     // FORCE can end an autovacuum worker only for a role in pg_signal_backend (infra/services.sh
@@ -115,12 +152,13 @@ public static class ReplayBenchmark
 
     /// <summary>
     /// Visitors of four events each, in the stored format (VisitorEvents.V1): half chat first and then
-    /// add to cart and buy, half add twice and buy without a chat. Written with binary COPY.
+    /// add to cart and buy, half add twice and buy without a chat. A quarter of those who chat come back
+    /// 30 hours later to add and buy, outside a 24 h window and inside a 48 h one. Written with binary COPY.
     /// </summary>
     private static async Task<Figure> CopyHistoryAsync(NpgsqlDataSource db, int events)
     {
         var visitors = events / 4;
-        var start = DateTimeOffset.UtcNow.AddDays(-2);
+        var start = DateTimeOffset.UtcNow.AddDays(-3);
         var json = EventTypeRegistry.SerializerOptions;
         var clock = Stopwatch.StartNew();
         await using var connection = await db.OpenConnectionAsync();
@@ -140,6 +178,7 @@ public static class ReplayBenchmark
                 var fp = $"fp_replay_{v}";
                 var at = start.AddSeconds(v * (86400.0 / visitors));
                 var chat = v % 2 == 0;
+                var back = chat && v % 8 == 2 ? TimeSpan.FromHours(30) : TimeSpan.Zero;
                 var ids = new[] { Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7() };
                 var history = new (string Type, object Data)[]
                 {
@@ -147,9 +186,9 @@ public static class ReplayBenchmark
                          : ("cart_event_recorded.v1", Cart(ids[0], fp, CartEventType.ITEM_ADDED, at)),
                     chat ? ("interaction_recorded.v1", Interaction(ids[1], fp, v, InteractionKind.ASSISTANT_ANSWER, "The Tempo Racer.", true, at.AddSeconds(5)))
                          : ("cart_event_recorded.v1", Cart(ids[1], fp, CartEventType.QUANTITY_INCREASED, at.AddSeconds(5))),
-                    ("cart_event_recorded.v1", Cart(ids[2], fp, CartEventType.ITEM_ADDED, at.AddSeconds(30))),
+                    ("cart_event_recorded.v1", Cart(ids[2], fp, CartEventType.ITEM_ADDED, at.Add(back).AddSeconds(30))),
                     ("checkout_recorded.v1", new VisitorEvents.V1.CheckoutRecorded(ids[3], CompanyKey, fp, null, $"order-{v}", 99.98m, "USD",
-                        [new CheckoutLineItem("SKU-1", "Tempo Racer", 2, 49.99m, "USD")], false, "browser", at.AddSeconds(90), at.AddSeconds(90))),
+                        [new CheckoutLineItem("SKU-1", "Tempo Racer", 2, 49.99m, "USD")], false, "browser", at.Add(back).AddSeconds(90), at.Add(back).AddSeconds(90))),
                 };
                 for (var i = 0; i < history.Length; i++)
                 {

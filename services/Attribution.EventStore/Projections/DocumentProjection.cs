@@ -27,10 +27,13 @@ public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
     public abstract TDoc Apply(TDoc document, StoredEvent e);
 
     /// <summary>
-    /// Whether a batch folds onto the stored documents. A projection whose newest event alone makes
-    /// the document answers false: its batches skip reading (and row-locking) the stored ones.
+    /// For a projection whose document is one of its events, picked by a field the database can compare
+    /// (the latest revision): the SQL condition, over the stored row (<c>d</c>) and the batch's candidate
+    /// (<c>excluded</c>), under which the stored document stays. A batch is then written with one upsert,
+    /// without loading, locking and deserializing the stored documents first (a replay's appends spent a
+    /// third of their time there). Null: documents are loaded, folded and written.
     /// </summary>
-    protected virtual bool FoldsOntoStoredDocuments => true;
+    protected virtual string? StoredWinsWhen => null;
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
@@ -41,9 +44,9 @@ public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
             .ToList();
         if (relevant.Count == 0) return;
 
-        var documents = FoldsOntoStoredDocuments
+        var documents = StoredWinsWhen is null
             ? await Load(batch.Connection, batch.Transaction, relevant.Select(g => g.Key).ToArray(), ct)
-            : new Dictionary<string, TDoc>(StringComparer.Ordinal);
+            : [];
         var changed = new List<(string Id, TDoc Doc, long Seq)>(relevant.Count);
         foreach (var group in relevant)
         {
@@ -53,10 +56,11 @@ public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
             changed.Add((group.Key, doc!, group.Max(x => x.Event.Sequence)));
         }
 
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO event_store.documents (type, id, data, last_seq_id)
+        var data = StoredWinsWhen is { } storedWins ? $"CASE WHEN {storedWins} THEN d.data ELSE excluded.data END" : "excluded.data";
+        await using var cmd = new NpgsqlCommand($"""
+            INSERT INTO event_store.documents AS d (type, id, data, last_seq_id)
             SELECT $1, * FROM unnest($2::text[], $3::jsonb[], $4::bigint[])
-            ON CONFLICT (type, id) DO UPDATE SET data = excluded.data, last_seq_id = excluded.last_seq_id, updated_at = now()
+            ON CONFLICT (type, id) DO UPDATE SET data = {data}, last_seq_id = excluded.last_seq_id, updated_at = now()
             """, batch.Connection, batch.Transaction);
         cmd.Parameters.AddWithValue(DocumentType);
         cmd.Parameters.AddWithValue(changed.Select(c => c.Id).ToArray());

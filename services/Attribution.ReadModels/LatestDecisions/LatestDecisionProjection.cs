@@ -21,15 +21,11 @@ public abstract class LatestRevisionProjection<TDecision> : DocumentProjection<T
 
     public override TDecision Create(string id, StoredEvent first) => (TDecision)first.Data;
 
-    /// <summary>
-    /// A decision's revisions are its stream's versions (each appended expecting the one before), so
-    /// the newest event is the latest revision: the stored document is replaced, never read. Inline,
-    /// this keeps a read off the store's append lock.
-    /// </summary>
-    protected override bool FoldsOntoStoredDocuments => false;
-
     public override TDecision Apply(TDecision current, StoredEvent e) =>
         e.Data is TDecision next && KeyOf(next).Revision >= KeyOf(current).Revision ? next : current;
+
+    /// <summary>As <see cref="Apply"/> keeps a stored revision only over a lower one.</summary>
+    protected override string StoredWinsWhen => "(d.data->>'revision')::int > (excluded.data->>'revision')::int";
 }
 
 public static class DecisionDocuments
