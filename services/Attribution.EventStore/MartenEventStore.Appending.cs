@@ -86,8 +86,7 @@ public sealed partial class MartenEventStore
         var connection = tx.Connection!;
         await using (var durable = new NpgsqlCommand("SET LOCAL synchronous_commit = on", connection, tx))
             await durable.ExecuteNonQueryAsync(ct);
-        var (plan, existing, stored) = await TryWriteWithoutWaitingAsync(connection, tx, [request], ct)
-            ?? await WriteGroupAsync(connection, tx, [request], ct);
+        var (plan, existing, stored) = await WriteGroupAsync(connection, tx, [request], ct);
         if (request.Outcome.Task.IsFaulted) await request.Outcome.Task; // the version clash
         return ResultOf(request, plan, existing, stored);
     }
@@ -113,12 +112,12 @@ public sealed partial class MartenEventStore
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             GroupWrite written;
-            if (!InlineProjectionsTake(group) && await TryWriteWithoutWaitingAsync(connection, null, group, ct) is { } committed)
+            if (!InlineProjectionsTake(group) && await TryWriteWithoutWaitingAsync(connection, group, ct) is { } committed)
                 written = committed;
             else
             {
                 await using var tx = await connection.BeginTransactionAsync(ct);
-                written = await TryWriteWithoutWaitingAsync(connection, tx, group, ct) ?? await WriteGroupAsync(connection, tx, group, ct);
+                written = await WriteGroupAsync(connection, tx, group, ct);
                 await tx.CommitAsync(ct);
             }
             var (plan, existing, stored) = written;
@@ -158,18 +157,18 @@ public sealed partial class MartenEventStore
     /// <summary>
     /// The append lock is the one place every writer queues, so the round trips and the client's own
     /// work between them are kept out of it: the stored ids and stream versions are read before the
-    /// lock, and the lock, the rows and the notification go in one round trip. Outside a transaction
-    /// that round trip is one implicit transaction (an Npgsql batch), so it commits too and the lock
-    /// is held for the server's work alone. Anything that commits in between on the same streams
+    /// lock, and the lock, the rows and the notification go in one round trip, outside a transaction,
+    /// which PostgreSQL runs as one implicit transaction (an Npgsql batch): it commits too, and the
+    /// lock is held for the server's work alone. Anything that commits in between on the same streams
     /// makes a version or id clash on Marten's unique indexes (a concurrent append to a stream takes
     /// the version this plan took): the write then rolls back and returns null, as it does when a
     /// request's expected version fails against the early read, and the caller writes under the lock.
-    /// With <paramref name="tx"/> the write rolls back to a savepoint, and the inline projections run in it.
+    /// Appends that must join a transaction (the reactor's, or events an inline projection folds) take
+    /// the lock first instead: a savepoint to roll back to made the replay's appends slower.
     /// </summary>
-    private async Task<GroupWrite?> TryWriteWithoutWaitingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, List<PendingAppend> group, CancellationToken ct)
+    private async Task<GroupWrite?> TryWriteWithoutWaitingAsync(NpgsqlConnection connection, List<PendingAppend> group, CancellationToken ct)
     {
-        var (existing, versions) = await Load(connection, tx, group, takeLock: false, ct);
+        var (existing, versions) = await Load(connection, null, group, takeLock: false, ct);
         var plan = new GroupPlan(existing, versions);
         if (group.Any(request => plan.TryAdd(request) is not null)) return null;
         if (plan.Rows.Count == 0) return new GroupWrite(plan, existing, []); // every event already stored: nothing to lock for
@@ -177,19 +176,15 @@ public sealed partial class MartenEventStore
         Dictionary<EventKey, StoredEvent> stored;
         try
         {
-            stored = await WriteRows(connection, tx, plan, takeLock: true, ct);
+            stored = await WriteRows(connection, null, plan, takeLock: true, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            if (tx is not null) await tx.RollbackAsync(OptimisticSavepoint, ct);
             WrittenUnderLock.Add(1);
             return null;
         }
-        if (tx is not null) await ApplyInlineProjectionsAsync(connection, tx, stored, ct);
         return new GroupWrite(plan, existing, stored);
     }
-
-    private const string OptimisticSavepoint = "append_without_waiting";
 
     private static readonly System.Diagnostics.Metrics.Counter<long> WrittenUnderLock =
         new System.Diagnostics.Metrics.Meter("Attribution.EventStore").CreateCounter<long>("event_store.append.rewritten_under_lock", "{group}",
@@ -288,13 +283,12 @@ public sealed partial class MartenEventStore
     /// most of the reactor's time. The versions are the plan's, checked under the append lock; the
     /// engine never archives streams, so Marten's archived-stream guard has nothing to refuse.
     /// </summary>
-    /// <param name="takeLock">Take the append lock first, in the same round trip (under <paramref name="tx"/>, after a savepoint to roll back to).</param>
+    /// <param name="takeLock">Take the append lock first, in the same round trip.</param>
     private async Task<Dictionary<EventKey, StoredEvent>> WriteRows(
         NpgsqlConnection connection, NpgsqlTransaction? tx, GroupPlan plan, bool takeLock, CancellationToken ct)
     {
         var rows = plan.Rows;
         await using var batch = new NpgsqlBatch(connection, tx);
-        if (takeLock && tx is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT {OptimisticSavepoint}"));
         if (takeLock) batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             INSERT INTO {Streams} (tenant_id, id, version, timestamp)
@@ -340,7 +334,7 @@ public sealed partial class MartenEventStore
         var assigned = new Dictionary<EventKey, (long Sequence, DateTimeOffset Timestamp, string Type)>(rows.Count);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
-            // The events' RETURNING follows the lock's row (the savepoint and the streams' upsert return none).
+            // The events' RETURNING follows the lock's row (the streams' upsert returns none).
             if (takeLock) await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
                 assigned[new EventKey(reader.GetString(1), reader.GetGuid(2))] =

@@ -8,12 +8,7 @@
 # Order: every variant once, then again (AB_ROUNDS, default 2). Writes OUT_DIR/logs/NAME-ROUND.log and
 # OUT_DIR/figures.tsv (run, figure, events, seconds, events/s).
 set -euo pipefail
-OUT="$(realpath -m "$1")"; shift
-variants=()
-while (($#)) && [[ "$1" != -- ]]; do variants+=("$1"); shift; done
-[[ "${1:-}" == -- ]] && shift
-harness_args=("$@")
-ROUNDS="${AB_ROUNDS:-2}"
+source "$(dirname "${BASH_SOURCE[0]}")/../ab-arguments.sh" "$@"
 mkdir -p "$OUT/logs"
 export POSTGRES_CONNECTION="${POSTGRES_CONNECTION:-Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=attribution}"
 for round in $(seq 1 "$ROUNDS"); do

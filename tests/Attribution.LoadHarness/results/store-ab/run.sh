@@ -9,12 +9,7 @@
 # Order: every variant once, then again (AB_ROUNDS, default 2). Harness arguments follow `--`.
 # ENGINES=N among a variant's settings starts N engine processes (default 1) instead of passing it on.
 set -euo pipefail
-OUT="$(realpath -m "$1")"; shift
-variants=()
-while (($#)) && [[ "$1" != -- ]]; do variants+=("$1"); shift; done
-[[ "${1:-}" == -- ]] && shift
-harness_args=("$@")
-ROUNDS="${AB_ROUNDS:-2}"
+source "$(dirname "${BASH_SOURCE[0]}")/../ab-arguments.sh" "$@"
 LOGS="$OUT/logs"
 VHOST=attribution-ab DB=attribution_ab PORT=5180
 mkdir -p "$OUT" "$LOGS"
