@@ -186,10 +186,6 @@ public sealed partial class MartenEventStore
         return new GroupWrite(plan, existing, stored);
     }
 
-    private static readonly System.Diagnostics.Metrics.Counter<long> WrittenUnderLock =
-        new System.Diagnostics.Metrics.Meter("Attribution.EventStore").CreateCounter<long>("event_store.append.rewritten_under_lock", "{group}",
-            "Group writes whose early read went stale before the lock (another writer on the same streams) and were written again under the lock");
-
     /// <summary>Whether an inline projection folds any of the group's events (they need a transaction to join).</summary>
     private bool InlineProjectionsTake(List<PendingAppend> group) =>
         options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).Any(p =>

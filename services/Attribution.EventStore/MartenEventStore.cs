@@ -37,6 +37,14 @@ public sealed partial class MartenEventStore(NpgsqlDataSource dataSource, EventS
 
     internal static readonly ActivitySource Activity = new("Attribution.EventStore");
 
+    /// <summary>The store's metrics (appends, projections).</summary>
+    internal static readonly System.Diagnostics.Metrics.Meter Meter = new("Attribution.EventStore");
+
+    // Beside the meter: static fields initialize in text order within one file, not across a partial class's files.
+    private static readonly System.Diagnostics.Metrics.Counter<long> WrittenUnderLock =
+        Meter.CreateCounter<long>("event_store.append.rewritten_under_lock", "{group}",
+            "Group writes whose early read went stale before the lock (another writer on the same streams) and were written again under the lock");
+
     /// <summary>Marten's event table.</summary>
     public const string Events = MartenConfiguration.Schema + ".mt_events";
 

@@ -15,7 +15,7 @@ namespace Attribution.EventStore.Projections;
 /// </summary>
 public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventStore store, EventStoreOptions options)
 {
-    private static readonly Meter Meter = new("Attribution.EventStore");
+    private static readonly Meter Meter = MartenEventStore.Meter;
     private static readonly Counter<long> Applied = Meter.CreateCounter<long>("event_store.projection.events_applied");
     private static readonly Histogram<double> Lag = Meter.CreateHistogram<double>("event_store.projection.lag", "ms",
         "Time from append to projection commit");
