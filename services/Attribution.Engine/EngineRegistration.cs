@@ -46,6 +46,7 @@ public static class EngineRegistration
             store.AddProjection(new VisitorCartProjection(), ProjectionLifecycle.Async);
             store.AddProjection(new LatestDecisionProjection(), ProjectionLifecycle.Inline);
             store.AddProjection(new LatestRefundProjection(), ProjectionLifecycle.Inline);
+            store.AddProjection(new RuleConfirmationProjection(), ProjectionLifecycle.Inline);
         });
 
     /// <summary>The bus side: recording (bus -> visitor streams) and replay requests, watched from the broker's side.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Attribution.Contracts.Ingestion;
+using Attribution.Domain.Companies;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
@@ -49,22 +50,33 @@ public sealed class AttributionReactor(
             await DecideCompanyAsync(batch.Transaction, company.Key, company.ToList(), traces, ct);
     }
 
-    /// <summary>Re-decides every visitor of a company (replay under the current settings).</summary>
+    /// <summary>
+    /// Re-decides every visitor of a company under the current settings (a replay). A decision that
+    /// differs only in the rule version's name gets no revision of its own: one
+    /// <see cref="DecisionEvents.V1.RuleVersionConfirmed"/> at the end confirms all of them, so a window
+    /// change writes only the decisions it changes. Answers the number of revisions written.
+    /// </summary>
     public async Task<int> ReplayCompanyAsync(NpgsqlConnection connection, string companyKey, CancellationToken ct)
     {
+        var settings = await companies.FindByKeyAsync(companyKey, ct, bypassCache: true)
+            ?? throw new InvalidOperationException($"There is no company {companyKey}.");
+
+        // The latest decisions first, with the sequence they are complete up to; the visitors after, so
+        // that every decision the confirmation covers belongs to a stream this replay re-decides.
+        // Read once for the company, as which copy of each order counts (a third of the replay's time
+        // went into those per-pass lookups on 300k events).
+        var (latest, throughSequence) = await decisions.LatestOfCompanyAsync(companyKey, ct);
+        var company = new CompanyLookups(
+            settings,
+            CountedCheckouts(await store.ReadTenantOfTypesAsync(connection, companyKey, CheckoutTypes, ct)),
+            latest);
+
         await using var cmd = new NpgsqlCommand(
             "SELECT id FROM event_store.mt_streams WHERE tenant_id = $1 AND id LIKE 'visitor:%' ORDER BY id", connection);
         cmd.Parameters.AddWithValue(companyKey);
         var streams = new List<string>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) streams.Add(reader.GetString(0));
-
-        // What every pass would otherwise look up for its own visitors, read once for the company:
-        // which copy of each order counts, and the latest decisions (a third of the replay's time
-        // went into those per-pass lookups on 300k events).
-        var company = new CompanyLookups(
-            CountedCheckouts(await store.ReadTenantOfTypesAsync(connection, companyKey, CheckoutTypes, ct)),
-            await decisions.LatestOfCompanyAsync(companyKey, ct));
 
         // A thousand visitors per pass: fewer round trips than 200 (about a third faster on this
         // machine), while 5,000 was slower again (larger plans and arrays). Two passes at a time, on a
@@ -78,7 +90,26 @@ public sealed class AttributionReactor(
                 await using var own = await dataSource.OpenConnectionAsync(token);
                 Interlocked.Add(ref appended, await DecideStreamsAsync(own, null, companyKey, [.. chunk], token, company));
             });
+
+        await ConfirmRuleVersionAsync(settings, throughSequence, ct);
         return appended;
+    }
+
+    /// <summary>
+    /// Confirms the replay's rule version for every decision stored up to <paramref name="throughSequence"/>
+    /// that it did not revise. Not when the settings changed while it ran: its decisions would then stand
+    /// under settings that are no longer the company's, and the next replay confirms instead.
+    /// </summary>
+    private async Task ConfirmRuleVersionAsync(Company replayed, long throughSequence, CancellationToken ct)
+    {
+        var now = await companies.FindByKeyAsync(replayed.CompanyKey, ct, bypassCache: true);
+        if (now is null || now.AttributionWindowHours != replayed.AttributionWindowHours || now.QuantityMode != replayed.QuantityMode) return;
+        var rules = new RuleSettings(replayed.AttributionWindowHours);
+        var confirmation = new DecisionEvents.V1.RuleVersionConfirmed(
+            Guid.CreateVersion7(), replayed.CompanyKey, rules.RuleVersion, rules.WindowHours, throughSequence, DateTimeOffset.UtcNow);
+        await store.AppendAsync(
+            [new StreamAppend(DecisionEvents.RulesStreamId(replayed.CompanyKey), replayed.CompanyKey, ExpectedVersion.Any, [new NewEvent(confirmation.ConfirmationId, confirmation)])],
+            ct);
     }
 
     // The daemon already hands over only these types; a batch built by hand (a test) may hold others.
@@ -110,8 +141,12 @@ public sealed class AttributionReactor(
         await DecideRefundsAsync(connection, tx, companyKey, refundOrders, traces, ct);
     }
 
-    /// <summary>A replay's company-wide lookups; the live path queries them per batch instead.</summary>
-    private sealed record CompanyLookups(Dictionary<string, OrderCopies> CountedCheckouts, Dictionary<Guid, DecisionEvents.V2.AttributionDecided> LatestDecisions);
+    /// <summary>
+    /// A replay's company-wide lookups, and the settings it decides under from start to end; the live path
+    /// queries them per batch instead.
+    /// </summary>
+    private sealed record CompanyLookups(
+        Company Company, Dictionary<string, OrderCopies> CountedCheckouts, Dictionary<Guid, DecisionEvents.V2.AttributionDecided> LatestDecisions);
 
     /// <summary>
     /// Which copy of an order counts, and the fingerprints of the first copy that carried any: a
@@ -130,7 +165,7 @@ public sealed class AttributionReactor(
     {
         if (streamIds.Count == 0) return 0;
         traces ??= DecisionTraces.None;
-        var company = await companies.FindByKeyAsync(companyKey, ct)
+        var company = lookups?.Company ?? await companies.FindByKeyAsync(companyKey, ct)
             ?? throw new InvalidOperationException($"Events of unknown company {companyKey}.");
         var settings = new RuleSettings(company.AttributionWindowHours);
 
@@ -180,7 +215,7 @@ public sealed class AttributionReactor(
             var decision = AttributionRules.Decide(journey, e.EventId, e.OccurredAt, settings);
             var (isCounted, countingReasons) = OrderCounting.Of(e, e.OrderId is null ? null : counted.GetValueOrDefault(e.OrderId)?.Counted);
             var previous = current.GetValueOrDefault(e.EventId);
-            var next = Revisions.Next(companyKey, e, decision, isCounted, countingReasons, previous);
+            var next = Revisions.Next(companyKey, e, decision, isCounted, countingReasons, previous, confirmsRuleVersion: lookups is not null);
             if (next is null) continue;
             appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, e.EventId), companyKey,
                 ExpectedVersion.Exactly(previous?.Revision ?? 0),
@@ -202,7 +237,7 @@ public sealed class AttributionReactor(
 
         // A checkout's credit decides where its refunds subtract: follow any change.
         var orders = attributable.Values.SelectMany(a => a).Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
-        return appends.Count + borrowed + await DecideRefundsAsync(connection, tx, companyKey, orders, traces, ct);
+        return appends.Count + borrowed + await DecideRefundsAsync(connection, tx, companyKey, orders, traces, ct, confirmsRuleVersion: lookups is not null);
     }
 
     /// <summary>
@@ -217,7 +252,8 @@ public sealed class AttributionReactor(
         Decisions.Add(1, new KeyValuePair<string, object?>("outcome", decision.Attributed ? "attributed" : "not_attributed"));
 
     private async Task<int> DecideRefundsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, string companyKey, List<string> orderIds, DecisionTraces traces, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string companyKey, List<string> orderIds, DecisionTraces traces, CancellationToken ct,
+        bool confirmsRuleVersion = false)
     {
         if (orderIds.Count == 0) return 0;
         var refundEvents = await store.ReadStreamsAsync(connection, orderIds.Select(o => $"order:{companyKey}:{o}").ToList(), ct);
@@ -241,7 +277,7 @@ public sealed class AttributionReactor(
             foreach (var application in applications)
             {
                 var previous = current.GetValueOrDefault(application.EventId);
-                var next = Revisions.NextRefund(companyKey, byId[application.EventId], application, decision, previous);
+                var next = Revisions.NextRefund(companyKey, byId[application.EventId], application, decision, previous, confirmsRuleVersion);
                 if (next is null) continue;
                 appends.Add(new StreamAppend(DecisionEvents.StreamId(companyKey, application.EventId), companyKey,
                     ExpectedVersion.Exactly(previous?.Revision ?? 0), [new NewEvent(next.DecisionId, next, traces.Of(sequences[application.EventId], null))]));

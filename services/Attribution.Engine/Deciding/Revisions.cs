@@ -10,19 +10,21 @@ namespace Attribution.Engine.Deciding;
 /// anything an auditor reads changed: the outcome (attributed, credit, counted), the rule version
 /// or the reasons (a late interaction before the event changes them). The same inputs give the same
 /// decision, so a replay under the same settings changes nothing. Only outcome changes are announced.
+/// A replay passes <c>confirmsRuleVersion</c>: it writes no revision for a decision that differs only
+/// in the rule version's name, and confirms all of those at once (<see cref="V1.RuleVersionConfirmed"/>).
 /// </summary>
 public static class Revisions
 {
     public static V2.AttributionDecided? Next(
         string companyKey, AttributableEvent e, AttributionDecision decision, bool counted, IReadOnlyList<string> countingReasons,
-        V2.AttributionDecided? current)
+        V2.AttributionDecided? current, bool confirmsRuleVersion = false)
     {
         string[] reasons = [.. countingReasons, .. decision.Reasons];
         if (current is not null
             && current.Attributed == decision.Attributed
             && current.Credited == decision.Credited
             && current.Counted == counted
-            && current.RuleVersion == decision.RuleVersion
+            && (confirmsRuleVersion || current.RuleVersion == decision.RuleVersion)
             && current.Reasons.SequenceEqual(reasons, StringComparer.Ordinal))
             return null;
 
@@ -37,12 +39,13 @@ public static class Revisions
     /// <summary>A refund's next revision, or null when what it subtracts, and from which credit, is unchanged.</summary>
     public static V1.RefundDecided? NextRefund(
         string companyKey, VisitorEvents.V1.OrderRefundRecorded refund, RefundRules.Application application,
-        V2.AttributionDecided? order, V1.RefundDecided? current)
+        V2.AttributionDecided? order, V1.RefundDecided? current, bool confirmsRuleVersion = false)
     {
         var attributed = order is { Attributed: true, Counted: true };
         var credited = attributed ? order!.Credited : null;
         if (current is not null && current.Applied == application.Applied && current.Attributed == attributed
-            && current.Credited == credited && current.RuleVersion == order?.RuleVersion)
+            && current.Credited == credited
+            && (current.RuleVersion == order?.RuleVersion || confirmsRuleVersion && current.RuleVersion is not null && order is not null))
             return null;
 
         var revision = (current?.Revision ?? 0) + 1;

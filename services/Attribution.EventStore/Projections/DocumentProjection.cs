@@ -56,11 +56,14 @@ public abstract class DocumentProjection<TDoc> : IProjection where TDoc : class
             changed.Add((group.Key, doc!, group.Max(x => x.Event.Sequence)));
         }
 
-        var data = StoredWinsWhen is { } storedWins ? $"CASE WHEN {storedWins} THEN d.data ELSE excluded.data END" : "excluded.data";
+        // A stored document that wins keeps its sequence too: readers take last_seq_id as the sequence of the event the document is.
+        var (data, sequence) = StoredWinsWhen is { } storedWins
+            ? ($"CASE WHEN {storedWins} THEN d.data ELSE excluded.data END", $"CASE WHEN {storedWins} THEN d.last_seq_id ELSE excluded.last_seq_id END")
+            : ("excluded.data", "excluded.last_seq_id");
         await using var cmd = new NpgsqlCommand($"""
             INSERT INTO event_store.documents AS d (type, id, data, last_seq_id)
             SELECT $1, * FROM unnest($2::text[], $3::jsonb[], $4::bigint[])
-            ON CONFLICT (type, id) DO UPDATE SET data = {data}, last_seq_id = excluded.last_seq_id, updated_at = now()
+            ON CONFLICT (type, id) DO UPDATE SET data = {data}, last_seq_id = {sequence}, updated_at = now()
             """, batch.Connection, batch.Transaction);
         cmd.Parameters.AddWithValue(DocumentType);
         cmd.Parameters.AddWithValue(changed.Select(c => c.Id).ToArray());

@@ -9,9 +9,13 @@ public static class DecisionEvents
     public static EventTypeRegistry RegisterDecisionEvents(this EventTypeRegistry registry) => registry
         .Register<V2.AttributionDecided>("attribution_decided.v2")
         .Upcast<V1.AttributionDecided, V2.AttributionDecided>("attribution_decided.v1", V2.AttributionDecided.From)
-        .Register<V1.RefundDecided>("refund_decided.v1");
+        .Register<V1.RefundDecided>("refund_decided.v1")
+        .Register<V1.RuleVersionConfirmed>("rule_version_confirmed.v1");
 
     public static string StreamId(string companyKey, Guid sourceEventId) => $"attribution:{companyKey}:{sourceEventId}";
+
+    /// <summary>The company's rule confirmations, one stream per company.</summary>
+    public static string RulesStreamId(string companyKey) => $"rules:{companyKey}";
 
     public static class V1
     {
@@ -58,6 +62,21 @@ public static class DecisionEvents
             CreditedInteraction? Credited,
             string? RuleVersion,
             IReadOnlyList<string> Reasons);
+
+        /// <summary>
+        /// A replay under <see cref="RuleVersion"/> re-decided every decision of the company stored up to
+        /// <see cref="ThroughSequence"/> and found those it did not revise the same under it but for the
+        /// rule version's name: they stand under this version from now on (<c>RuleConfirmations.Effective</c>).
+        /// One event in place of a revision per unchanged decision, so a window change writes only what it changes.
+        /// Stream: <c>rules:{company}</c>.
+        /// </summary>
+        public sealed record RuleVersionConfirmed(
+            Guid ConfirmationId,
+            string CompanyKey,
+            string RuleVersion,
+            int WindowHours,
+            long ThroughSequence,
+            DateTimeOffset ConfirmedAt);
     }
 
     public static class V2

@@ -5,7 +5,8 @@ using static Attribution.EventStore.StoredEvents.DecisionEvents;
 namespace Attribution.ReadModels.LatestDecisions;
 
 /// <summary>
-/// The latest decisions, from the inline <see cref="LatestDecisionProjection"/> and <see cref="LatestRefundProjection"/>.
+/// The latest decisions, from the inline <see cref="LatestDecisionProjection"/> and <see cref="LatestRefundProjection"/>,
+/// each under the rule version it stands under (<see cref="RuleConfirmations.Effective(V2.AttributionDecided, long, V1.RuleVersionConfirmed?)"/>).
 /// The per-batch reads take the caller's connection: the reactor reads on it, inside its transaction,
 /// the decisions it has just appended there and not yet committed.
 /// </summary>
@@ -15,55 +16,78 @@ public sealed class DecisionReader(NpgsqlDataSource db)
         NpgsqlConnection connection, string companyKey, IReadOnlyCollection<Guid> sourceEventIds, CancellationToken ct)
     {
         if (sourceEventIds.Count == 0) return [];
+        var confirmation = await RuleConfirmations.LatestAsync(connection, companyKey, ct);
         await using var cmd = ById(connection, LatestDecisionProjection.DocumentTypeName, companyKey, sourceEventIds);
-        return await Read<V2.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
+        return await Read<V2.AttributionDecided, Guid>(cmd, d => d.SourceEventId, (d, seq) => RuleConfirmations.Effective(d, seq, confirmation), ct);
     }
 
-    /// <summary>Every latest decision of a company, by source event (a replay reads them once instead of per batch).</summary>
-    public async Task<Dictionary<Guid, V2.AttributionDecided>> LatestOfCompanyAsync(string companyKey, CancellationToken ct)
+    /// <summary>
+    /// Every latest decision of a company, by source event (a replay reads them once instead of per batch),
+    /// as stored, and the company's last stored sequence in the same snapshot: every decision stored up to it is
+    /// among them (sequence order is commit order), so a replay that compares them all can confirm them.
+    /// </summary>
+    public async Task<(Dictionary<Guid, V2.AttributionDecided> Decisions, long ThroughSequence)> LatestOfCompanyAsync(string companyKey, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT data FROM event_store.documents WHERE type = $1 AND data->>'companyKey' = $2");
+        await using var cmd = db.CreateCommand("""
+            WITH store AS (SELECT coalesce(max(seq_id), 0) AS through FROM event_store.mt_events WHERE tenant_id = $2)
+            SELECT d.data, d.last_seq_id, store.through FROM store
+            LEFT JOIN event_store.documents d ON d.type = $1 AND d.data->>'companyKey' = $2
+            """);
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
         cmd.Parameters.AddWithValue(companyKey);
-        return await Read<V2.AttributionDecided, Guid>(cmd, d => d.SourceEventId, ct);
+        var decisions = new Dictionary<Guid, V2.AttributionDecided>();
+        long through = 0;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            through = reader.GetInt64(2);
+            if (reader.IsDBNull(0)) continue;
+            var decision = StoredJson.Read<V2.AttributionDecided>(reader, 0);
+            decisions[decision.SourceEventId] = decision;
+        }
+        return (decisions, through);
     }
 
     public static async Task<Dictionary<Guid, V1.RefundDecided>> LatestRefundsAsync(
         NpgsqlConnection connection, string companyKey, IReadOnlyCollection<Guid> refundEventIds, CancellationToken ct)
     {
+        var confirmation = await RuleConfirmations.LatestAsync(connection, companyKey, ct);
         await using var cmd = ById(connection, LatestRefundProjection.DocumentTypeName, companyKey, refundEventIds);
-        return await Read<V1.RefundDecided, Guid>(cmd, d => d.RefundEventId, ct);
+        return await Read<V1.RefundDecided, Guid>(cmd, d => d.RefundEventId, (r, seq) => RuleConfirmations.Effective(r, seq, confirmation), ct);
     }
 
     /// <summary>The counted checkout decision of each order (the copy that counts), by orderId.</summary>
     public static async Task<Dictionary<string, V2.AttributionDecided>> CountedOrdersAsync(
         NpgsqlConnection connection, string companyKey, IReadOnlyCollection<string> orderIds, CancellationToken ct)
     {
+        var confirmation = await RuleConfirmations.LatestAsync(connection, companyKey, ct);
         await using var cmd = new NpgsqlCommand("""
-            SELECT data FROM event_store.documents
+            SELECT data, last_seq_id FROM event_store.documents
             WHERE type = $1 AND data->>'companyKey' = $2 AND data->>'kind' = 'CHECKOUT' AND data->>'orderId' = ANY($3) AND (data->>'counted')::boolean
             """, connection);
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
         cmd.Parameters.AddWithValue(companyKey);
         cmd.Parameters.AddWithValue(orderIds.ToArray());
-        return await Read<V2.AttributionDecided, string>(cmd, d => d.OrderId!, ct);
+        return await Read<V2.AttributionDecided, string>(cmd, d => d.OrderId!, (d, seq) => RuleConfirmations.Effective(d, seq, confirmation), ct);
     }
 
     private static NpgsqlCommand ById(NpgsqlConnection connection, string documentType, string companyKey, IReadOnlyCollection<Guid> ids)
     {
-        var cmd = new NpgsqlCommand("SELECT data FROM event_store.documents WHERE type = $1 AND id = ANY($2)", connection);
+        var cmd = new NpgsqlCommand("SELECT data, last_seq_id FROM event_store.documents WHERE type = $1 AND id = ANY($2)", connection);
         cmd.Parameters.AddWithValue(documentType);
         cmd.Parameters.AddWithValue(ids.Select(id => DecisionDocuments.Id(companyKey, id)).ToArray());
         return cmd;
     }
 
-    private static async Task<Dictionary<TKey, T>> Read<T, TKey>(NpgsqlCommand cmd, Func<T, TKey> keyOf, CancellationToken ct) where TKey : notnull
+    /// <summary>Reads (data, last_seq_id) rows, each document as it stands.</summary>
+    private static async Task<Dictionary<TKey, T>> Read<T, TKey>(NpgsqlCommand cmd, Func<T, TKey> keyOf, Func<T, long, T> standing, CancellationToken ct)
+        where TKey : notnull
     {
         var result = new Dictionary<TKey, T>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var doc = StoredJson.Read<T>(reader, 0);
+            var doc = standing(StoredJson.Read<T>(reader, 0), reader.GetInt64(1));
             result[keyOf(doc)] = doc;
         }
         return result;

@@ -9,6 +9,7 @@ using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
 using Attribution.EventStore.StoredEvents;
+using Attribution.ReadModels.LatestDecisions;
 
 namespace Attribution.ReadModels.Revenue;
 
@@ -63,6 +64,8 @@ public sealed partial class RevenueProjection(MartenEventStore store, CompanyDir
 
         var applied = await loadApplied(decisions.Select(SourceOf).Distinct().ToList());
         var lineItems = await LoadLineItemsAsync(batch, decisions, ct);
+        // Each decision counts under the rule version it stands under, which a replay's confirmation may have moved on.
+        var confirmations = await RuleConfirmations.LatestAsync(batch.Connection, batch.Transaction, [.. decisions.Select(e => e.TenantId).Distinct()], ct);
         var deltas = new Dictionary<string, List<RollupRow>>(StringComparer.Ordinal);
         var changed = new HashSet<(string Company, Guid Source)>();
 
@@ -71,12 +74,13 @@ public sealed partial class RevenueProjection(MartenEventStore store, CompanyDir
             var key = SourceOf(e);
             var company = await companies.FindByKeyAsync(key.Company, ct);
             var zone = company is null ? NodaTime.DateTimeZone.Utc : CompanyCalendar.ZoneOf(company);
+            var confirmation = confirmations.GetValueOrDefault(key.Company);
             var next = e.Data switch
             {
-                V2.AttributionDecided d => RevenueContributions.Of(d, CompanyCalendar.DayOf(d.OccurredAt, zone),
-                    lineItems.GetValueOrDefault((d.CompanyKey, d.SourceEventId)) ?? []),
-                V1.RefundDecided r => RevenueContributions.Of(r, CompanyCalendar.DayOf(r.OccurredAt, zone),
-                    RuleVersions.Of(company?.AttributionWindowHours ?? 24)),
+                V2.AttributionDecided d => RevenueContributions.Of(RuleConfirmations.Effective(d, e.Sequence, confirmation),
+                    CompanyCalendar.DayOf(d.OccurredAt, zone), lineItems.GetValueOrDefault((d.CompanyKey, d.SourceEventId)) ?? []),
+                V1.RefundDecided r => RevenueContributions.Of(RuleConfirmations.Effective(r, e.Sequence, confirmation),
+                    CompanyCalendar.DayOf(r.OccurredAt, zone), RuleVersions.Of(company?.AttributionWindowHours ?? 24)),
                 _ => throw new InvalidOperationException(e.TypeName),
             };
             if (!deltas.TryGetValue(key.Company, out var rows)) deltas[key.Company] = rows = [];

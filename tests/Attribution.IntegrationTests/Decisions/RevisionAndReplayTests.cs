@@ -140,7 +140,18 @@ public sealed class RevisionAndReplayTests
 
         Assert.That(after.GetProperty("windowHours").GetInt32(), Is.EqualTo(48));
         Assert.That(after.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"));
-        Assert.That(first.GetProperty("revisions").GetInt32(), Is.GreaterThanOrEqualTo(1));
+        Assert.That(first.GetProperty("revisions").GetInt32(), Is.EqualTo(1), "only the decision whose outcome changes is written");
+
+        // The 2 h case is the same under 48 h: no revision of its own, it stands under the confirmed version.
+        var nearAfter = await company.GetJsonAsync($"/v1/attribution/events/{nearCheckout}");
+        Assert.That(nearAfter.GetProperty("revision").GetInt32(), Is.EqualTo(1), "not rewritten for the rule version's name");
+        Assert.That(nearAfter.GetProperty("windowHours").GetInt32(), Is.EqualTo(48));
+        Assert.That(nearAfter.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"));
+        Assert.That(nearAfter.GetProperty("attributed").GetBoolean(), Is.True);
+        var summary = await Poll.UntilAsync(() => company.GetJsonAsync("/v1/revenue/summary"),
+            s => s.GetProperty("attributedOrders").GetInt32() == 2, TimeSpan.FromSeconds(20), "both orders attributed in the figures");
+        Assert.That(summary.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"),
+            "the unwritten decision counts under the confirmed version, not mixed with the old one");
         Assert.That(second.GetProperty("revisions").GetInt32(), Is.Zero, "the same settings change nothing");
         Assert.That(await DecisionEvents(company.CompanyKey), Is.EqualTo(decisionsAfterFirst));
 

@@ -121,6 +121,17 @@ public sealed class RevisionsTests
         Assert.That(next.RuleVersion, Is.EqualTo("qualified-first.v1;window=48h"));
         Assert.That(Revisions.OutcomeChanged(current, next), Is.False);
     }
+
+    [Test]
+    public void A_replay_writes_no_revision_for_a_new_rule_version_alone_but_does_for_a_new_outcome_or_reasons()
+    {
+        var current = Revisions.Next("ck", Event, Decision(true, 24), true, [], null)!;
+
+        Assert.That(Revisions.Next("ck", Event, Decision(true, 48), true, [], current, confirmsRuleVersion: true), Is.Null,
+            "the replay's confirmation carries the new version");
+        Assert.That(Revisions.Next("ck", Event, Decision(false, 48), true, [], current, confirmsRuleVersion: true)!.Revision, Is.EqualTo(2));
+        Assert.That(Revisions.Next("ck", Event, Decision(true, 48, "a new reason"), true, [], current, confirmsRuleVersion: true)!.Revision, Is.EqualTo(2));
+    }
 }
 
 public sealed class VisitorJourneyTests
