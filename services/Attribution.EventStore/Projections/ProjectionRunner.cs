@@ -48,6 +48,27 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
             new KeyValuePair<string, object?>("projection", projection.Name));
     }
 
+    /// <summary>
+    /// Takes the projection past every event stored now, a page at a time, as the daemon would: for a
+    /// replay that must see its own revisions in the read models before it reports. Each page goes
+    /// through <see cref="ApplyAsync"/>, so a page the daemon applies meanwhile is applied once either way.
+    /// </summary>
+    public async Task CatchUpAsync(IProjection projection, CancellationToken ct)
+    {
+        long end;
+        await using (var cmd = dataSource.CreateCommand($"SELECT coalesce(max(seq_id), 0) FROM {MartenEventStore.Events}"))
+            end = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        while (await CheckpointOfAsync(projection.Name, ct) is var checkpoint && checkpoint < end)
+        {
+            IReadOnlyList<StoredEvent> page;
+            long readUpTo;
+            await using (var connection = await dataSource.OpenConnectionAsync(ct))
+                (page, readUpTo) = await store.ReadNextAsync(connection, null, checkpoint, options.DaemonBatchSize * 5, TypeNamesOf(projection), ct);
+            var ceiling = Math.Min(readUpTo, end);
+            await ApplyAsync(projection, [.. page.Where(e => e.Sequence <= ceiling)], ceiling, ct);
+        }
+    }
+
     /// <summary>The projection's events after <paramref name="after"/> up to <paramref name="upTo"/>, as stored now.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadPageAsync(IProjection projection, long after, long upTo, CancellationToken ct)
     {

@@ -63,6 +63,15 @@ public sealed record RevenueContribution(IReadOnlyList<RollupRow> Rows, Conversa
 }
 
 /// <summary>
+/// A company's rows moved onto the rule version a replay confirmed (<c>rule_version_confirmed.v1</c>), at
+/// that event's sequence: every contribution applied before it counts under <see cref="RuleVersion"/> from then on.
+/// </summary>
+public sealed record RuleVersionMove(string CompanyKey, string RuleVersion, long At);
+
+/// <summary>What one source event contributes now, and the sequence of the decision it was applied from.</summary>
+public sealed record AppliedContribution(string CompanyKey, Guid SourceEventId, RevenueContribution Contribution, long AppliedSeq);
+
+/// <summary>
 /// The revenue rules of contract §4 as pure functions of one decision: cart GMV sums attributed
 /// additions, net cart value all attributed changes; checkout revenue sums attributed counted orders
 /// (each orderId once: repeats and test orders are not counted); refunds subtract.
@@ -135,6 +144,19 @@ public static class RevenueContributions
         if (r.Credited?.ConversationId is { } conversation) Add(RevenueRollup.ConversationDay, conversation, credited);
         return new RevenueContribution(rows, null);
     }
+
+    /// <summary>
+    /// The contribution as counted under another rule version: a replay confirmed its decision under that
+    /// version, and the company's rows moved onto it (<see cref="RuleVersionMove"/>).
+    /// </summary>
+    public static RevenueContribution UnderRuleVersion(RevenueContribution c, string ruleVersion) =>
+        c.Rows.All(r => r.Key.RuleVersion == ruleVersion) && (c.Order is null || c.Order.RuleVersion == ruleVersion)
+            ? c
+            : new RevenueContribution(UnderRuleVersion(c.Rows, ruleVersion), c.Order is null ? null : c.Order with { RuleVersion = ruleVersion });
+
+    /// <summary>Rows moved onto a rule version, summed where they meet.</summary>
+    public static IReadOnlyList<RollupRow> UnderRuleVersion(IEnumerable<RollupRow> rows, string ruleVersion) =>
+        Merge(rows.Select(r => r.Key.RuleVersion == ruleVersion ? r : r with { Key = r.Key with { RuleVersion = ruleVersion } }));
 
     /// <summary>What to add to the rollups when <paramref name="previous"/> is replaced by <paramref name="next"/>.</summary>
     public static IReadOnlyList<RollupRow> Delta(RevenueContribution? previous, RevenueContribution next) =>

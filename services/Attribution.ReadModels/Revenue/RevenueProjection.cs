@@ -9,7 +9,6 @@ using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
 using Attribution.EventStore.StoredEvents;
-using Attribution.ReadModels.LatestDecisions;
 
 namespace Attribution.ReadModels.Revenue;
 
@@ -24,21 +23,26 @@ public sealed partial class RevenueProjection(MartenEventStore store, CompanyDir
 {
     public string Name => ProjectionNames.Revenue;
 
-    /// <summary>Decisions carry the money; interactions name the conversations and their variants.</summary>
+    /// <summary>
+    /// Decisions carry the money; a replay's rule confirmation moves a company's figures onto the
+    /// confirmed rule version; interactions name the conversations and their variants.
+    /// </summary>
     public IReadOnlyCollection<Type> EventTypes { get; } =
-        [typeof(V2.AttributionDecided), typeof(V1.RefundDecided), typeof(VisitorEvents.V1.VisitorInteractionRecorded)];
+        [typeof(V2.AttributionDecided), typeof(V1.RefundDecided), typeof(V1.RuleVersionConfirmed), typeof(VisitorEvents.V1.VisitorInteractionRecorded)];
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken ct)
     {
         var changes = await FoldAsync(batch, keys => LoadAppliedAsync(batch, keys, ct), ct);
         await RecordConversationsAsync(batch, changes.Conversations, ct);
-        if (changes.Applied.Count == 0) return;
+        if (changes.Applied.Count == 0 && changes.Moves.Count == 0) return;
 
+        // The moves first: the deltas were folded after them, onto the confirmed version where they came before.
         await using var write = new NpgsqlBatch(batch.Connection, batch.Transaction);
+        foreach (var move in changes.Moves) RevenueTables.AddRuleVersionMove(write, move);
         RevenueTables.AddDeltas(write, changes.Deltas);
         RevenueTables.AddApplied(write, changes.Applied);
         RevenueTables.AddConversationOrders(write, [.. changes.Applied.Select(a => (a.CompanyKey, a.SourceEventId, a.Contribution.Order))]);
-        await write.ExecuteNonQueryAsync(ct); // never empty: each applied contribution is written
+        await write.ExecuteNonQueryAsync(ct); // never empty: a move or an applied contribution is written
     }
 
     public ITenantRebuild StartTenantRebuild(string tenantId) => new RevenueRebuild(this);
@@ -46,53 +50,66 @@ public sealed partial class RevenueProjection(MartenEventStore store, CompanyDir
     /// <summary>What a batch changes in the read models, given what its decisions' sources contributed before.</summary>
     private sealed record RevenueChanges(
         IReadOnlyList<ConversationStart> Conversations,
+        IReadOnlyList<RuleVersionMove> Moves,
         IReadOnlyList<(string CompanyKey, RollupRow Row)> Deltas,
-        IReadOnlyList<(string CompanyKey, Guid SourceEventId, RevenueContribution Contribution)> Applied);
+        IReadOnlyList<AppliedContribution> Applied);
 
     /// <summary>
     /// The batch's changes; the live path and a rebuild share it and differ only in where the
-    /// previous contributions come from and where the changes go.
+    /// previous contributions come from (as they count now) and where the changes go. A rule
+    /// confirmation in the batch moves the company's rows and contributions onto its version, those
+    /// this batch changed before it too, so the changes hold only what stands after the whole batch.
     /// </summary>
     private async Task<RevenueChanges> FoldAsync(
         ProjectionBatch batch,
-        Func<IReadOnlyList<(string Company, Guid Source)>, Task<Dictionary<(string Company, Guid Source), RevenueContribution>>> loadApplied,
+        Func<IReadOnlyList<(string Company, Guid Source)>, Task<Dictionary<(string Company, Guid Source), AppliedContribution>>> loadApplied,
         CancellationToken ct)
     {
         var conversations = ConversationsOf(batch);
-        var decisions = batch.Events.Where(e => e.Data is V2.AttributionDecided or V1.RefundDecided).ToList();
-        if (decisions.Count == 0) return new RevenueChanges(conversations, [], []);
+        var decisions = batch.Events.Where(e => e.Data is V2.AttributionDecided or V1.RefundDecided or V1.RuleVersionConfirmed).ToList();
+        if (decisions.Count == 0) return new RevenueChanges(conversations, [], [], []);
 
-        var applied = await loadApplied(decisions.Select(SourceOf).Distinct().ToList());
+        var applied = await loadApplied(decisions.Where(e => e.Data is not V1.RuleVersionConfirmed).Select(SourceOf).Distinct().ToList());
         var lineItems = await LoadLineItemsAsync(batch, decisions, ct);
-        // Each decision counts under the rule version it stands under, which a replay's confirmation may have moved on.
-        var confirmations = await RuleConfirmations.LatestAsync(batch.Connection, batch.Transaction, [.. decisions.Select(e => e.TenantId).Distinct()], ct);
         var deltas = new Dictionary<string, List<RollupRow>>(StringComparer.Ordinal);
         var changed = new HashSet<(string Company, Guid Source)>();
+        var moves = new List<RuleVersionMove>();
 
         foreach (var e in decisions)
         {
+            if (e.Data is V1.RuleVersionConfirmed confirmed)
+            {
+                var move = new RuleVersionMove(confirmed.CompanyKey, confirmed.RuleVersion, e.Sequence);
+                moves.Add(move);
+                if (deltas.TryGetValue(move.CompanyKey, out var pending))
+                    deltas[move.CompanyKey] = [.. RevenueContributions.UnderRuleVersion(pending, move.RuleVersion)];
+                foreach (var held in applied.Where(a => a.Key.Company == move.CompanyKey).ToList())
+                    applied[held.Key] = held.Value with { Contribution = RevenueContributions.UnderRuleVersion(held.Value.Contribution, move.RuleVersion) };
+                continue;
+            }
+
             var key = SourceOf(e);
             var company = await companies.FindByKeyAsync(key.Company, ct);
             var zone = company is null ? NodaTime.DateTimeZone.Utc : CompanyCalendar.ZoneOf(company);
-            var confirmation = confirmations.GetValueOrDefault(key.Company);
             var next = e.Data switch
             {
-                V2.AttributionDecided d => RevenueContributions.Of(RuleConfirmations.Effective(d, e.Sequence, confirmation),
-                    CompanyCalendar.DayOf(d.OccurredAt, zone), lineItems.GetValueOrDefault((d.CompanyKey, d.SourceEventId)) ?? []),
-                V1.RefundDecided r => RevenueContributions.Of(RuleConfirmations.Effective(r, e.Sequence, confirmation),
-                    CompanyCalendar.DayOf(r.OccurredAt, zone), RuleVersions.Of(company?.AttributionWindowHours ?? 24)),
+                V2.AttributionDecided d => RevenueContributions.Of(d, CompanyCalendar.DayOf(d.OccurredAt, zone),
+                    lineItems.GetValueOrDefault((d.CompanyKey, d.SourceEventId)) ?? []),
+                V1.RefundDecided r => RevenueContributions.Of(r, CompanyCalendar.DayOf(r.OccurredAt, zone),
+                    RuleVersions.Of(company?.AttributionWindowHours ?? 24)),
                 _ => throw new InvalidOperationException(e.TypeName),
             };
             if (!deltas.TryGetValue(key.Company, out var rows)) deltas[key.Company] = rows = [];
-            rows.AddRange(RevenueContributions.Delta(applied.GetValueOrDefault(key), next));
-            applied[key] = next;
+            rows.AddRange(RevenueContributions.Delta(applied.GetValueOrDefault(key)?.Contribution, next));
+            applied[key] = new AppliedContribution(key.Company, key.Source, next, e.Sequence);
             changed.Add(key);
         }
 
         return new RevenueChanges(
             conversations,
+            moves,
             [.. deltas.SelectMany(d => RevenueContributions.Merge(d.Value).Select(row => (d.Key, row)))],
-            [.. changed.Select(k => (k.Company, k.Source, applied[k]))]);
+            [.. changed.Select(k => applied[k])]);
     }
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) =>
@@ -136,21 +153,30 @@ public sealed partial class RevenueProjection(MartenEventStore store, CompanyDir
         await write.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task<Dictionary<(string Company, Guid Source), RevenueContribution>> LoadAppliedAsync(
+    /// <summary>What the sources contributed, as they count now: moved onto the company's confirmed rule version when applied before it.</summary>
+    private static async Task<Dictionary<(string Company, Guid Source), AppliedContribution>> LoadAppliedAsync(
         ProjectionBatch batch, IReadOnlyList<(string Company, Guid Source)> keys, CancellationToken ct)
     {
-        var result = new Dictionary<(string, Guid), RevenueContribution>();
+        var result = new Dictionary<(string, Guid), AppliedContribution>();
+        if (keys.Count == 0) return result;
         await using var cmd = new NpgsqlCommand("""
-            SELECT a.company_key, a.source_event_id, a.contribution
+            SELECT a.company_key, a.source_event_id, a.contribution, a.applied_seq, c.rule_version, c.applied_before
             FROM revenue.applied_contributions a
             JOIN unnest($1::text[], $2::uuid[]) AS k(company_key, source_event_id) USING (company_key, source_event_id)
+            LEFT JOIN revenue.rule_confirmations c ON c.company_key = a.company_key
             """, batch.Connection, batch.Transaction);
         cmd.Parameters.AddWithValue(keys.Select(k => k.Company).ToArray());
         cmd.Parameters.AddWithValue(keys.Select(k => k.Source).ToArray());
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            result[(reader.GetString(0), reader.GetGuid(1))] =
-                StoredJson.Read<RevenueContribution>(reader, 2);
+        {
+            var contribution = StoredJson.Read<RevenueContribution>(reader, 2);
+            var appliedSeq = reader.GetInt64(3);
+            if (!reader.IsDBNull(4) && appliedSeq < reader.GetInt64(5))
+                contribution = RevenueContributions.UnderRuleVersion(contribution, reader.GetString(4));
+            var key = (reader.GetString(0), reader.GetGuid(1));
+            result[key] = new AppliedContribution(key.Item1, key.Item2, contribution, appliedSeq);
+        }
         return result;
     }
 

@@ -73,13 +73,13 @@ internal static class RevenueTables
     }
 
     /// <summary>What each source event contributes now (replaced wholesale on its next decision revision).</summary>
-    public static void AddApplied(NpgsqlBatch batch, IReadOnlyList<(string CompanyKey, Guid SourceEventId, RevenueContribution Contribution)> applied)
+    public static void AddApplied(NpgsqlBatch batch, IReadOnlyList<AppliedContribution> applied)
     {
         if (applied.Count == 0) return;
         var command = new NpgsqlBatchCommand("""
-            INSERT INTO revenue.applied_contributions (company_key, source_event_id, contribution)
-            SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[])
-            ON CONFLICT (company_key, source_event_id) DO UPDATE SET contribution = excluded.contribution
+            INSERT INTO revenue.applied_contributions (company_key, source_event_id, contribution, applied_seq)
+            SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[], $4::bigint[])
+            ON CONFLICT (company_key, source_event_id) DO UPDATE SET contribution = excluded.contribution, applied_seq = excluded.applied_seq
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = applied.Select(a => a.CompanyKey).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = applied.Select(a => a.SourceEventId).ToArray() });
@@ -88,7 +88,53 @@ internal static class RevenueTables
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
             Value = applied.Select(a => StoredJson.Utf8Of(a.Contribution)).ToArray(),
         });
+        command.Parameters.Add(new NpgsqlParameter { Value = applied.Select(a => a.AppliedSeq).ToArray() });
         batch.BatchCommands.Add(command);
+    }
+
+    /// <summary>
+    /// Moves every row of the company onto the confirmed rule version (rows that meet are summed), its
+    /// conversations' orders too, and records the move: a contribution applied before it is taken back
+    /// under the confirmed version (<c>LoadAppliedAsync</c>). One statement per table, whatever the number of decisions.
+    /// </summary>
+    public static void AddRuleVersionMove(NpgsqlBatch batch, RuleVersionMove move)
+    {
+        foreach (var (rollup, sql) in MoveSql)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = move.CompanyKey }, new() { Value = move.RuleVersion } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(DeleteZeroSql[rollup]) { Parameters = { new() { Value = move.CompanyKey }, new() { Value = move.RuleVersion } } });
+        }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "UPDATE revenue.conversation_orders SET rule_version = $2 WHERE company_key = $1 AND rule_version <> $2")
+        { Parameters = { new() { Value = move.CompanyKey }, new() { Value = move.RuleVersion } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            INSERT INTO revenue.rule_confirmations (company_key, rule_version, applied_before) VALUES ($1, $2, $3)
+            ON CONFLICT (company_key) DO UPDATE SET rule_version = excluded.rule_version, applied_before = excluded.applied_before
+            """) { Parameters = { new() { Value = move.CompanyKey }, new() { Value = move.RuleVersion }, new() { Value = move.At } } });
+    }
+
+    private static readonly Dictionary<RevenueRollup, string> MoveSql = Tables.ToDictionary(t => t.Key, t => MoveRowsSql(t.Value));
+
+    private static readonly Dictionary<RevenueRollup, string> DeleteZeroSql = Tables.ToDictionary(t => t.Key, t =>
+        $"DELETE FROM {t.Value.Name} WHERE company_key = $1 AND rule_version = $2 AND {string.Join(" AND ", t.Value.Metrics.Select(m => $"{m.Name} = 0"))}");
+
+    // The rows under other versions leave and come back summed under the confirmed one. The statement's
+    // parts see one snapshot: the insert meets only rows already under the confirmed version, which stay.
+    private static string MoveRowsSql(Table table)
+    {
+        string[] dimensions = table.DimensionColumn is null ? [] : [table.DimensionColumn];
+        string[] groupBy = ["company_key", "day", "currency", .. dimensions];
+        string[] keys = ["company_key", "day", "currency", "rule_version", .. dimensions];
+        string[] label = table.LabelColumn is null ? [] : [table.LabelColumn];
+        string[] columns = [.. keys, .. label, .. table.Metrics.Select(m => m.Name)];
+        string[] values = [.. groupBy.Take(3), "$2", .. dimensions, .. label.Select(l => $"max({l})"), .. table.Metrics.Select(m => $"sum({m.Name})")];
+        string[] sets = [.. label.Select(l => $"{l} = excluded.{l}"), .. table.Metrics.Select(m => $"{m.Name} = t.{m.Name} + excluded.{m.Name}")];
+        return $"""
+            WITH moved AS (DELETE FROM {table.Name} WHERE company_key = $1 AND rule_version <> $2 RETURNING *)
+            INSERT INTO {table.Name} AS t ({string.Join(", ", columns)})
+            SELECT {string.Join(", ", values)} FROM moved GROUP BY {string.Join(", ", groupBy)}
+            ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET {string.Join(", ", sets)}
+            """;
     }
 
     /// <summary>The attributed orders listed under their conversation: upserted, or deleted where a source no longer has one.</summary>
@@ -136,8 +182,9 @@ internal static class RevenueTables
     public static async Task CopyAsync(
         NpgsqlConnection connection,
         IReadOnlyList<(string CompanyKey, RollupKey Key, RevenueMetrics Metrics, string Label)> rollups,
-        IReadOnlyList<(string CompanyKey, Guid SourceEventId, RevenueContribution Contribution)> applied,
+        IReadOnlyList<AppliedContribution> applied,
         IReadOnlyList<ConversationStart> conversations,
+        IReadOnlyList<RuleVersionMove> moves,
         CancellationToken ct)
     {
         foreach (var rollup in rollups.GroupBy(r => r.Key.Rollup))
@@ -165,16 +212,27 @@ internal static class RevenueTables
 
         var contributing = applied.Where(a => a.Contribution.Rows.Count > 0 || a.Contribution.Order is not null).ToList();
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY revenue.applied_contributions (company_key, source_event_id, contribution) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY revenue.applied_contributions (company_key, source_event_id, contribution, applied_seq) FROM STDIN (FORMAT BINARY)", ct))
         {
-            foreach (var (company, source, contribution) in contributing)
+            foreach (var (company, source, contribution, appliedSeq) in contributing)
             {
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(company, NpgsqlDbType.Text, ct);
                 await copy.WriteAsync(source, NpgsqlDbType.Uuid, ct);
                 await copy.WriteAsync(StoredJson.Utf8Of(contribution), NpgsqlDbType.Jsonb, ct);
+                await copy.WriteAsync(appliedSeq, NpgsqlDbType.Bigint, ct);
             }
             await copy.CompleteAsync(ct);
+        }
+
+        foreach (var move in moves)
+        {
+            await using var record = new NpgsqlCommand(
+                "INSERT INTO revenue.rule_confirmations (company_key, rule_version, applied_before) VALUES ($1, $2, $3)", connection);
+            record.Parameters.AddWithValue(move.CompanyKey);
+            record.Parameters.AddWithValue(move.RuleVersion);
+            record.Parameters.AddWithValue(move.At);
+            await record.ExecuteNonQueryAsync(ct);
         }
 
         await using (var copy = await connection.BeginBinaryImportAsync("""
@@ -182,7 +240,7 @@ internal static class RevenueTables
             FROM STDIN (FORMAT BINARY)
             """, ct))
         {
-            foreach (var (company, source, contribution) in contributing)
+            foreach (var (company, source, contribution, _) in contributing)
             {
                 if (contribution.Order is not { } order) continue;
                 await copy.StartRowAsync(ct);
@@ -219,7 +277,7 @@ internal static class RevenueTables
     /// <summary>Deletes one company's rows (a tenant rebuild), or every row when <paramref name="companyKey"/> is null.</summary>
     public static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? companyKey, CancellationToken ct)
     {
-        string[] tables = [.. Tables.Values.Select(t => t.Name), "revenue.applied_contributions", "revenue.conversation_orders", "revenue.conversations"];
+        string[] tables = [.. Tables.Values.Select(t => t.Name), "revenue.applied_contributions", "revenue.conversation_orders", "revenue.conversations", "revenue.rule_confirmations"];
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var table in tables)
         {

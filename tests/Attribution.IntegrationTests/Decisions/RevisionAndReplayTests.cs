@@ -126,6 +126,9 @@ public sealed class RevisionAndReplayTests
             "the 30 h case decided outside the window");
         Assert.That(before.GetProperty("attributed").GetBoolean(), Is.False);
         await Poll.UntilAsync(() => Received(nearCheckout), r => r.Count > 0, TimeSpan.FromSeconds(20), "the 2 h case announced");
+        // A first replay under the same settings builds the read models under them: the window replay below
+        // then changes them through the projection (its revision and its confirmation), not by a rebuild.
+        Assert.That((await company.ReplayAsync()).GetProperty("revisions").GetInt32(), Is.Zero);
 
         using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"/v1/admin/companies/{company.CompanyKey}") { Content = JsonContent.Create(new { attributionWindowHours = 48 }) })
         {
@@ -148,10 +151,15 @@ public sealed class RevisionAndReplayTests
         Assert.That(nearAfter.GetProperty("windowHours").GetInt32(), Is.EqualTo(48));
         Assert.That(nearAfter.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"));
         Assert.That(nearAfter.GetProperty("attributed").GetBoolean(), Is.True);
-        var summary = await Poll.UntilAsync(() => company.GetJsonAsync("/v1/revenue/summary"),
-            s => s.GetProperty("attributedOrders").GetInt32() == 2, TimeSpan.FromSeconds(20), "both orders attributed in the figures");
+        var summary = await company.GetJsonAsync("/v1/revenue/summary");
+        Assert.That(summary.GetProperty("attributedOrders").GetInt32(), Is.EqualTo(2), "the replay reports once the figures hold its revision");
+        Assert.That(summary.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(240.00m));
+        Assert.That(summary.GetProperty("totalCheckoutRevenue").GetDecimal(), Is.EqualTo(240.00m), "the far order's unattributed revenue taken back, not doubled");
         Assert.That(summary.GetProperty("ruleVersion").GetString(), Is.EqualTo("qualified-first.v1;window=48h"),
             "the unwritten decision counts under the confirmed version, not mixed with the old one");
+        var conversation = await company.GetJsonAsync("/v1/conversations/conv_1/revenue"); // both chats are conv_1
+        Assert.That(conversation.GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(240.00m));
+        Assert.That(conversation.GetProperty("orders").GetArrayLength(), Is.EqualTo(2));
         Assert.That(second.GetProperty("revisions").GetInt32(), Is.Zero, "the same settings change nothing");
         Assert.That(await DecisionEvents(company.CompanyKey), Is.EqualTo(decisionsAfterFirst));
 

@@ -18,7 +18,7 @@ for round in $(seq 1 "$ROUNDS"); do
     flock -o /tmp/attribution-tests.lock dotnet "$dir/Attribution.LoadHarness.dll" --replay-only "${harness_args[@]}" >"$OUT/logs/$run.log" 2>&1
     sed -n 's/^Figure { Name = \(.*\), Events = \([0-9]*\), Seconds = \([0-9.]*\), How = .*EventsPerSecond = \([0-9.]*\) }$/\1\t\2\t\3\t\4/p' "$OUT/logs/$run.log" |
       awk -F'\t' -v run="$run" '{ printf "%s\t%s\t%s\t%.2f\t%.0f\n", run, $1, $2, $3, $4 }' >>"$OUT/figures.tsv"
-    grep -o 're-decided in .*side by side' "$OUT/logs/$run.log" | sed "s/^/$run: /" >>"$OUT/phases.txt" || true
+    grep -o 're-decided in .*' "$OUT/logs/$run.log" | sed "s/^/$run: /" >>"$OUT/phases.txt" || true
   done
 done
 cat "$OUT/figures.tsv"

@@ -140,4 +140,21 @@ public sealed class RevenueContributionsTests
         static IReadOnlyList<RollupRow> Roundtrip(string stored) =>
             JsonSerializer.Deserialize<RevenueContribution>(stored, EventTypeRegistry.SerializerOptions)!.Rows;
     }
+
+    [Test]
+    public void A_contribution_moved_onto_a_confirmed_rule_version_keeps_every_figure_and_takes_back_exactly_under_it()
+    {
+        const string confirmed = "qualified-first.v1;window=48h";
+        var stored = RevenueContributions.Of(Decision(RevenueKind.CHECKOUT, 120m), Day, []);
+
+        var moved = RevenueContributions.UnderRuleVersion(stored, confirmed);
+
+        Assert.That(moved.Rows.Select(r => r.Key.RuleVersion).Distinct(), Is.EqualTo(new[] { confirmed }));
+        Assert.That(moved.Order!.RuleVersion, Is.EqualTo(confirmed));
+        Assert.That(moved.Rows.Select(r => r with { Key = r.Key with { RuleVersion = Version } }), Is.EqualTo(stored.Rows), "only the version moves");
+        Assert.That(RevenueContributions.UnderRuleVersion(moved, confirmed), Is.SameAs(moved), "already there");
+        var revised = RevenueContributions.Of(Decision(RevenueKind.CHECKOUT, 120m, attributed: false, revision: 2, version: confirmed), Day, []);
+        Assert.That(RevenueContributions.Delta(moved, revised).Select(r => r.Key.RuleVersion).Distinct(), Is.EqualTo(new[] { confirmed }),
+            "a revision after the move takes back under the confirmed version, where the moved rows are");
+    }
 }
