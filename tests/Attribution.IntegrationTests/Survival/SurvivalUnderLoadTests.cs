@@ -65,9 +65,9 @@ public sealed class SurvivalUnderLoadTests
     // supervisor starts a fresh engine, as in production; here the fixture's EngineProcess supervises.
     // The container's graceful stop (about 7 s) and cold boot (8-18 s) make 15-26 s of 503s: the load
     // runs 40 s so that it goes on well past the broker's return. MassTransit's receive endpoints
-    // retry with a backoff growing to 30 s, so after an outage that long they may come back up to
-    // 30 s after the broker does: the fixture's watchdog limit (45 s, production 60 s) stays above
-    // that, so that the watchdog acts only on an endpoint that does not reconnect by itself.
+    // retry with a backoff growing to 30 s (37.5 s with its jitter), so after an outage that long they
+    // may come back that long after the broker does: the fixture's watchdog limit (45 s, production
+    // 60 s) stays above that, so that the watchdog acts only on an endpoint that does not reconnect by itself.
     [Test]
     public async Task RabbitMQ_stopped_and_restarted_under_load_loses_nothing_and_doubles_nothing()
     {
