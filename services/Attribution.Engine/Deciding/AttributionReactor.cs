@@ -62,9 +62,9 @@ public sealed class AttributionReactor(
             ?? throw new InvalidOperationException($"There is no company {companyKey}.");
 
         // The latest decisions first, with the sequence they are complete up to; the visitors after, so
-        // that every decision the confirmation covers belongs to a stream this replay re-decides.
-        // Read once for the company, as which copy of each order counts (a third of the replay's time
-        // went into those per-pass lookups on 300k events).
+        // that every decision the confirmation covers belongs to a stream this replay re-decides. They
+        // and which copy of each order counts are read once for the company (a third of the replay's
+        // time went into per-pass look-ups of them on 300k events).
         var (latest, throughSequence) = await decisions.LatestOfCompanyAsync(companyKey, ct);
         var company = new CompanyLookups(
             settings,

@@ -17,8 +17,8 @@ namespace Attribution.Engine.Replay;
 /// confirmation for the rest), then the read models take that in. When the company's time zone or
 /// quantity mode is not what they were last rebuilt under, they are rebuilt from the event store (day
 /// buckets move, carts go below zero differently); otherwise the revisions and the confirmation reach
-/// them as live events do, and the replay takes the revenue projection past them before it reports. A rebuild holds each projection's
-/// checkpoint while it runs; the live daemon then goes on from where it was.
+/// them as live events do, and the replay takes the revenue projection past them before it reports.
+/// A rebuild holds each projection's checkpoint while it runs; the live daemon then goes on from where it was.
 /// </summary>
 public sealed class CompanyReplay(
     AttributionReactor reactor, NpgsqlDataSource db, ProjectionRunner runner, RevenueProjection revenue, DataQualityProjection dataQuality,
