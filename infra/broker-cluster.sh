@@ -91,7 +91,7 @@ cmd_up() {
   echo "RABBITMQ_URL=amqp://guest:guest@127.0.0.1:${AMQP_PORTS[0]}/"
   echo "Broker__Nodes=127.0.0.1:${AMQP_PORTS[0]},127.0.0.1:${AMQP_PORTS[1]},127.0.0.1:${AMQP_PORTS[2]}"
   echo "Broker__QueueType=quorum"
-  echo "Watchdog__ManagementUrl=http://127.0.0.1:${MANAGEMENT_PORTS[0]}/"
+  echo "Broker__ManagementUrl=http://127.0.0.1:${MANAGEMENT_PORTS[0]}/"
 }
 
 cmd_status() {

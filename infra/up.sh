@@ -61,8 +61,7 @@ stop_app() {
 
 start_app() { # name, dll
   mkdir -p "$RUN/logs"
-  # Supervised, like compose's restart: unless-stopped: an app that exits for any reason (the
-  # engine's watchdog exits 70 when its bus never reconnected after a broker restart) starts
+  # Supervised, like compose's restart: unless-stopped: an app that exits for any reason starts
   # again; `up.sh stop` ends the loop with its process group.
   setsid bash -c 'while :; do dotnet "$0"; echo "up: $0 exited with $?; starting it again in 2 s" >&2; sleep 2; done' \
     "$RUN/bin/$1/$2" >"$RUN/logs/$1.log" 2>&1 </dev/null &
@@ -144,7 +143,7 @@ if ((BROKER_CLUSTER)); then
   bash infra/docker.sh start >/dev/null
   cluster_env="$(bash infra/broker-cluster.sh up)"
   while IFS= read -r line; do [[ "$line" == *=* ]] && export "${line?}"; done <<<"$cluster_env"
-  RABBITMQ_MANAGEMENT="${Watchdog__ManagementUrl%/}"
+  RABBITMQ_MANAGEMENT="${Broker__ManagementUrl%/}"
   log "broker cluster: ${Broker__Nodes} (quorum queues)"
 fi
 

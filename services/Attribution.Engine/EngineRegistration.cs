@@ -5,7 +5,6 @@ using Attribution.Engine.Publishing;
 using Attribution.Engine.QueueMetrics;
 using Attribution.Engine.Recording;
 using Attribution.Engine.Replay;
-using Attribution.Engine.Watchdog;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
 using Attribution.EventStore.StoredEvents;
@@ -49,12 +48,14 @@ public static class EngineRegistration
             store.AddProjection(new RuleConfirmationProjection(), ProjectionLifecycle.Inline);
         });
 
-    /// <summary>The bus side: recording (bus -> visitor streams) and replay requests, watched from the broker's side.</summary>
+    /// <summary>
+    /// The bus side: recording (bus -> visitor streams) and replay requests. MassTransit reconnects its
+    /// receive endpoints after a broker outage by itself (docs/decisions/consumer-watchdog.md).
+    /// </summary>
     public static IServiceCollection AddBusConsumers(this IServiceCollection services, AttributionSettings settings)
     {
         var instance = EngineInstance.New();
         return services
-            .AddSingleton(instance)
             .AddSingleton<UnstorableMessages>()
             .AddSingleton<EventRecorder>()
             .AddAttributionBus(settings, connectionName: instance.ConnectionName, registerConsumers: bus =>
@@ -65,21 +66,10 @@ public static class EngineRegistration
                 bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
                 bus.AddConsumer<EventBatchRecordingConsumer, EventBatchRecordingConsumerDefinition>();
                 bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
-            })
-            .AddSingleton(sp =>
-            {
-                var options = new ConsumerWatchdogOptions { Queues = ConsumedQueues };
-                // Watchdog__Interval and Watchdog__StallLimit (e.g. 00:00:15) shorten it, as the survival tests do.
-                sp.GetRequiredService<IConfiguration>().GetSection(ConsumerWatchdogOptions.Section).Bind(options);
-                return options;
-            })
-            .AddRabbitMqManagementApi()
-            .AddSingleton<BusStartSignal>()
-            .AddBusObserver(sp => sp.GetRequiredService<BusStartSignal>())
-            .AddHostedService<ConsumerWatchdog>();
+            });
     }
 
-    /// <summary>The queues the engine consumes: recording, and replay (found unreconnected after a broker restart too).</summary>
+    /// <summary>The queues the engine consumes: recording, and replay.</summary>
     public static readonly IReadOnlyList<string> ConsumedQueues =
     [
         RecordingQueues.Of<CartEventReceived>(),

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Attribution.Engine.Watchdog;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Messaging;
 using Microsoft.Extensions.Http.Resilience;
@@ -12,7 +11,7 @@ using Polly;
 namespace Attribution.Engine.Broker;
 
 /// <summary>
-/// RabbitMQ's management HTTP API for the engine's virtual host, at <c>Watchdog__ManagementUrl</c> or
+/// RabbitMQ's management HTTP API for the engine's virtual host, at <c>Broker__ManagementUrl</c> or
 /// port 15672 of the broker's host, with the credentials of <c>RABBITMQ_URL</c>. Its HttpClient comes
 /// from IHttpClientFactory (a named client), so the engine's singletons never hold a handler for good,
 /// with Microsoft.Extensions.Http.Resilience's retry and per-attempt timeout.
@@ -35,31 +34,6 @@ public sealed class RabbitMqManagementApi(IHttpClientFactory clients, Attributio
         using var body = response.Content.ReadAsStream();
         return JsonSerializer.Deserialize<List<QueueStatistics>>(body, JsonSerializerOptions.Web) ?? [];
     }
-
-    /// <summary>
-    /// Queue name → consumers held by connections the client named <paramref name="connectionName"/>. AMQP only
-    /// tells a queue's total, so with two engines one whose bus never reconnected would go unseen while the
-    /// other consumes. The API names consumers by connection ("host:port -> host:port"); the connection list
-    /// maps that to the name the client gave (MassTransit's ConnectionName).
-    /// </summary>
-    public async Task<IReadOnlyDictionary<string, uint>> ConsumersOfConnectionAsync(string connectionName, CancellationToken ct)
-    {
-        using var http = clients.CreateClient(ClientName);
-        var connections = await http.GetFromJsonAsync<List<Connection>>($"api/vhosts/{_vhost}/connections?columns=name,user_provided_name", ct) ?? [];
-        var own = connections.Where(c => c.UserProvidedName == connectionName).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-        var consumers = await http.GetFromJsonAsync<List<Consumer>>($"api/consumers/{_vhost}?columns=queue.name,channel_details.connection_name", ct) ?? [];
-        return consumers.Where(c => own.Contains(c.Channel.ConnectionName))
-            .GroupBy(c => c.Queue.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (uint)g.Count(), StringComparer.Ordinal);
-    }
-
-    private sealed record Connection(string Name, [property: JsonPropertyName("user_provided_name")] string? UserProvidedName);
-
-    private sealed record Consumer(QueueName Queue, [property: JsonPropertyName("channel_details")] ChannelDetails Channel);
-
-    private sealed record QueueName(string Name);
-
-    private sealed record ChannelDetails([property: JsonPropertyName("connection_name")] string ConnectionName);
 }
 
 /// <summary>One queue as the management API reports it.</summary>
@@ -74,14 +48,17 @@ public sealed record QueueStatistics(
 
 public static class RabbitMqManagementApiRegistration
 {
+    /// <summary>Where the management API answers (<c>Broker__ManagementUrl</c>); unset: port 15672 of RABBITMQ_URL's host.</summary>
+    public const string ManagementUrlKey = "Broker:ManagementUrl";
+
     /// <summary>The management API's named HttpClient and <see cref="RabbitMqManagementApi"/>.</summary>
     public static IServiceCollection AddRabbitMqManagementApi(this IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(RabbitMqManagementApi))) return services; // the watchdog's and the metrics' one
+        if (services.Any(d => d.ServiceType == typeof(RabbitMqManagementApi))) return services;
         services.AddHttpClient(RabbitMqManagementApi.ClientName, (sp, http) =>
         {
             var broker = RabbitMqAddress.Parse(sp.GetRequiredService<AttributionSettings>().RabbitMqUrl);
-            http.BaseAddress = sp.GetService<ConsumerWatchdogOptions>()?.ManagementUrl ?? new UriBuilder("http", broker.Host, 15672).Uri;
+            http.BaseAddress = sp.GetRequiredService<IConfiguration>().GetValue<Uri?>(ManagementUrlKey) ?? new UriBuilder("http", broker.Host, 15672).Uri;
             http.Timeout = TimeSpan.FromSeconds(5);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));

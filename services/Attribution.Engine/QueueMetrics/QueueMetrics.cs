@@ -42,7 +42,7 @@ public sealed class QueueMetricsReporter(
         (ex, again) =>
         {
             if (!again)
-                logger.LogWarning(ex, "Could not read the queues from RabbitMQ's management API for metrics (plugin off, wrong Watchdog__ManagementUrl, or a user without the management tag); logged once until it answers again");
+                logger.LogWarning(ex, "Could not read the queues from RabbitMQ's management API for metrics (plugin off, wrong Broker__ManagementUrl, or a user without the management tag); logged once until it answers again");
         });
     private Meter? _meter;
 

@@ -77,7 +77,7 @@ public sealed class EventBatchRecordingConsumerDefinition() : RecordingDefinitio
     public const int ConcurrentBatches = 2;
 }
 
-/// <summary>The recording queue of each message type (the watchdog asks the broker about them), and their shared policy.</summary>
+/// <summary>The recording queue of each message type, and their shared policy.</summary>
 public static class RecordingQueues
 {
     public static string Of<TMessage>() => Of(typeof(TMessage));

@@ -42,7 +42,7 @@ public sealed class BrokerContainer : IAsyncDisposable
     public IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["RABBITMQ_URL"] = RabbitMqUrl,
-        ["Watchdog:ManagementUrl"] = ManagementUrl.ToString(),
+        ["Broker:ManagementUrl"] = ManagementUrl.ToString(),
     };
 
     /// <summary>The same as environment variables, for an engine process.</summary>

@@ -8,7 +8,7 @@ namespace Attribution.IntegrationTests.Infrastructure;
 /// its unacknowledged messages go back to the queue and its open transactions roll back.
 ///
 /// Supervised as <c>infra/up.sh</c> and compose's <c>restart: unless-stopped</c> do: when the engine
-/// exits by itself (its watchdog's exit code 70, a crash), a fresh one is started. Only
+/// exits by itself (a crash), a fresh one is started. Only
 /// <see cref="KillAsync"/> and <see cref="Dispose"/> stop it for good.
 /// </summary>
 public sealed class EngineProcess : IDisposable
@@ -39,7 +39,7 @@ public sealed class EngineProcess : IDisposable
         get { lock (_gate) return [.. _restarts]; }
     }
 
-    /// <param name="environment">Extra settings (e.g. <c>Watchdog__StallLimit</c>) on top of the run's configuration.</param>
+    /// <param name="environment">Extra settings (e.g. <c>POSTGRES_CONNECTION</c>) on top of the run's configuration.</param>
     public static EngineProcess Start(string name, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var settings = TestServices.Configuration(RunningSystem.AdminToken)

@@ -28,7 +28,7 @@ public sealed class BrokerCluster : IAsyncDisposable
 
     public string Name { get; }
 
-    /// <summary>The client settings the script printed (RABBITMQ_URL, Broker:Nodes, Broker:QueueType, Watchdog:ManagementUrl).</summary>
+    /// <summary>The client settings the script printed (RABBITMQ_URL, Broker:Nodes, Broker:QueueType, Broker:ManagementUrl).</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
     /// <summary>The container (and Erlang host) name of node 1, 2 or 3.</summary>
