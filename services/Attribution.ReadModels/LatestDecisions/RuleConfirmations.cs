@@ -7,9 +7,10 @@ namespace Attribution.ReadModels.LatestDecisions;
 
 /// <summary>
 /// Which rule version a stored decision stands under: its own, or the version a later replay
-/// confirmed it under (<see cref="V1.RuleVersionConfirmed"/>). Pure; every reader of decisions
-/// (explain, the reactor's comparisons, the revenue fold) goes through it, so a decision a replay
-/// left unwritten reads and counts under the version the replay confirmed.
+/// confirmed it under (<see cref="V1.RuleVersionConfirmed"/>). Pure; every reader of the latest
+/// decisions (explain, the reactor's comparisons, refunds) goes through it, so a decision a replay
+/// left unwritten reads under the version the replay confirmed. The revenue projection folds the
+/// confirmation event itself, in event order (a move of the company's rows).
 /// </summary>
 public static class RuleConfirmations
 {
