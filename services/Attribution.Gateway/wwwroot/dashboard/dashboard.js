@@ -443,10 +443,15 @@ function presetRange(preset, today = companyToday()) {
   return { from: addDays(today, 1 - days), to: today };
 }
 
+// One preset at most shows pressed: on the 7th "7 days" and "This month" are the same range, and
+// the first in the row (the shorter, day-count one) names it.
 function markPreset() {
+  let pressed = false;
   for (const button of document.querySelectorAll('#range-form .preset')) {
     const r = presetRange(button.dataset.preset);
-    button.setAttribute('aria-pressed', String(r.from === els.from.value && r.to === els.to.value));
+    const matches = !pressed && r.from === els.from.value && r.to === els.to.value;
+    button.setAttribute('aria-pressed', String(matches));
+    pressed ||= matches;
   }
 }
 
