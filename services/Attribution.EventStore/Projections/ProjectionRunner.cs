@@ -55,9 +55,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
     /// </summary>
     public async Task CatchUpAsync(IProjection projection, CancellationToken ct)
     {
-        long end;
-        await using (var cmd = dataSource.CreateCommand($"SELECT coalesce(max(seq_id), 0) FROM {MartenEventStore.Events}"))
-            end = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        var end = await StoreEndAsync(ct);
         while (await CheckpointOfAsync(projection.Name, ct) is var checkpoint && checkpoint < end)
         {
             IReadOnlyList<StoredEvent> page;
@@ -175,9 +173,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
     /// </summary>
     public async Task<bool> WaitForNonStaleAsync(IReadOnlyCollection<string> projectionNames, TimeSpan timeout, CancellationToken ct)
     {
-        long end;
-        await using (var cmd = dataSource.CreateCommand($"SELECT coalesce(max(seq_id), 0) FROM {MartenEventStore.Events}"))
-            end = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        var end = await StoreEndAsync(ct);
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
@@ -193,6 +189,13 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
             if (Stopwatch.GetTimestamp() > deadline) return false;
             await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
         }
+    }
+
+    /// <summary>The newest sequence stored now (every event up to it has committed: sequence order is commit order).</summary>
+    private async Task<long> StoreEndAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT coalesce(max(seq_id), 0) FROM {MartenEventStore.Events}");
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>The name of a projection's row in Marten's progression table (its one shard, "All").</summary>
