@@ -22,6 +22,17 @@ if (args.Contains("--replay-only"))
     Console.WriteLine($"{replays.Copy}\n{replays.Replay}\n{replays.ReplayAgain}\n{replays.AfterWindowChange}");
     return;
 }
+if (args.Contains("--confirm-latency-only"))
+{
+    // The broker's confirm latency alone (RabbitMQ.Client, no gateway): run it beside a --steady-only
+    // run to see what the broker takes under the system's load. Writes no results file.
+    var queueType = Array.IndexOf(args, "--queue-type") is var q and >= 0 && q + 1 < args.Length ? args[q + 1] : "classic";
+    var confirmRate = options.SteadyRate > 0 ? options.SteadyRate : 100;
+    var confirms = await BrokerConfirmLatency.MeasureAsync(
+        Environment.GetEnvironmentVariable("RABBITMQ_URL") ?? "amqp://guest:guest@127.0.0.1:5672/", queueType, confirmRate, TimeSpan.FromSeconds(options.Seconds));
+    Console.WriteLine($"broker confirm latency, {queueType} queue, {confirmRate}/s for {options.Seconds} s: p50 {confirms.P50:0.0} ms, p99 {confirms.P99:0.0} ms, max {confirms.Max:0.0} ms ({confirms.Samples} samples)");
+    return;
+}
 var adminToken = Environment.GetEnvironmentVariable("ATTRIBUTION_ADMIN_TOKEN")
     ?? (File.Exists(Path.Combine(root, ".run/admin-token")) ? File.ReadAllText(Path.Combine(root, ".run/admin-token")).Trim() : null)
     ?? throw new InvalidOperationException("No admin token: run infra/up.sh first (it keeps one in .run/admin-token) or set ATTRIBUTION_ADMIN_TOKEN.");
@@ -36,9 +47,14 @@ var figures = new List<Figure>();
 var latencies = new Dictionary<string, Latency>();
 void Say(string text) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {text}");
 
-Say($"raw broker: {options.RawMessages:N0} messages");
-var raw = await RawBroker.PublishConfirmConsumeAsync(rabbit, options.RawMessages, payloadBytes: 600);
-figures.Add(raw);
+var steadyOnly = args.Contains("--steady-only");
+Figure? raw = null;
+if (!steadyOnly)
+{
+    Say($"raw broker: {options.RawMessages:N0} messages");
+    raw = await RawBroker.PublishConfirmConsumeAsync(rabbit, options.RawMessages, payloadBytes: 600);
+    figures.Add(raw);
+}
 
 var duration = TimeSpan.FromSeconds(options.Seconds);
 if (options.WarmUpSeconds > 0)
@@ -51,6 +67,33 @@ if (options.WarmUpSeconds > 0)
     var warmHalf = TimeSpan.FromSeconds(options.WarmUpSeconds / 2.0);
     await load.WaitUntilVisibleAsync(await load.SingleEventsAsync(warmUp, options.Workers, warmHalf), TimeSpan.FromMinutes(10));
     await load.WaitUntilVisibleAsync(await load.BatchesAsync(warmUp, options.BatchWorkers, options.BatchSize, warmHalf), TimeSpan.FromMinutes(10));
+}
+
+if (steadyOnly)
+{
+    // For latency A/B between builds or settings: the steady phase alone at --steady-rate, after the warm-up.
+    var rate = options.SteadyRate > 0 ? options.SteadyRate : 500;
+    Say($"steady {rate}/s, {options.Seconds} s (--steady-only)");
+    var alone = await load.SteadyRateAsync(await load.CreateCompanyAsync("Load: steady only"), rate, duration);
+    // --accept-only does not wait for the decisions (the engine may be stopped, to time the accept path alone).
+    var acceptOnly = args.Contains("--accept-only");
+    (List<double> VisibleMs, DateTime LastVisibleUtc)? aloneVisible = acceptOnly ? null : await load.WaitUntilVisibleAsync(alone, TimeSpan.FromMinutes(10));
+    var aloneReport = new LoadReport(
+        $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, steady phase only, after a {options.WarmUpSeconds} s warm-up",
+        DateTimeOffset.UtcNow,
+        [new Figure($"Single-event POSTs at a steady {rate}/s", alone.Accepted.Count, alone.Seconds, $"open loop; {alone.Refused} refused")],
+        aloneVisible is null
+            ? new Dictionary<string, Latency> { [$"accept, at a steady {rate}/s"] = Latency.Of(alone.Accepted.Select(a => a.AcceptMs).ToList()) }
+            : new Dictionary<string, Latency>
+            {
+                [$"accept, at a steady {rate}/s"] = Latency.Of(alone.Accepted.Select(a => a.AcceptMs).ToList()),
+                [$"accepted → visible, at a steady {rate}/s"] = Latency.Of(aloneVisible.Value.VisibleMs),
+            },
+        [], []);
+    var aloneResults = options.Results ?? Path.Combine(root, "tests/Attribution.LoadHarness/results");
+    await aloneReport.WriteAsync(aloneResults);
+    Console.WriteLine(aloneReport.Markdown());
+    return;
 }
 
 Say($"single-event POSTs, {options.Workers} clients, {options.Seconds} s");
@@ -111,7 +154,7 @@ var targets = new List<Target>
     new("p99 accept at half the maximum rate", "≤ 20 ms", $"{steadyAccept.P99:0.0} ms{PinnedNote()}", pinned ? null : steadyAccept.P99 <= 20),
     new("p99 accepted → visible (at half the maximum)", "≤ 1,000 ms", $"{steadyToVisible.P99:0} ms{PinnedNote()}", pinned ? null : steadyToVisible.P99 <= 1000),
     replay is null ? new("replay", "≥ 50,000 events/s", "not run (--replay-events 0)", null) : Rate("replay after a window change (24 h → 48 h)", 50_000, replay.EventsPerSecond),
-    new("end to end vs raw RabbitMQ of the same run", "≥ 50 %", $"{100 * bestEndToEnd / raw.EventsPerSecond:0} % ({bestEndToEnd:N0} of {raw.EventsPerSecond:N0}/s)",
+    new("end to end vs raw RabbitMQ of the same run", "≥ 50 %", $"{100 * bestEndToEnd / raw!.EventsPerSecond:0} % ({bestEndToEnd:N0} of {raw.EventsPerSecond:N0}/s)",
         bestEndToEnd >= raw.EventsPerSecond / 2),
     // Reported, not judged: how far sharing messages (batches, the gateway's linger) took the broker's load.
     new("broker messages per accepted event, single events at the maximum", "reported", singleMessages, null),

@@ -57,3 +57,63 @@ public static class RawBroker
         }
     }
 }
+
+/// <summary>
+/// The broker's own confirm latency at a steady rate, with nothing of Attribution in the path:
+/// RabbitMQ.Client publishes persistent messages one by one (open loop) into a fresh durable queue
+/// that a consumer drains, and times each publish to its confirm. Run beside the gateway's steady
+/// phase (or alone), it separates what the broker takes from what the gateway adds.
+/// </summary>
+public static class BrokerConfirmLatency
+{
+    public static async Task<Latency> MeasureAsync(string rabbitUrl, string queueType, int rate, TimeSpan duration)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitUrl) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await using var consumerChannel = await connection.CreateChannelAsync();
+        var queue = "load-harness-confirm-" + Guid.NewGuid().ToString("N")[..8];
+        var arguments = queueType switch
+        {
+            "quorum" => new Dictionary<string, object?> { ["x-queue-type"] = "quorum" },
+            "classic-v2" => new Dictionary<string, object?> { ["x-queue-version"] = 2 },
+            _ => new Dictionary<string, object?>(),
+        };
+        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
+        try
+        {
+            await consumerChannel.BasicQosAsync(0, 1000, false);
+            var consumer = new AsyncEventingBasicConsumer(consumerChannel);
+            consumer.ReceivedAsync += (_, delivery) => consumerChannel.BasicAckAsync(delivery.DeliveryTag, multiple: false).AsTask();
+            await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+
+            var body = new byte[600];
+            var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
+            var samples = new List<double>();
+            var inFlight = new List<Task>();
+            var clock = Stopwatch.StartNew();
+            var total = (int)(rate * duration.TotalSeconds);
+            for (var i = 0; i < total; i++)
+            {
+                var wait = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                var started = Stopwatch.GetTimestamp();
+                inFlight.Add(Timed(publisher.BasicPublishAsync("", queue, false, properties, body).AsTask(), started, samples));
+            }
+            await Task.WhenAll(inFlight);
+            return Latency.Of(samples);
+        }
+        finally
+        {
+            await publisher.QueueDeleteAsync(queue);
+        }
+    }
+
+    private static async Task Timed(Task publish, long started, List<double> samples)
+    {
+        await publish;
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        lock (samples) samples.Add(ms);
+    }
+}

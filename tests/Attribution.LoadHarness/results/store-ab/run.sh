@@ -7,7 +7,8 @@
 #   flock -o /tmp/attribution-tests.lock bash tests/Attribution.LoadHarness/results/store-ab/run.sh \
 #     OUT_DIR "hand=/work/ab-hand" "marten=/work/ab-main" -- --steady-rate 500
 # Order: every variant once, then again (AB_ROUNDS, default 2). Harness arguments follow `--`.
-# ENGINES=N among a variant's settings starts N engine processes (default 1) instead of passing it on.
+# ENGINES=N among a variant's settings starts N engine processes (default 1) instead of passing it on;
+# QUEUE_VERSION=2 puts the run's vhost under a policy that makes its classic queues version 2.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../ab-arguments.sh" "$@"
 LOGS="$OUT/logs"
@@ -38,11 +39,22 @@ for round in $(seq 1 "$ROUNDS"); do
     name="${variant%%=*}" spec="${variant#*=}"
     tree="${spec%%:*}" envs=()
     [[ "$spec" == *:* ]] && IFS=',' read -r -a envs <<<"${spec#*:}"
-    engines=1 kept=()
-    for e in "${envs[@]}"; do [[ "$e" == ENGINES=* ]] && engines="${e#ENGINES=}" || kept+=("$e"); done
+    engines=1 queue_version="" kept=()
+    for e in "${envs[@]}"; do
+      case "$e" in
+        ENGINES=*) engines="${e#ENGINES=}" ;;
+        QUEUE_VERSION=*) queue_version="${e#QUEUE_VERSION=}" ;;
+        *) kept+=("$e") ;;
+      esac
+    done
     envs=("${kept[@]}")
     run="$name-$round"
     fresh
+    if [[ -n "$queue_version" ]]; then
+      curl -sf -u guest:guest -X PUT -H 'content-type: application/json' \
+        -d "{\"pattern\":\".*\",\"apply-to\":\"queues\",\"definition\":{\"queue-version\":$queue_version}}" \
+        "http://127.0.0.1:15672/api/policies/$VHOST/queue-version"
+    fi
     echo "ab: $run ($tree ${envs[*]:-}) $(date -u +%H:%M:%S)"
     pids=()
     for i in $(seq 1 "$engines"); do
