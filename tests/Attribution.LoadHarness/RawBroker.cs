@@ -13,48 +13,29 @@ public static class RawBroker
 {
     public static async Task<Figure> PublishConfirmConsumeAsync(string rabbitUrl, int messages, int payloadBytes)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(rabbitUrl) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(
-            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        await using var consumerChannel = await connection.CreateChannelAsync();
-        var queue = "load-harness-raw-" + Guid.NewGuid().ToString("N")[..8];
-        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
-        try
+        var consumed = 0;
+        var allConsumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var queue = await DrainedQueue.OpenAsync(rabbitUrl, "load-harness-raw-", new Dictionary<string, object?>(), acked: () =>
         {
-            await consumerChannel.BasicQosAsync(0, 1000, false);
-            var consumed = 0;
-            var allConsumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var consumer = new AsyncEventingBasicConsumer(consumerChannel);
-            consumer.ReceivedAsync += async (_, delivery) =>
-            {
-                await consumerChannel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
-                if (Interlocked.Increment(ref consumed) == messages) allConsumed.TrySetResult();
-            };
-            await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+            if (Interlocked.Increment(ref consumed) == messages) allConsumed.TrySetResult();
+        });
 
-            var body = new byte[payloadBytes];
-            Random.Shared.NextBytes(body);
-            var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
-            var clock = Stopwatch.StartNew();
-            // Confirms are awaited per message; keep a window of them in flight, as MassTransit does.
-            const int window = 500;
-            for (var sent = 0; sent < messages; sent += window)
-            {
-                var n = Math.Min(window, messages - sent);
-                var inFlight = new Task[n];
-                for (var i = 0; i < n; i++) inFlight[i] = publisher.BasicPublishAsync("", queue, false, properties, body).AsTask();
-                await Task.WhenAll(inFlight);
-            }
-            var published = clock.Elapsed;
-            await allConsumed.Task.WaitAsync(TimeSpan.FromMinutes(5));
-            return new Figure("RabbitMQ.Client publish with confirms + consume", messages, clock.Elapsed.TotalSeconds,
-                $"{payloadBytes}-byte persistent messages, durable queue, {window} confirms in flight, prefetch 1000; publishing alone took {published.TotalSeconds:0.00} s");
-        }
-        finally
+        var body = new byte[payloadBytes];
+        Random.Shared.NextBytes(body);
+        var clock = Stopwatch.StartNew();
+        // Confirms are awaited per message; keep a window of them in flight, as MassTransit does.
+        const int window = 500;
+        for (var sent = 0; sent < messages; sent += window)
         {
-            await publisher.QueueDeleteAsync(queue);
+            var n = Math.Min(window, messages - sent);
+            var inFlight = new Task[n];
+            for (var i = 0; i < n; i++) inFlight[i] = queue.PublishAsync(body);
+            await Task.WhenAll(inFlight);
         }
+        var published = clock.Elapsed;
+        await allConsumed.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        return new Figure("RabbitMQ.Client publish with confirms + consume", messages, clock.Elapsed.TotalSeconds,
+            $"{payloadBytes}-byte persistent messages, durable queue, {window} confirms in flight, prefetch 1000; publishing alone took {published.TotalSeconds:0.00} s");
     }
 }
 
@@ -68,46 +49,27 @@ public static class BrokerConfirmLatency
 {
     public static async Task<Latency> MeasureAsync(string rabbitUrl, string queueType, int rate, TimeSpan duration)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(rabbitUrl) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(
-            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        await using var consumerChannel = await connection.CreateChannelAsync();
-        var queue = "load-harness-confirm-" + Guid.NewGuid().ToString("N")[..8];
         var arguments = queueType switch
         {
             "quorum" => new Dictionary<string, object?> { ["x-queue-type"] = "quorum" },
             "classic-v2" => new Dictionary<string, object?> { ["x-queue-version"] = 2 },
             _ => new Dictionary<string, object?>(),
         };
-        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
-        try
-        {
-            await consumerChannel.BasicQosAsync(0, 1000, false);
-            var consumer = new AsyncEventingBasicConsumer(consumerChannel);
-            consumer.ReceivedAsync += (_, delivery) => consumerChannel.BasicAckAsync(delivery.DeliveryTag, multiple: false).AsTask();
-            await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+        await using var queue = await DrainedQueue.OpenAsync(rabbitUrl, "load-harness-confirm-", arguments, acked: () => { });
 
-            var body = new byte[600];
-            var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
-            var samples = new List<double>();
-            var inFlight = new List<Task>();
-            var clock = Stopwatch.StartNew();
-            var total = (int)(rate * duration.TotalSeconds);
-            for (var i = 0; i < total; i++)
-            {
-                var wait = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
-                if (wait > TimeSpan.Zero) await Task.Delay(wait);
-                var started = Stopwatch.GetTimestamp();
-                inFlight.Add(Timed(publisher.BasicPublishAsync("", queue, false, properties, body).AsTask(), started, samples));
-            }
-            await Task.WhenAll(inFlight);
-            return Latency.Of(samples);
-        }
-        finally
+        var body = new byte[600];
+        var samples = new List<double>();
+        var inFlight = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        var total = (int)(rate * duration.TotalSeconds);
+        for (var i = 0; i < total; i++)
         {
-            await publisher.QueueDeleteAsync(queue);
+            var wait = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            inFlight.Add(Timed(queue.PublishAsync(body), Stopwatch.GetTimestamp(), samples));
         }
+        await Task.WhenAll(inFlight);
+        return Latency.Of(samples);
     }
 
     private static async Task Timed(Task publish, long started, List<double> samples)
@@ -115,5 +77,53 @@ public static class BrokerConfirmLatency
         await publish;
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         lock (samples) samples.Add(ms);
+    }
+}
+
+/// <summary>
+/// A fresh durable queue of the harness's own, a channel that publishes persistent messages into it
+/// with confirms tracked, and a consumer (prefetch 1,000) that acks every delivery; deleted on dispose.
+/// </summary>
+internal sealed class DrainedQueue : IAsyncDisposable
+{
+    private static readonly BasicProperties Persistent = new() { Persistent = true, ContentType = "application/json" };
+
+    private readonly IConnection _connection;
+    private readonly IChannel _publisher;
+    private readonly IChannel _consumer;
+    private readonly string _name;
+
+    private DrainedQueue(IConnection connection, IChannel publisher, IChannel consumer, string name) =>
+        (_connection, _publisher, _consumer, _name) = (connection, publisher, consumer, name);
+
+    /// <param name="acked">Called after each delivery is acknowledged.</param>
+    public static async Task<DrainedQueue> OpenAsync(string rabbitUrl, string namePrefix, IDictionary<string, object?> arguments, Action acked)
+    {
+        var connection = await new ConnectionFactory { Uri = new Uri(rabbitUrl) }.CreateConnectionAsync();
+        var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var consumerChannel = await connection.CreateChannelAsync();
+        var queue = new DrainedQueue(connection, publisher, consumerChannel, namePrefix + Guid.NewGuid().ToString("N")[..8]);
+        await publisher.QueueDeclareAsync(queue._name, durable: true, exclusive: false, autoDelete: false, arguments);
+        await consumerChannel.BasicQosAsync(0, 1000, false);
+        var consumer = new AsyncEventingBasicConsumer(consumerChannel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            await consumerChannel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+            acked();
+        };
+        await consumerChannel.BasicConsumeAsync(queue._name, autoAck: false, consumer);
+        return queue;
+    }
+
+    /// <summary>Completes when the broker confirmed the message.</summary>
+    public Task PublishAsync(byte[] body) => _publisher.BasicPublishAsync("", _name, false, Persistent, body).AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _publisher.QueueDeleteAsync(_name);
+        await _consumer.DisposeAsync();
+        await _publisher.DisposeAsync();
+        await _connection.DisposeAsync();
     }
 }

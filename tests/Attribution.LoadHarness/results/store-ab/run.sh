@@ -7,8 +7,12 @@
 #   flock -o /tmp/attribution-tests.lock bash tests/Attribution.LoadHarness/results/store-ab/run.sh \
 #     OUT_DIR "hand=/work/ab-hand" "marten=/work/ab-main" -- --steady-rate 500
 # Order: every variant once, then again (AB_ROUNDS, default 2). Harness arguments follow `--`.
-# ENGINES=N among a variant's settings starts N engine processes (default 1) instead of passing it on;
-# QUEUE_VERSION=2 puts the run's vhost under a policy that makes its classic queues version 2.
+# Among a variant's settings, these are the script's own instead of being passed on: ENGINES=N starts N
+# engine processes (default 1); QUEUE_VERSION=2 puts the run's vhost under a policy that makes its classic
+# queues version 2; ENGINE_NICE=N runs the engines at that nice level; STOP_ENGINE=1 stops (SIGSTOP) the
+# engines once the gateway is up, to time the accept path alone (pass the harness
+# `--steady-only --accept-only --warm-up-seconds 0`: nothing is decided). The gateway's /metrics (its
+# publish-confirm histogram) is kept beside each run's results.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../ab-arguments.sh" "$@"
 LOGS="$OUT/logs"
@@ -23,7 +27,7 @@ export Metrics__ListenUrl=""   # a running demo engine holds 9464
 export DOTNET_gcServer=1
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 fresh() {
@@ -39,11 +43,13 @@ for round in $(seq 1 "$ROUNDS"); do
     name="${variant%%=*}" spec="${variant#*=}"
     tree="${spec%%:*}" envs=()
     [[ "$spec" == *:* ]] && IFS=',' read -r -a envs <<<"${spec#*:}"
-    engines=1 queue_version="" kept=()
+    engines=1 queue_version="" engine_nice=0 stop_engine="" kept=()
     for e in "${envs[@]}"; do
       case "$e" in
         ENGINES=*) engines="${e#ENGINES=}" ;;
         QUEUE_VERSION=*) queue_version="${e#QUEUE_VERSION=}" ;;
+        ENGINE_NICE=*) engine_nice="${e#ENGINE_NICE=}" ;;
+        STOP_ENGINE=*) stop_engine="${e#STOP_ENGINE=}" ;;
         *) kept+=("$e") ;;
       esac
     done
@@ -56,10 +62,10 @@ for round in $(seq 1 "$ROUNDS"); do
         "http://127.0.0.1:15672/api/policies/$VHOST/queue-version"
     fi
     echo "ab: $run ($tree ${envs[*]:-}) $(date -u +%H:%M:%S)"
-    pids=()
+    pids=() engine_pids=()
     for i in $(seq 1 "$engines"); do
-      env "${envs[@]}" dotnet "$tree/services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll" >"$LOGS/$run-engine-$i.log" 2>&1 &
-      pids+=($!)
+      env "${envs[@]}" nice -n "$engine_nice" dotnet "$tree/services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll" >"$LOGS/$run-engine-$i.log" 2>&1 &
+      pids+=($!) engine_pids+=($!)
     done
     for _ in $(seq 1 240); do
       n="$(curl -sf -u guest:guest "http://127.0.0.1:15672/api/queues/$VHOST/attribution-record-cart-event-received" | grep -o '"consumers":[0-9]*' | head -1 | cut -d: -f2 || true)"
@@ -69,8 +75,10 @@ for round in $(seq 1 "$ROUNDS"); do
     env "${envs[@]}" dotnet "$tree/services/Attribution.Gateway/bin/Release/net10.0/Attribution.Gateway.dll" >"$LOGS/$run-gateway.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 240); do curl -sf "$ATTRIBUTION_GATEWAY_URL/healthz" >/dev/null && break; sleep 0.5; done
+    [[ -n "$stop_engine" ]] && kill -STOP "${engine_pids[@]}"
     (cd "$tree" && dotnet tests/Attribution.LoadHarness/bin/Release/net10.0/Attribution.LoadHarness.dll "${harness_args[@]}" \
       --results "$OUT/$run") >"$LOGS/$run-harness.log" 2>&1 || echo "ab: $run harness failed (see $LOGS/$run-harness.log)"
+    mkdir -p "$OUT/$run" && curl -s "$ATTRIBUTION_GATEWAY_URL/metrics" >"$OUT/$run/gateway-metrics.txt" || true
     cleanup; pids=()
   done
 done
