@@ -54,7 +54,6 @@ public static class RabbitMqManagementApiRegistration
     /// <summary>The management API's named HttpClient and <see cref="RabbitMqManagementApi"/>.</summary>
     public static IServiceCollection AddRabbitMqManagementApi(this IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(RabbitMqManagementApi))) return services;
         services.AddHttpClient(RabbitMqManagementApi.ClientName, (sp, http) =>
         {
             var broker = RabbitMqAddress.Parse(sp.GetRequiredService<AttributionSettings>().RabbitMqUrl);
