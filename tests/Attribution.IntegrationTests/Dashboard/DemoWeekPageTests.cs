@@ -88,13 +88,18 @@ public sealed class DemoWeekPageTests
         TestContext.Out.WriteLine(await output);
     }
 
-    // Every cart and checkout event has a decision, twice in a row with the same number of events stored,
-    // then every projection has passed the end of the store: the page and the API read the same thing.
+    // The engine's queues are empty and every cart and checkout event has a decision, twice in a row with
+    // the same number of events stored, then every projection has passed the end of the store: the page
+    // and the API read the same thing. The sender is done in a few seconds while the engine may still be
+    // recording; a pause in recording alone must not look settled.
     private static async Task WaitUntilDecidedAndProjectedAsync(string companyKey)
     {
+        await using var broker = await TestServices.OpenBrokerConnectionAsync();
         long? previous = null;
         await Poll.UntilAsync(async () =>
         {
+            foreach (var queue in Attribution.Engine.EngineRegistration.ConsumedQueues)
+                if (await QueueCounts.MessagesAsync(broker, queue) > 0) { previous = null; return false; }
             await using var cmd = TestServices.Database.CreateCommand("""
                 SELECT (SELECT count(*) FROM event_store.mt_events WHERE tenant_id = $1),
                        (SELECT count(DISTINCT data->>'sourceEventId') FROM event_store.mt_events WHERE tenant_id = $1 AND type = 'attribution_decided.v2')
