@@ -100,7 +100,6 @@ public static class EngineRegistration
 
     /// <summary>Deciding (visitor streams -> decision events) and publishing (decision events -> messages to downstream services).</summary>
     public static IServiceCollection AddDeciding(this IServiceCollection services) => services
-        .AddSingleton<DecisionReader>()
         .AddAsyncProjection<AttributionReactor>()
         .AddAsyncProjection<DecisionPublisher>();
 }

@@ -1,6 +1,7 @@
 using Attribution.Engine;
 using Attribution.Engine.Replay;
 using Attribution.EventStore;
+using Attribution.EventStore.Databases;
 using Attribution.ServiceDefaults;
 using Attribution.ServiceDefaults.Database;
 using Npgsql;
@@ -18,7 +19,8 @@ if (args is ["replay", var companyKey])
 {
     try
     {
-        await DatabaseExtensions.MigrateAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+        await DatabaseExtensions.MigrateAllAsync(host.Services.GetRequiredService<NpgsqlDataSource>(),
+            host.Services.GetRequiredService<CatalogDatabase>(), host.Services.GetRequiredService<CompanyDatabases>(), CancellationToken.None);
     }
     catch (SchemaNewerThanBuildException refused)
     {

@@ -1,3 +1,4 @@
+using Attribution.EventStore.Databases;
 using Attribution.EventStore.Projections;
 using JasperFx.Events.Daemon;
 using Marten;
@@ -11,10 +12,11 @@ namespace Attribution.EventStore;
 public static class EventStoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers Marten over the container's <see cref="Npgsql.NpgsqlDataSource"/>, configured by
-    /// <see cref="MartenConfiguration"/>, with every asynchronous projection as a subscription of its
-    /// daemon, and the engine's batch-level store on top. Call <see cref="AddProjectionDaemon"/> in the
-    /// process that should run the asynchronous projections.
+    /// Registers Marten, configured by <see cref="MartenConfiguration"/>, over the pool of company
+    /// databases whose catalog is the container's <see cref="NpgsqlDataSource"/> (<see cref="CompanyDatabases"/>),
+    /// with every asynchronous projection as a subscription of its daemon, and the engine's batch-level
+    /// store on top. Call <see cref="AddProjectionDaemon"/> in the process that should run the
+    /// asynchronous projections.
     /// </summary>
     public static IServiceCollection AddEventStore(this IServiceCollection services, Action<EventStoreOptions> configure)
     {
@@ -25,17 +27,18 @@ public static class EventStoreServiceCollectionExtensions
         var marten = services.AddMarten(sp =>
             {
                 var opts = MartenConfiguration.Configure(new StoreOptions(), options);
-                MartenConfiguration.Subscribe(opts, options, sp.GetRequiredService<ProjectionRunner>(), AsyncProjections(sp, options),
-                    sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
+                MartenConfiguration.UseCompanyDatabases(opts, sp.GetRequiredService<CatalogDatabase>().ConnectionString);
+                MartenConfiguration.Subscribe(opts, options, database => sp.GetRequiredService<CompanyDatabases>().ForDatabase(database).Projections,
+                    AsyncProjections(sp, options), sp.GetRequiredService<ILoggerFactory>());
                 return opts;
-            })
-            .UseNpgsqlDataSource();
+            });
         services.AddSingleton(new MartenRegistration(marten));
         // The store is needed by projections that Marten's own configuration builds: it reaches Marten on first use.
         services.TryAddSingleton(sp => new Lazy<IDocumentStore>(sp.GetRequiredService<IDocumentStore>));
         services.TryAddSingleton<MartenEventStore>();
-        services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<MartenEventStore>());
+        services.TryAddSingleton<IEventStore, CompanyEventStore>();
         services.TryAddSingleton<ProjectionRunner>();
+        services.TryAddSingleton<CompanyDatabases>();
         services.TryAddSingleton<DocumentReader>();
         return services;
     }
@@ -62,7 +65,7 @@ public static class EventStoreServiceCollectionExtensions
             ?? throw new InvalidOperationException("AddEventStore must come before AddProjectionDaemon.");
         registration.Marten.AddAsyncDaemon(DaemonMode.HotCold);
         services.AddHostedService(sp => new ProjectionBacklogMetrics(
-            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<CompanyDatabases>(),
             AsyncProjections(sp, sp.GetRequiredService<EventStoreOptions>()).Select(p => p.Name).ToList(),
             sp.GetRequiredService<ILogger<ProjectionBacklogMetrics>>()));
         return services;

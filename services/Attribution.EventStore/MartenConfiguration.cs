@@ -6,6 +6,7 @@ using Marten;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using JasperFx.MultiTenancy;
+using Marten.Storage;
 using Weasel.Core;
 
 namespace Attribution.EventStore;
@@ -58,14 +59,40 @@ public static class MartenConfiguration
         return opts;
     }
 
-    /// <summary>Each asynchronous projection becomes a subscription of Marten's daemon.</summary>
+    /// <summary>The catalog's schema for Marten's pool tables (<c>mt_database_pool</c>, <c>mt_tenant_assignments</c>).</summary>
+    public const string PoolSchema = "tenancy";
+
+    /// <summary>
+    /// Companies over several databases with Marten's sharded tenancy: the catalog database holds the
+    /// pool and each company's placement, every company database the full event store. A new company
+    /// goes to the pool's database with the fewest companies that is not marked full; a look-up never
+    /// places one. Events are not partitioned per tenant: each database keeps one global sequence,
+    /// which the engine's checkpoints and batch reads rely on.
+    /// </summary>
+    public static StoreOptions UseCompanyDatabases(StoreOptions opts, string catalogConnectionString)
+    {
+        opts.MultiTenantedWithShardedDatabases(x =>
+        {
+            // A connection string, not the container's data source: the tenancy disposes its catalog's data source.
+            x.ConnectionString = catalogConnectionString;
+            x.SchemaName = PoolSchema;
+            x.PartitionSchemaName = "tenants";
+            x.UseSmallestDatabaseAssignment();
+        });
+        return opts;
+    }
+
+    /// <summary>
+    /// Each asynchronous projection becomes a subscription of Marten's daemon; <paramref name="runnerFor"/>
+    /// gives the runner of the database a page comes from (the daemon runs every database's pages).
+    /// </summary>
     public static void Subscribe(
-        StoreOptions opts, EventStoreOptions options, ProjectionRunner runner, IEnumerable<IProjection> projections, ILoggerFactory logs)
+        StoreOptions opts, EventStoreOptions options, Func<IMartenDatabase, ProjectionRunner> runnerFor, IEnumerable<IProjection> projections, ILoggerFactory logs)
     {
         // A page a projection cannot apply is retried by the subscription, never skipped as a poison page.
         opts.Projections.Errors.SkipApplyErrors = false;
         foreach (var projection in projections)
-            opts.Events.Subscribe(new ProjectionSubscription(projection, runner, logs.CreateLogger<ProjectionSubscription>()), o =>
+            opts.Events.Subscribe(new ProjectionSubscription(projection, runnerFor, logs.CreateLogger<ProjectionSubscription>()), o =>
             {
                 o.Options.BatchSize = options.DaemonBatchSize;
                 // One page in flight: the next page is cut when the last one commits, so it holds every

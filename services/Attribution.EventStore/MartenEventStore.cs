@@ -7,20 +7,15 @@ using NpgsqlTypes;
 
 namespace Attribution.EventStore;
 
-/// <summary>The engine's event store API: batch appends and reads over Marten's event tables.</summary>
+/// <summary>The engine's appends: batches of streams, of one company or several.</summary>
 public interface IEventStore
 {
     /// <summary>
-    /// Appends to one or more streams in one transaction. Events whose id is already stored are
-    /// skipped (idempotent append); a stream whose events were all duplicates is not version-checked,
-    /// so a redelivered message succeeds instead of conflicting.
+    /// Appends to one or more streams, in one transaction per database. Events whose id is already
+    /// stored are skipped (idempotent append); a stream whose events were all duplicates is not
+    /// version-checked, so a redelivered message succeeds instead of conflicting.
     /// </summary>
     Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, CancellationToken ct = default);
-
-    Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, CancellationToken ct = default);
-
-    /// <summary>Events after <paramref name="afterSequence"/> in global order.</summary>
-    Task<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterSequence, int maxCount, CancellationToken ct = default);
 }
 
 /// <summary>
@@ -65,7 +60,8 @@ public sealed partial class MartenEventStore(NpgsqlDataSource dataSource, EventS
         {
             var opts = MartenConfiguration.Configure(new StoreOptions(), options);
             opts.Connection(dataSource);
-            MartenConfiguration.Subscribe(opts, options, new ProjectionRunner(dataSource, store!, options),
+            var runner = new ProjectionRunner(dataSource, store!, options);
+            MartenConfiguration.Subscribe(opts, options, _ => runner,
                 options.Projections.Where(p => p.Lifecycle == ProjectionLifecycle.Async).Select(p => p.Projection), NullLoggerFactory.Instance);
             return new DocumentStore(opts);
         }));
@@ -80,6 +76,11 @@ public sealed partial class MartenEventStore(NpgsqlDataSource dataSource, EventS
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 1, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await ReadStreamAsync(connection, streamId, fromVersion, ct);
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(NpgsqlConnection connection, string streamId, long fromVersion, CancellationToken ct)
+    {
         await using var cmd = new NpgsqlCommand(
             $"SELECT {SelectColumns} FROM {Events} WHERE stream_id = $1 AND version >= $2 ORDER BY version", connection);
         cmd.Parameters.AddWithValue(streamId);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Attribution.Contracts.Ingestion;
 using Attribution.Domain.Companies;
 using Attribution.EventStore;
+using Attribution.EventStore.Databases;
 using Attribution.EventStore.Projections;
 using Attribution.ServiceDefaults.Companies;
 using Npgsql;
@@ -24,7 +25,7 @@ namespace Attribution.Engine.Deciding;
 /// outcome changed. Re-running it, or replaying from sequence 0, appends nothing new.
 /// </summary>
 public sealed class AttributionReactor(
-    MartenEventStore store, CompanyDirectory companies, DecisionReader decisions, NpgsqlDataSource dataSource) : IProjection
+    MartenEventStore store, IEventStore appends, CompanyDirectory companies) : IProjection
 {
     private static readonly string[] AttributableTypes = [StoredNames.CartEventRecorded, StoredNames.CheckoutRecorded];
     private static readonly string[] CheckoutTypes = [StoredNames.CheckoutRecorded];
@@ -56,8 +57,9 @@ public sealed class AttributionReactor(
     /// <see cref="DecisionEvents.V1.RuleVersionConfirmed"/> at the end confirms all of them, so a window
     /// change writes only the decisions it changes. Answers the number of revisions written.
     /// </summary>
-    public async Task<int> ReplayCompanyAsync(NpgsqlConnection connection, string companyKey, CancellationToken ct)
+    public async Task<int> ReplayCompanyAsync(CompanyDatabase database, string companyKey, CancellationToken ct)
     {
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         var settings = await companies.FindByKeyAsync(companyKey, ct, bypassCache: true)
             ?? throw new InvalidOperationException($"There is no company {companyKey}.");
 
@@ -65,7 +67,7 @@ public sealed class AttributionReactor(
         // that every decision the confirmation covers belongs to a stream this replay re-decides. They
         // and which copy of each order counts are read once for the company (a third of the replay's
         // time went into per-pass look-ups of them on 300k events).
-        var (latest, throughSequence) = await decisions.LatestOfCompanyAsync(companyKey, ct);
+        var (latest, throughSequence) = await DecisionReader.LatestOfCompanyAsync(connection, companyKey, ct);
         var company = new CompanyLookups(
             settings,
             CountedCheckouts(await store.ReadTenantOfTypesAsync(connection, companyKey, CheckoutTypes, ct)),
@@ -87,7 +89,7 @@ public sealed class AttributionReactor(
         await Parallel.ForEachAsync(streams.Chunk(1_000), new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct },
             async (chunk, token) =>
             {
-                await using var own = await dataSource.OpenConnectionAsync(token);
+                await using var own = await database.DataSource.OpenConnectionAsync(token);
                 Interlocked.Add(ref appended, await DecideStreamsAsync(own, null, companyKey, [.. chunk], token, company));
             });
 
@@ -107,7 +109,7 @@ public sealed class AttributionReactor(
         var rules = new RuleSettings(replayed.AttributionWindowHours);
         var confirmation = new DecisionEvents.V1.RuleVersionConfirmed(
             Guid.CreateVersion7(), replayed.CompanyKey, rules.RuleVersion, rules.WindowHours, throughSequence, DateTimeOffset.UtcNow);
-        await store.AppendAsync(
+        await appends.AppendAsync(
             [new StreamAppend(DecisionEvents.RulesStreamId(replayed.CompanyKey), replayed.CompanyKey, ExpectedVersion.Any, [new NewEvent(confirmation.ConfirmationId, confirmation)])],
             ct);
     }
@@ -242,10 +244,11 @@ public sealed class AttributionReactor(
 
     /// <summary>
     /// Live, in the projection's transaction: the decisions commit with the checkpoint that passes their
-    /// events, and skip the group-commit queue the recording consumer fills. A replay appends through it.
+    /// events, and skip the group-commit queue the recording consumer fills. A replay appends through it,
+    /// to the company's database.
     /// </summary>
-    private Task<AppendResult> AppendAsync(NpgsqlTransaction? tx, IReadOnlyList<StreamAppend> appends, CancellationToken ct) =>
-        tx is null ? store.AppendAsync(appends, ct) : store.AppendInTransactionAsync(tx, appends, ct);
+    private Task<AppendResult> AppendAsync(NpgsqlTransaction? tx, IReadOnlyList<StreamAppend> decisions, CancellationToken ct) =>
+        tx is null ? appends.AppendAsync(decisions, ct) : store.AppendInTransactionAsync(tx, decisions, ct);
 
     // Counted once stored: an append that fails is decided again, and counted then.
     private static void CountDecision(DecisionEvents.V2.AttributionDecided decision) =>

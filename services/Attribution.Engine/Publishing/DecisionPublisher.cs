@@ -33,7 +33,7 @@ public sealed class DecisionPublisher(IBus bus, MartenEventStore store) : IProje
         foreach (var e in batch.Events)
         {
             if (e.Data is not V2.AttributionDecided next) continue;
-            var previous = next.Revision == 1 ? null : await PreviousAsync(e, ct);
+            var previous = next.Revision == 1 ? null : await PreviousAsync(batch.Connection, e, ct);
             if (!Deciding.Revisions.OutcomeChanged(previous, next)) continue;
 
             if (!byDecision.TryGetValue(e.StreamId, out var publishes)) byDecision[e.StreamId] = publishes = [];
@@ -64,9 +64,10 @@ public sealed class DecisionPublisher(IBus bus, MartenEventStore store) : IProje
         await bus.Publish(message, ctx => ctx.MessageId = messageId, ct);
     }
 
-    private async Task<V2.AttributionDecided?> PreviousAsync(StoredEvent e, CancellationToken ct)
+    // On the page's connection: its database holds the decision's stream.
+    private async Task<V2.AttributionDecided?> PreviousAsync(NpgsqlConnection connection, StoredEvent e, CancellationToken ct)
     {
-        var events = await store.ReadStreamAsync(e.StreamId, e.Version - 1, ct);
+        var events = await store.ReadStreamAsync(connection, e.StreamId, e.Version - 1, ct);
         return events.Count > 0 ? events[0].Data as V2.AttributionDecided : null;
     }
 

@@ -3,6 +3,7 @@ using Attribution.Domain.Companies;
 using Attribution.ServiceDefaults.Companies;
 using Attribution.Contracts.Attribution;
 using Attribution.Engine.Deciding;
+using Attribution.EventStore.Databases;
 using Attribution.EventStore.Projections;
 using MassTransit;
 using Npgsql;
@@ -21,7 +22,7 @@ namespace Attribution.Engine.Replay;
 /// A rebuild holds each projection's checkpoint while it runs; the live daemon then goes on from where it was.
 /// </summary>
 public sealed class CompanyReplay(
-    AttributionReactor reactor, NpgsqlDataSource db, ProjectionRunner runner, RevenueProjection revenue, DataQualityProjection dataQuality,
+    AttributionReactor reactor, NpgsqlDataSource db, CompanyDatabases databases, RevenueProjection revenue, DataQualityProjection dataQuality,
     CompanyDirectory companies, ILogger<CompanyReplay> logger)
 {
     /// <summary>How often the command line asks again for the slot another replay of the company holds.</summary>
@@ -64,25 +65,24 @@ public sealed class CompanyReplay(
     public async Task<int> ReplayAsync(string companyKey, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        int revisions;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-            revisions = await reactor.ReplayCompanyAsync(connection, companyKey, ct);
+        var database = await databases.ForCompanyAsync(companyKey, ct);
+        var revisions = await reactor.ReplayCompanyAsync(database, companyKey, ct);
         var decided = Stopwatch.GetElapsedTime(started);
 
         var company = await companies.FindByKeyAsync(companyKey, ct, bypassCache: true)
             ?? throw new InvalidOperationException($"There is no company {companyKey}.");
         var settings = ReadModelSettings(company);
         var rebuilt = "not rebuilt (their settings unchanged)";
-        if (await BuiltUnderAsync(companyKey, ct) != settings)
+        if (await BuiltUnderAsync(database, companyKey, ct) != settings)
         {
             // Side by side, on a connection each: each rebuild keeps one PostgreSQL backend busy, and the
             // daemon already runs these two projections concurrently.
             var times = await Task.WhenAll(Rebuild(revenue), Rebuild(dataQuality));
-            await RecordBuiltUnderAsync(companyKey, settings, ct);
+            await RecordBuiltUnderAsync(database, companyKey, settings, ct);
             rebuilt = $"rebuilt under {settings} in {times[0].TotalSeconds:0.0} s (revenue) and {times[1].TotalSeconds:0.0} s (data quality), side by side";
         }
         var caughtUp = Stopwatch.GetTimestamp();
-        await runner.CatchUpAsync(revenue, ct);
+        await database.Projections.CatchUpAsync(revenue, ct);
         logger.LogInformation(
             "Replay of {Company}: re-decided in {Decided:0.0} s ({Revisions} revisions); read models {Rebuilt}; revenue caught up in {CaughtUp:0.0} s",
             companyKey, decided.TotalSeconds, revisions, rebuilt, Stopwatch.GetElapsedTime(caughtUp).TotalSeconds);
@@ -91,7 +91,7 @@ public sealed class CompanyReplay(
         async Task<TimeSpan> Rebuild(ITenantProjection projection)
         {
             var start = Stopwatch.GetTimestamp();
-            await runner.RebuildTenantAsync(projection, companyKey, ct);
+            await database.Projections.RebuildTenantAsync(projection, companyKey, ct);
             return Stopwatch.GetElapsedTime(start);
         }
     }
@@ -99,16 +99,16 @@ public sealed class CompanyReplay(
     /// <summary>The company settings the read models fold by (besides the decisions themselves).</summary>
     private static string ReadModelSettings(Company company) => $"timeZone={CompanyCalendar.ZoneOf(company).Id};quantityMode={company.QuantityMode}";
 
-    private async Task<string?> BuiltUnderAsync(string companyKey, CancellationToken ct)
+    private static async Task<string?> BuiltUnderAsync(CompanyDatabase database, string companyKey, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT settings FROM app.read_models_built WHERE company_key = $1");
+        await using var cmd = database.DataSource.CreateCommand("SELECT settings FROM app.read_models_built WHERE company_key = $1");
         cmd.Parameters.AddWithValue(companyKey);
         return (string?)await cmd.ExecuteScalarAsync(ct);
     }
 
-    private async Task RecordBuiltUnderAsync(string companyKey, string settings, CancellationToken ct)
+    private static async Task RecordBuiltUnderAsync(CompanyDatabase database, string companyKey, string settings, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
+        await using var cmd = database.DataSource.CreateCommand("""
             INSERT INTO app.read_models_built (company_key, settings, built_at) VALUES ($1, $2, now())
             ON CONFLICT (company_key) DO UPDATE SET settings = excluded.settings, built_at = excluded.built_at
             """);

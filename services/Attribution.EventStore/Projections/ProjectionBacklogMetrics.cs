@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using System.Diagnostics;
+using Attribution.EventStore.Databases;
 using Attribution.EventStore.Telemetry;
 using Npgsql;
 
@@ -12,9 +14,10 @@ namespace Attribution.EventStore.Projections;
 /// from the database when metrics are collected (a Prometheus scrape, an OTLP export), one query
 /// for both gauges and every projection, never more often than once a second. Every engine
 /// instance reports the same figures (they are the store's), whichever instance runs the daemon.
+/// Each company database has its own backlog, tagged with its id.
 /// </summary>
 public sealed class ProjectionBacklogMetrics(
-    NpgsqlDataSource dataSource, IReadOnlyList<string> projectionNames, ILogger<ProjectionBacklogMetrics> logger) : IHostedService, IDisposable
+    CompanyDatabases databases, IReadOnlyList<string> projectionNames, ILogger<ProjectionBacklogMetrics> logger) : IHostedService, IDisposable
 {
     /// <summary>Both gauges of one collection share a reading; a second collector within this time does too.</summary>
     internal static readonly TimeSpan Reuse = TimeSpan.FromSeconds(1);
@@ -38,12 +41,12 @@ public sealed class ProjectionBacklogMetrics(
         ) o ON true
         """;
 
-    private readonly ThrottledReading<Backlog> _reading = new(Reuse, () => ReadBacklog(dataSource, projectionNames),
+    private readonly ThrottledReading<Backlog> _reading = new(Reuse, () => ReadBacklog(databases, projectionNames),
         ex => ex is NpgsqlException or TimeoutException or InvalidOperationException,
         (ex, _) => logger.LogWarning(ex, "Could not read the projections' backlog for metrics"));
     private Meter? _meter;
 
-    private sealed record Backlog(string Projection, long Events, double AgeSeconds);
+    private sealed record Backlog(string Database, string Projection, long Events, double AgeSeconds);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -70,19 +73,22 @@ public sealed class ProjectionBacklogMetrics(
         _meter = null;
     }
 
-    private static KeyValuePair<string, object?> Tag(Backlog b) => new("projection", b.Projection);
+    private static TagList Tag(Backlog b) => new() { { "projection", b.Projection }, { "database", b.Database } };
 
     private IReadOnlyList<Backlog> Read() => _reading.Get();
 
-    private static List<Backlog> ReadBacklog(NpgsqlDataSource dataSource, IReadOnlyList<string> projectionNames)
+    private static List<Backlog> ReadBacklog(CompanyDatabases databases, IReadOnlyList<string> projectionNames)
     {
         // Collection callbacks are synchronous; the timeout keeps a stuck database from holding a scrape.
-        using var cmd = dataSource.CreateCommand(Query);
-        cmd.CommandTimeout = 5;
-        cmd.Parameters.AddWithValue(projectionNames.ToArray());
-        using var reader = cmd.ExecuteReader();
         var rows = new List<Backlog>(projectionNames.Count);
-        while (reader.Read()) rows.Add(new Backlog(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
+        foreach (var database in databases.AllAsync().GetAwaiter().GetResult())
+        {
+            using var cmd = database.DataSource.CreateCommand(Query);
+            cmd.CommandTimeout = 5;
+            cmd.Parameters.AddWithValue(projectionNames.ToArray());
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) rows.Add(new Backlog(database.Id, reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
+        }
         return rows;
     }
 }

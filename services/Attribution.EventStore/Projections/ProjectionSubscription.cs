@@ -5,6 +5,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Marten.Services;
 using Marten.Subscriptions;
+using Marten.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Attribution.EventStore.Projections;
@@ -22,15 +23,14 @@ namespace Attribution.EventStore.Projections;
 internal sealed class ProjectionSubscription : SubscriptionBase
 {
     private readonly IProjection _projection;
-    private readonly ProjectionRunner _runner;
+    private readonly Func<IMartenDatabase, ProjectionRunner> _runnerFor;
     private readonly HashSet<Type>? _types;
     private readonly ILogger _logger;
-    private long _lastEnd; // when the last page was applied: the gap to the next shows how long the daemon took to hand it over
 
-    public ProjectionSubscription(IProjection projection, ProjectionRunner runner, ILogger logger)
+    public ProjectionSubscription(IProjection projection, Func<IMartenDatabase, ProjectionRunner> runnerFor, ILogger logger)
     {
         _projection = projection;
-        _runner = runner;
+        _runnerFor = runnerFor;
         _logger = logger;
         Name = projection.Name;
         _types = projection.EventTypes?.ToHashSet();
@@ -47,18 +47,18 @@ internal sealed class ProjectionSubscription : SubscriptionBase
             .Where(e => _types is null || _types.Contains(e.Data.GetType()))
             .Select(ToStored)
             .ToList();
+        // The same subscription runs every database's pages, possibly at once: each page goes to its own database.
+        var runner = _runnerFor(operations.Database);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                await _runner.ApplyAsync(_projection, events, page.SequenceCeiling, cancellationToken);
+                await runner.ApplyAsync(_projection, events, page.SequenceCeiling, cancellationToken);
                 if (_logger.IsEnabled(LogLevel.Debug))
-                    _logger.LogDebug("Projection {Projection} applied {Count} events ({Floor}-{Ceiling}) in {Elapsed:F1} ms, {Idle:F1} ms after the last page",
-                        _projection.Name, events.Count, page.SequenceFloor, page.SequenceCeiling,
-                        Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                        Stopwatch.GetElapsedTime(_lastEnd, started).TotalMilliseconds);
-                _lastEnd = Stopwatch.GetTimestamp();
+                    _logger.LogDebug("Projection {Projection} applied {Count} events ({Floor}-{Ceiling}) in {Database} in {Elapsed:F1} ms",
+                        _projection.Name, events.Count, page.SequenceFloor, page.SequenceCeiling, operations.Database.Id.Identity,
+                        Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return NoChanges.Instance;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -66,7 +66,7 @@ internal sealed class ProjectionSubscription : SubscriptionBase
                 _logger.LogError(ex, "Projection {Projection} failed on events {Floor}-{Ceiling} (attempt {Attempt}); retrying",
                     _projection.Name, page.SequenceFloor, page.SequenceCeiling, attempt);
                 await Task.Delay(Backoff(attempt), cancellationToken);
-                events = await _runner.ReadPageAsync(_projection, page.SequenceFloor, page.SequenceCeiling, cancellationToken);
+                events = await runner.ReadPageAsync(_projection, page.SequenceFloor, page.SequenceCeiling, cancellationToken);
             }
         }
     }

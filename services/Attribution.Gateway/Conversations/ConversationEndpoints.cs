@@ -1,3 +1,4 @@
+using Attribution.EventStore.Databases;
 using System.Text.Json.Serialization;
 using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
@@ -31,17 +32,17 @@ public static class ConversationEndpoints
     public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder app)
     {
         var conversations = app.MapGroup("/v1/conversations").WithTags("Conversations").ReadableByViewers();
-        conversations.MapGet("", (HttpContext http, CompanyDirectory companies, NpgsqlDataSource db, TimeProvider time) =>
+        conversations.MapGet("", (HttpContext http, CompanyDirectory companies, NpgsqlDataSource catalog, CompanyDatabases databases, TimeProvider time) =>
                 ReportQuery.HandleAsync(http, companies, time, async q =>
                 {
                     var (page, errors) = ConversationPage.Parse(http.Request.Query);
-                    return page is null ? Problems.Validation(errors.ToDictionary()) : TypedResults.Ok(await ListAsync(db, q, page, http.RequestAborted));
+                    return page is null ? Problems.Validation(errors.ToDictionary()) : TypedResults.Ok(await ListAsync(catalog, await databases.ForCompanyAsync(q.Company.CompanyKey, http.RequestAborted), q, page, http.RequestAborted));
                 }))
             .WithSummary("Conversations started in the range with their messages, qualification and credited revenue; sort=revenue|recent, limit, cursor.")
             .Produces<ConversationList>().ProducesValidationProblem();
-        conversations.MapGet("/{conversationId}", (string conversationId, HttpContext http, CompanyDirectory companies, NpgsqlDataSource db, TimeProvider time) =>
+        conversations.MapGet("/{conversationId}", (string conversationId, HttpContext http, CompanyDirectory companies, CompanyDatabases databases, TimeProvider time) =>
                 ReportQuery.HandleAsync(http, companies, time, async q =>
-                    await TranscriptAsync(db, q.Company.CompanyKey, conversationId, http.RequestAborted) is { } transcript
+                    await TranscriptAsync(await databases.ForCompanyAsync(q.Company.CompanyKey, http.RequestAborted), q.Company.CompanyKey, conversationId, http.RequestAborted) is { } transcript
                         ? TypedResults.Ok(transcript)
                         : Problems.Status(StatusCodes.Status404NotFound, $"No conversation '{conversationId}' has been recorded for this company.")))
             .WithSummary("A conversation's transcript (text erased where its visitor was erased) and the orders credited to it.")
@@ -49,9 +50,11 @@ public static class ConversationEndpoints
         return app;
     }
 
-    public static async Task<ConversationList> ListAsync(NpgsqlDataSource db, ReportQuery q, ConversationPage page, CancellationToken ct)
+    /// <summary>Exchange rates from the catalog, conversations from the company's database.</summary>
+    public static async Task<ConversationList> ListAsync(NpgsqlDataSource catalog, CompanyDatabase company, ReportQuery q, ConversationPage page, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
+        var db = company.DataSource;
+        var fx = await CurrencyConverter.LoadAsync(catalog, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
         var (start, end) = q.Bounds;
         var rows = new Dictionary<string, (string Channel, string? Variant, DateTimeOffset StartedAt, int Messages, bool Qualified)>(StringComparer.Ordinal);
         await using (var cmd = db.CreateCommand("""
@@ -108,8 +111,9 @@ public static class ConversationEndpoints
         return new ConversationList(pageRows, next);
     }
 
-    public static async Task<Transcript?> TranscriptAsync(NpgsqlDataSource db, string companyKey, string conversationId, CancellationToken ct)
+    public static async Task<Transcript?> TranscriptAsync(CompanyDatabase company, string companyKey, string conversationId, CancellationToken ct)
     {
+        var db = company.DataSource;
         string? channel = null, variant = null;
         await using (var cmd = db.CreateCommand("SELECT channel, variant FROM revenue.conversations WHERE company_key = $1 AND conversation_id = $2"))
         {

@@ -1,3 +1,4 @@
+using Attribution.EventStore.Databases;
 using Attribution.Gateway.Auth;
 using Attribution.Gateway.Http;
 using Attribution.ServiceDefaults.Companies;
@@ -26,11 +27,11 @@ public static class ExplainEndpoints
 
     public static IEndpointRouteBuilder MapExplainEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/attribution/events/{eventId:guid}", async (Guid eventId, HttpContext http, CompanyDirectory companies, ExplainQueries decisions, NpgsqlDataSource db, MartenEventStore store) =>
+        app.MapGet("/v1/attribution/events/{eventId:guid}", async (Guid eventId, HttpContext http, CompanyDirectory companies, ExplainQueries decisions, CompanyDatabases databases) =>
             {
                 var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
                 if (caller is null) return denied!;
-                return await AnswerAsync(await decisions.OfEventAsync(caller.Company.CompanyKey, eventId, http.RequestAborted), $"event {eventId}", db, store, http.RequestAborted);
+                return await AnswerAsync(await decisions.OfEventAsync(caller.Company.CompanyKey, eventId, http.RequestAborted), $"event {eventId}", databases, http.RequestAborted);
             })
             .WithName("ExplainEvent")
             .ReadableByViewers()
@@ -38,11 +39,11 @@ public static class ExplainEndpoints
             .Produces<Explanation>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapGet("/v1/attribution/orders/{orderId}", async (string orderId, HttpContext http, CompanyDirectory companies, ExplainQueries decisions, NpgsqlDataSource db, MartenEventStore store) =>
+        app.MapGet("/v1/attribution/orders/{orderId}", async (string orderId, HttpContext http, CompanyDirectory companies, ExplainQueries decisions, CompanyDatabases databases) =>
             {
                 var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
                 if (caller is null) return denied!;
-                return await AnswerAsync(await decisions.OfOrderAsync(caller.Company.CompanyKey, orderId, http.RequestAborted), $"order {orderId}", db, store, http.RequestAborted);
+                return await AnswerAsync(await decisions.OfOrderAsync(caller.Company.CompanyKey, orderId, http.RequestAborted), $"order {orderId}", databases, http.RequestAborted);
             })
             .WithName("ExplainOrder")
             .ReadableByViewers()
@@ -52,10 +53,11 @@ public static class ExplainEndpoints
         return app;
     }
 
-    private static async Task<IResult> AnswerAsync(V2.AttributionDecided? d, string what, NpgsqlDataSource db, MartenEventStore store, CancellationToken ct)
+    private static async Task<IResult> AnswerAsync(V2.AttributionDecided? d, string what, CompanyDatabases databases, CancellationToken ct)
     {
         if (d is null) return Problems.Status(StatusCodes.Status404NotFound, $"No decision for {what} yet (decisions are eventually consistent).");
-        var timeline = await VisitorTimeline.AroundAsync(db, store, d.CompanyKey, d.SourceEventId, d.UserFingerprint, d.OccurredAt, d.WindowHours, ct);
+        var database = await databases.ForCompanyAsync(d.CompanyKey, ct);
+        var timeline = await VisitorTimeline.AroundAsync(database.DataSource, database.Store, d.CompanyKey, d.SourceEventId, d.UserFingerprint, d.OccurredAt, d.WindowHours, ct);
         return TypedResults.Ok(new Explanation(
             d.SourceEventId,
             d.Kind.ToString(),

@@ -24,7 +24,8 @@ public sealed partial class RevenueReads
     /// <summary>One row per day of the range, zeros included: attributed and total checkout revenue, orders, cart GMV.</summary>
     public async Task<IReadOnlyList<DailyRevenue>> DailyAsync(ReportQuery q, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
+        var db = await DatabaseOf(q.Company.CompanyKey, ct);
+        var fx = await CurrencyConverter.LoadAsync(catalog, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
         var days = q.Days().ToDictionary(d => d, _ => new DayTotals(fx, q.Currency));
         await using var cmd = db.CreateCommand("""
             SELECT day, currency, checkout_revenue, total_checkout_revenue, attributed_orders, counted_orders, cart_gmv
@@ -70,7 +71,8 @@ public sealed partial class RevenueReads
     /// </summary>
     public async Task<IReadOnlyList<ChannelRevenue>> ChannelsAsync(ReportQuery q, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
+        var db = await DatabaseOf(q.Company.CompanyKey, ct);
+        var fx = await CurrencyConverter.LoadAsync(catalog, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
         // Per channel, day and currency: (orders, revenue, cart GMV) before conversion.
         var raw = new Dictionary<(string Channel, DateOnly Day, string Currency), (int Orders, decimal Revenue, decimal CartGmv)>();
         void Add(string channel, DateOnly day, string currency, int orders, decimal revenue, decimal cartGmv)

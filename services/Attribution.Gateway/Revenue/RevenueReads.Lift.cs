@@ -29,7 +29,8 @@ public sealed partial class RevenueReads
     /// </summary>
     public async Task<Lift> LiftAsync(ReportQuery q, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
+        var db = await DatabaseOf(q.Company.CompanyKey, ct);
+        var fx = await CurrencyConverter.LoadAsync(catalog, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
         var (start, end) = q.Bounds;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var assisted = new HashSet<string>(StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using Attribution.EventStore.Databases;
 using System.Text.Json.Serialization;
 using Npgsql;
 using Attribution.Domain.Companies;
@@ -11,7 +12,7 @@ namespace Attribution.Gateway.Revenue;
 /// rate, and whatever has no rate is listed under <c>unconverted</c>. Every answer names the rule
 /// versions of the decisions in it (several only when a setting changed without a replay).
 /// </summary>
-public sealed partial class RevenueReads(NpgsqlDataSource db)
+public sealed partial class RevenueReads(NpgsqlDataSource catalog, CompanyDatabases databases)
 {
     public sealed record UnconvertedAmounts(
         string Currency, decimal CheckoutRevenue, decimal TotalCartGmv, decimal NetCartValue, decimal TotalCheckoutRevenue, decimal Refunded);
@@ -47,7 +48,8 @@ public sealed partial class RevenueReads(NpgsqlDataSource db)
 
     public async Task<Summary> SummaryAsync(ReportQuery q, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
+        var db = await DatabaseOf(q.Company.CompanyKey, ct);
+        var fx = await CurrencyConverter.LoadAsync(catalog, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
         MoneySum checkout = new(fx, q.Currency), cartGmv = new(fx, q.Currency), net = new(fx, q.Currency),
             total = new(fx, q.Currency), refunded = new(fx, q.Currency);
         int attributedOrders = 0, convertedOrders = 0, countedOrders = 0, withFingerprint = 0;
@@ -85,7 +87,8 @@ public sealed partial class RevenueReads(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<DailyCartGmv>> DailyCartGmvAsync(ReportQuery q, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
+        var db = await DatabaseOf(q.Company.CompanyKey, ct);
+        var fx = await CurrencyConverter.LoadAsync(catalog, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
         var days = q.Days().ToDictionary(d => d, _ => (Sum: new MoneySum(fx, q.Currency), Versions: new SortedSet<string>(StringComparer.Ordinal)));
         await using var cmd = db.CreateCommand("""
             SELECT day, currency, rule_version, cart_gmv FROM revenue.company_days
@@ -105,7 +108,8 @@ public sealed partial class RevenueReads(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<ProductRevenue>> ProductsAsync(ReportQuery q, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
+        var db = await DatabaseOf(q.Company.CompanyKey, ct);
+        var fx = await CurrencyConverter.LoadAsync(catalog, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
         var products = new Dictionary<string, (string Name, DateOnly NamedOn, int Quantity, MoneySum Revenue, SortedSet<string> Versions)>(StringComparer.Ordinal);
         await using var cmd = db.CreateCommand("""
             SELECT day, currency, rule_version, product_id, product_name, quantity, revenue FROM revenue.product_days
@@ -134,7 +138,8 @@ public sealed partial class RevenueReads(NpgsqlDataSource db)
     /// </summary>
     public async Task<IReadOnlyList<VariantRevenue>> VariantsAsync(ReportQuery q, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
+        var db = await DatabaseOf(q.Company.CompanyKey, ct);
+        var fx = await CurrencyConverter.LoadAsync(catalog, q.Company.CompanyKey, q.Company.ReportingCurrency, ct);
         var variants = new Dictionary<string, VariantTotals>(StringComparer.Ordinal);
         VariantTotals Of(string variant) =>
             variants.TryGetValue(variant, out var v) ? v : variants[variant] = new VariantTotals(new MoneySum(fx, q.Currency));
@@ -206,7 +211,8 @@ public sealed partial class RevenueReads(NpgsqlDataSource db)
     /// <summary>Everything credited to one conversation, over all time; null when the conversation is unknown.</summary>
     public async Task<ConversationRevenue?> ConversationAsync(Company company, string conversationId, string currency, CancellationToken ct)
     {
-        var fx = await CurrencyConverter.LoadAsync(db, company.CompanyKey, company.ReportingCurrency, ct);
+        var db = await DatabaseOf(company.CompanyKey, ct);
+        var fx = await CurrencyConverter.LoadAsync(catalog, company.CompanyKey, company.ReportingCurrency, ct);
         MoneySum checkout = new(fx, currency), cartGmv = new(fx, currency), net = new(fx, currency), refunded = new(fx, currency);
         var versions = new SortedSet<string>(StringComparer.Ordinal);
         var rows = 0;
@@ -243,19 +249,23 @@ public sealed partial class RevenueReads(NpgsqlDataSource db)
                 orders.Add(new ConversationOrderView(r.IsDBNull(0) ? null : r.GetString(0), r.GetDecimal(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)));
         }
 
-        if (rows == 0 && !await ConversationExistsAsync(company.CompanyKey, conversationId, ct)) return null;
+        if (rows == 0 && !await ConversationExistsAsync(db, company.CompanyKey, conversationId, ct)) return null;
         return new ConversationRevenue(conversationId, checkout.Value, cartGmv.Value, net.Value, refunded.Value, currency,
             UnconvertedOf(checkout, cartGmv, net, total: null, refunded), orders,
             VersionOf(versions, company));
     }
 
-    private async Task<bool> ConversationExistsAsync(string companyKey, string conversationId, CancellationToken ct)
+    private static async Task<bool> ConversationExistsAsync(NpgsqlDataSource db, string companyKey, string conversationId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("SELECT 1 FROM revenue.conversations WHERE company_key = $1 AND conversation_id = $2");
         cmd.Parameters.AddWithValue(companyKey);
         cmd.Parameters.AddWithValue(conversationId);
         return await cmd.ExecuteScalarAsync(ct) is not null;
     }
+
+    /// <summary>The company's database (its read models); exchange rates are in the catalog.</summary>
+    private async ValueTask<NpgsqlDataSource> DatabaseOf(string companyKey, CancellationToken ct) =>
+        (await databases.ForCompanyAsync(companyKey, ct)).DataSource;
 
     private static void AddRange(NpgsqlCommand cmd, ReportQuery q)
     {

@@ -10,7 +10,7 @@ namespace Attribution.ReadModels.LatestDecisions;
 /// The per-batch reads take the caller's connection: the reactor reads on it, inside its transaction,
 /// the decisions it has just appended there and not yet committed.
 /// </summary>
-public sealed class DecisionReader(NpgsqlDataSource db)
+public static class DecisionReader
 {
     public static async Task<Dictionary<Guid, V2.AttributionDecided>> LatestAsync(
         NpgsqlConnection connection, string companyKey, IReadOnlyCollection<Guid> sourceEventIds, CancellationToken ct)
@@ -26,13 +26,14 @@ public sealed class DecisionReader(NpgsqlDataSource db)
     /// as stored, and the company's last stored sequence in the same snapshot: every decision stored up to it is
     /// among them (sequence order is commit order), so a replay that compares them all can confirm them.
     /// </summary>
-    public async Task<(Dictionary<Guid, V2.AttributionDecided> Decisions, long ThroughSequence)> LatestOfCompanyAsync(string companyKey, CancellationToken ct)
+    public static async Task<(Dictionary<Guid, V2.AttributionDecided> Decisions, long ThroughSequence)> LatestOfCompanyAsync(
+        NpgsqlConnection connection, string companyKey, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
+        await using var cmd = new NpgsqlCommand("""
             WITH store AS (SELECT coalesce(max(seq_id), 0) AS through FROM event_store.mt_events WHERE tenant_id = $2)
             SELECT d.data, d.last_seq_id, store.through FROM store
             LEFT JOIN event_store.documents d ON d.type = $1 AND d.data->>'companyKey' = $2
-            """);
+            """, connection);
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
         cmd.Parameters.AddWithValue(companyKey);
         var decisions = new Dictionary<Guid, V2.AttributionDecided>();

@@ -1,15 +1,16 @@
 using Attribution.EventStore;
+using Attribution.EventStore.Databases;
 using Npgsql;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 
 namespace Attribution.ReadModels.LatestDecisions;
 
 /// <summary>Explain's reads (contract §6): the latest decision of an event, or of an order, under the rule version it stands under.</summary>
-public sealed class ExplainQueries(NpgsqlDataSource db)
+public sealed class ExplainQueries(CompanyDatabases databases)
 {
     public async Task<V2.AttributionDecided?> OfEventAsync(string companyKey, Guid eventId, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var connection = await (await databases.ForCompanyAsync(companyKey, ct)).DataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand("SELECT data, last_seq_id FROM event_store.documents WHERE type = $1 AND id = $2", connection);
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
         cmd.Parameters.AddWithValue(DecisionDocuments.Id(companyKey, eventId));
@@ -19,7 +20,7 @@ public sealed class ExplainQueries(NpgsqlDataSource db)
     /// <summary>The copy of the order that counts; other copies (repeats, test) only when none counts.</summary>
     public async Task<V2.AttributionDecided?> OfOrderAsync(string companyKey, string orderId, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var connection = await (await databases.ForCompanyAsync(companyKey, ct)).DataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand("""
             SELECT data, last_seq_id FROM event_store.documents
             WHERE type = $1 AND data->>'companyKey' = $2 AND data->>'orderId' = $3

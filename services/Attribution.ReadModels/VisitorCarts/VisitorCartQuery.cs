@@ -1,12 +1,13 @@
 using Attribution.Domain.Companies;
 using Attribution.Domain.Visitors;
 using Attribution.EventStore;
+using Attribution.EventStore.Databases;
 using Npgsql;
 
 namespace Attribution.ReadModels.VisitorCarts;
 
 /// <summary>A visitor's cart, as GET /v1/visitors/{fingerprint}/cart answers it.</summary>
-public sealed class VisitorCartQuery(NpgsqlDataSource db)
+public sealed class VisitorCartQuery(CompanyDatabases databases)
 {
     /// <summary>
     /// The cart of the visitor a fingerprint names, quantities read as <paramref name="mode"/> says;
@@ -15,7 +16,8 @@ public sealed class VisitorCartQuery(NpgsqlDataSource db)
     /// </summary>
     public async Task<VisitorCartView?> OfFingerprintAsync(string companyKey, string fingerprint, QuantityMode mode, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
+        var database = await databases.ForCompanyAsync(companyKey, ct);
+        await using var cmd = database.DataSource.CreateCommand("""
             SELECT data FROM event_store.documents
             WHERE type = $1 AND id = ANY($2)
             ORDER BY array_position($2, id) LIMIT 1

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 using Attribution.Domain.Companies;
+using Attribution.EventStore.Databases;
 
 namespace Attribution.ServiceDefaults.Companies;
 
@@ -12,7 +13,7 @@ namespace Attribution.ServiceDefaults.Companies;
 /// so every instance drops its copy at once (<see cref="CompanyChangeListener"/>); the cache's
 /// lifetime only bounds staleness if a notification is missed during a reconnect.
 /// </summary>
-public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider time, CompanyDatabases? databases = null)
 {
     public const string ChangeChannel = "company_changed";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
@@ -21,11 +22,15 @@ public sealed class CompanyDirectory(NpgsqlDataSource dataSource, TimeProvider t
     private const string Columns =
         "company_key, name, reporting_currency, time_zone, attribution_window_hours, allowed_origins, quantity_mode, shopify_webhook_secret";
 
-    /// <summary>Creates a company and returns it with its API secret, shown this once.</summary>
+    /// <summary>
+    /// Creates a company and returns it with its API secret, shown this once. It is placed in a
+    /// company database first (where there is a pool), so it is in one as soon as it exists.
+    /// </summary>
     public async Task<(Company Company, string ApiSecret)> CreateAsync(Company draft, CancellationToken ct)
     {
         var company = draft with { CompanyKey = "ck_" + RandomToken(18) };
         var secret = "sk_" + RandomToken(32);
+        if (databases is not null) await databases.PlaceAsync(company.CompanyKey, ct);
         await using var cmd = dataSource.CreateCommand($"""
             INSERT INTO app.companies (api_secret_hash, {Columns})
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -1,4 +1,5 @@
 using Attribution.EventStore;
+using Attribution.EventStore.Databases;
 using Attribution.ServiceDefaults.Configuration;
 using Attribution.ServiceDefaults.Resilience;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +21,7 @@ public static class DatabaseExtensions
     public static IServiceCollection AddAttributionDatabase(this IServiceCollection services, AttributionSettings settings)
     {
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(settings.PostgresConnection).Build());
+        services.AddSingleton(new CatalogDatabase(settings.PostgresConnection));
         services.AddHostedService<DatabaseMigrator>();
         services.AddSingleton(sp =>
         {
@@ -56,15 +58,31 @@ public static class DatabaseExtensions
         new(EventStoreServiceCollectionExtensions.MartenSchemaComponent, typeof(MartenEventStore).Assembly, "Schema.Marten"),
     ];
 
+    /// <summary>
+    /// Migrates the catalog, which is also the first company database (<see cref="CompanyDatabases.Main"/>),
+    /// registers it in Marten's pool, places there every company that is in no database yet (an
+    /// installation from before the pool), then migrates every other database of the pool.
+    /// </summary>
+    public static async Task MigrateAllAsync(NpgsqlDataSource catalog, CatalogDatabase connection, CompanyDatabases? databases, CancellationToken ct)
+    {
+        await MigrateAsync(catalog, ct);
+        if (databases is null) return;
+        await databases.AddMainAsync(connection, ct);
+        foreach (var database in await databases.AllAsync(ct))
+            if (database.Id != CompanyDatabases.Main) await MigrateAsync(database.DataSource, ct);
+    }
+
     /// <summary>Runs before the other hosted services (registered first), retrying while the database boots.</summary>
     private sealed class DatabaseMigrator(
-        NpgsqlDataSource dataSource, ResiliencePipelineProvider<string> pipelines, ILogger<DatabaseMigrator> logger) : IHostedService
+        NpgsqlDataSource dataSource, CatalogDatabase connection, ResiliencePipelineProvider<string> pipelines, ILogger<DatabaseMigrator> logger,
+        CompanyDatabases? databases = null) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             try
             {
-                await pipelines.GetPipeline(ResiliencePipelines.StartUp).ExecuteAsync(async ct => await MigrateAsync(dataSource, ct), cancellationToken);
+                await pipelines.GetPipeline(ResiliencePipelines.StartUp).ExecuteAsync(
+                    async ct => await MigrateAllAsync(dataSource, connection, databases, ct), cancellationToken);
             }
             catch (SchemaNewerThanBuildException ex)
             {

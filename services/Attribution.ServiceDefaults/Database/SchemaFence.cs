@@ -26,7 +26,8 @@ public sealed class SchemaFenceOptions
 /// every <see cref="SchemaFenceOptions.Interval"/>. If so it logs why and stops with exit code 78
 /// (EX_CONFIG). Its unacknowledged messages go back to their queues for the new build's engines;
 /// a supervisor that starts it again gets the same refusal at start-up
-/// (<see cref="SchemaNewerThanBuildException"/>), until it is upgraded.
+/// (<see cref="SchemaNewerThanBuildException"/>), until it is upgraded. It watches the catalog
+/// alone: a build migrates the catalog before any other company database (<see cref="DatabaseExtensions.MigrateAllAsync"/>).
 /// </summary>
 public sealed class SchemaFence(
     NpgsqlDataSource dataSource,

@@ -38,7 +38,7 @@ public sealed class AttributionReactorTests
                 [new NewEvent(message.EventId, message), new NewEvent(answer.EventId, answer)]),
         ]);
 
-        var reactor = new AttributionReactor(store, companies, new DecisionReader(TestServices.Database), TestServices.Database);
+        var reactor = new AttributionReactor(store, store, companies);
         await using (var connection = await TestServices.Database.OpenConnectionAsync())
         await using (var tx = await connection.BeginTransactionAsync())
         {

@@ -1,3 +1,4 @@
+using Attribution.EventStore.Databases;
 using Attribution.ServiceDefaults.Resilience;
 using Attribution.EventStore;
 using Attribution.EventStore.Projections;
@@ -33,10 +34,10 @@ public static class VisitorErasureEndpoint
         return app;
     }
 
-    private static async Task<IResult> Handle(string fingerprint, HttpContext http, CompanyDirectory companies, NpgsqlDataSource db,
-        MartenEventStore store, ProjectionRunner projections, ResiliencePipelineProvider<string> pipelines, ILoggerFactory logs)
+    private static async Task<IResult> Handle(string fingerprint, HttpContext http, CompanyDirectory companies, CompanyDatabases databases,
+        ResiliencePipelineProvider<string> pipelines, ILoggerFactory logs)
     {
-        var database = pipelines.GetPipeline(ResiliencePipelines.Database);
+        var retry = pipelines.GetPipeline(ResiliencePipelines.Database);
         var (caller, denied) = await CallerAuthentication.AuthenticateAsync(http, companies, serverOnly: true);
         if (caller is null) return denied!;
         if (!IngestionLimits.IsFingerprint(fingerprint))
@@ -44,18 +45,19 @@ public static class VisitorErasureEndpoint
 
         var companyKey = caller.Company.CompanyKey;
         var ct = http.RequestAborted;
-        var fingerprints = await FingerprintsOfVisitorAsync(db, companyKey, fingerprint, ct);
+        var database = await databases.ForCompanyAsync(companyKey, ct);
+        var fingerprints = await FingerprintsOfVisitorAsync(database.DataSource, companyKey, fingerprint, ct);
         var pseudonyms = fingerprints.ToDictionary(f => f, _ => VisitorErasurePlan.NewPseudonym(), StringComparer.Ordinal);
         var plan = VisitorErasurePlan.Of(companyKey, pseudonyms);
 
         // Each step is its own idempotent transaction, so one that lost a deadlock to a projection runs again.
-        var first = await database.ExecuteAsync(async token => await store.ApplyEventDataMaskingAsync(plan, token), ct);
-        await database.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, token), ct);
+        var first = await retry.ExecuteAsync(async token => await database.Store.ApplyEventDataMaskingAsync(plan, token), ct);
+        await retry.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(database.DataSource, companyKey, pseudonyms, token), ct);
         // A projection or the reactor may have read the visitor's events just before the masking and
         // write after it: once every projection is past this point, the same plan catches what they wrote.
-        var caughtUp = await projections.WaitForNonStaleAsync(ProjectionNames.Asynchronous, CatchUpLimit, ct);
-        var second = await database.ExecuteAsync(async token => await store.ApplyEventDataMaskingAsync(plan, token), ct);
-        await database.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(db, companyKey, pseudonyms, token), ct);
+        var caughtUp = await database.Projections.WaitForNonStaleAsync(ProjectionNames.Asynchronous, CatchUpLimit, ct);
+        var second = await retry.ExecuteAsync(async token => await database.Store.ApplyEventDataMaskingAsync(plan, token), ct);
+        await retry.ExecuteAsync(async token => await EngagementErasure.ApplyAsync(database.DataSource, companyKey, pseudonyms, token), ct);
 
         var result = new ErasureResult(fingerprints.Count, first.Events + second.Events, first.Streams + second.Streams,
             first.Documents + second.Documents, caughtUp);
