@@ -65,6 +65,7 @@ public static class EngineRegistration
                 bus.AddConsumer<RecordingConsumer<InteractionRecorded>, RecordingConsumerDefinition<InteractionRecorded>>();
                 bus.AddConsumer<RecordingConsumer<RefundRecorded>, RecordingConsumerDefinition<RefundRecorded>>();
                 bus.AddConsumer<EventBatchRecordingConsumer, EventBatchRecordingConsumerDefinition>();
+                bus.AddConsumer<HeldEventsConsumer, HeldEventsConsumerDefinition>();
                 bus.AddConsumer<ReplayCompanyConsumer, ReplayCompanyConsumerDefinition>();
             });
     }
@@ -77,6 +78,7 @@ public static class EngineRegistration
         RecordingQueues.Of<InteractionRecorded>(),
         RecordingQueues.Of<RefundRecorded>(),
         RecordingQueues.Of<EventBatchReceived>(),
+        HeldEvents.Queue,
         ReplayCompanyConsumerDefinition.QueueName,
     ];
 

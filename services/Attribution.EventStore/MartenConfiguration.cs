@@ -78,6 +78,8 @@ public static class MartenConfiguration
             x.SchemaName = PoolSchema;
             x.PartitionSchemaName = "tenants";
             x.UseSmallestDatabaseAssignment();
+            // Each process names its connections to every database as it names its own (pg_stat_activity, locks).
+            x.ApplicationName = new NpgsqlConnectionStringBuilder(catalogConnectionString).ApplicationName;
         });
         return opts;
     }

@@ -67,6 +67,7 @@ public static class GatewayRegistration
         app.UseStatusCodePages();
         app.UseRateLimiter();
         app.UseViewerAccess();
+        app.UseReadRetryOnDroppedConnection();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapMetrics(); // Prometheus scrapes GET /metrics

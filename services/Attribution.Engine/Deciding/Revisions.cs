@@ -20,7 +20,11 @@ public static class Revisions
         V2.AttributionDecided? current, bool confirmsRuleVersion = false)
     {
         string[] reasons = [.. countingReasons, .. decision.Reasons];
+        // The visitor it is judged on is part of it: a verified copy decided before the browser's copy arrived
+        // is revised to name the visitor that copy lends it, whether the outcome moves or not.
+        var visitor = e.UserFingerprint ?? e.UserFaqFingerprint;
         if (current is not null
+            && current.UserFingerprint == visitor
             && current.Attributed == decision.Attributed
             && current.Credited == decision.Credited
             && current.Counted == counted
@@ -33,7 +37,7 @@ public static class Revisions
             NameBasedIds.For(companyKey, $"decision:{e.EventId}:{revision}"),
             companyKey, e.EventId, e.Kind, e.OrderId, e.Amount, e.Currency, e.OccurredAt, revision,
             decision.Attributed, counted, decision.Credited, decision.WindowHours, decision.RuleVersion,
-            reasons, e.UserFingerprint ?? e.UserFaqFingerprint, decision.Credited?.Variant);
+            reasons, visitor, decision.Credited?.Variant);
     }
 
     /// <summary>A refund's next revision, or null when what it subtracts, and from which credit, is unchanged.</summary>

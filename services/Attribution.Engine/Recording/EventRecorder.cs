@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Attribution.Contracts.Ingestion;
 using Attribution.EventStore;
+using Attribution.EventStore.Databases;
 using Attribution.ServiceDefaults.Resilience;
 using MassTransit;
 using Npgsql;
@@ -28,14 +29,26 @@ public sealed class EventRecorder(IEventStore store, UnstorableMessages unstorab
     private readonly ResiliencePipeline _database = pipelines.GetPipeline(ResiliencePipelines.Database);
 
     /// <param name="queue">The queue the events were consumed from (names the batch's span).</param>
-    public async Task RecordAsync(string queue, IReadOnlyList<CarriedEvent> events, CancellationToken ct)
+    /// <param name="holdUnreachable">Events whose company database cannot be reached go to <see cref="HeldEvents"/>
+    /// (the others are stored); when false (the held queue itself) the batch fails and is tried again.</param>
+    public async Task RecordAsync(string queue, IReadOnlyList<CarriedEvent> events, CancellationToken ct, bool holdUnreachable = true)
     {
         var (traced, consumed) = ContinueEntryTraces(queue, events);
         try
         {
             using var activity = StartActivity(queue, traced);
             var poison = new List<(CarriedEvent Event, string Problem)>();
-            await AppendAsync(traced, poison, ct);
+            try
+            {
+                await AppendAsync(traced, poison, ct);
+            }
+            catch (CompanyDatabasesUnavailableException unreachable) when (holdUnreachable)
+            {
+                // The other companies' events are stored; these wait for their database (those already named unstorable excepted).
+                var held = traced.Where(e => unreachable.Companies.Contains(Key(e.Message).TenantId) && !poison.Any(p => p.Event == e)).ToList();
+                await HeldEvents.HoldAsync(held, ct);
+                activity?.SetTag("attribution.held", held.Count);
+            }
             activity?.SetTag("attribution.unstorable", poison.Count);
             foreach (var (e, problem) in poison)
                 await unstorable.FaultAsync(e.Carrier, e.Message, problem, ct);

@@ -28,7 +28,7 @@ public sealed class EventBatchRecordingConsumer(EventRecorder recorder) : IConsu
             context.CancellationToken);
 
     // A coalesced message names each entry's own request trace; a batch request's entries share its message's.
-    private static IEnumerable<CarriedEvent> EventsOf(ConsumeContext<EventBatchReceived> m)
+    internal static IEnumerable<CarriedEvent> EventsOf(ConsumeContext<EventBatchReceived> m)
     {
         var traces = EntryTraceParents.Parse(m.Headers.Get<string>(EntryTraceParents.Header), m.Message.Events.Count);
         return m.Message.Events.Select((e, i) => new CarriedEvent(m, BatchedEvents.MessageOf(e), traces?[i]));

@@ -45,9 +45,21 @@ public sealed class CompanyDatabases(NpgsqlDataSource catalog, MartenEventStore 
     public async ValueTask<CompanyDatabase> ForCompanyAsync(string companyKey, CancellationToken ct = default)
     {
         if (_byCompany.TryGetValue(companyKey, out var known)) return known;
-        var database = await marten.Value.Options.Tenancy.TryFindDatabase(companyKey)
-            ?? throw new CompanyNotPlacedException(companyKey);
-        return _byCompany.GetOrAdd(companyKey, ForDatabase(database));
+        var database = await FindAsync(companyKey, attempt: 1);
+        return _byCompany.GetOrAdd(companyKey, ForDatabase(database ?? throw new CompanyNotPlacedException(companyKey)));
+    }
+
+    // Each pooled catalog connection the server closed meanwhile (a restart) fails once; a fresh one answers.
+    private async ValueTask<IMartenDatabase?> FindAsync(string companyKey, int attempt)
+    {
+        try
+        {
+            return await marten.Value.Options.Tenancy.TryFindDatabase(companyKey);
+        }
+        catch (NpgsqlException ex) when (CompanyEventStore.IsUnreachable(ex) && attempt < 5)
+        {
+            return await FindAsync(companyKey, attempt + 1);
+        }
     }
 
     /// <summary>
@@ -65,7 +77,9 @@ public sealed class CompanyDatabases(NpgsqlDataSource catalog, MartenEventStore 
     /// </summary>
     public async Task AddMainAsync(CatalogDatabase connection, CancellationToken ct)
     {
-        await marten.Value.Advanced.AddDatabaseToPoolAsync(Main, connection.ConnectionString, ct);
+        // Without this process's application name, which Marten sets per process: every process registers the same string.
+        await marten.Value.Advanced.AddDatabaseToPoolAsync(
+            Main, new NpgsqlConnectionStringBuilder(connection.ConnectionString) { ApplicationName = null }.ConnectionString, ct);
         await using var cmd = catalog.CreateCommand($"""
             SELECT c.company_key FROM app.companies c
             WHERE NOT EXISTS (SELECT 1 FROM {MartenConfiguration.PoolSchema}.mt_tenant_assignments a WHERE a.tenant_id = c.company_key)
@@ -74,6 +88,24 @@ public sealed class CompanyDatabases(NpgsqlDataSource catalog, MartenEventStore 
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) unplaced.Add(reader.GetString(0));
         foreach (var companyKey in unplaced) await marten.Value.Advanced.AddTenantToShardAsync(companyKey, Main, ct);
+    }
+
+    /// <summary>
+    /// Adds a database, already migrated, to the pool (or gives one its new connection string): new
+    /// companies may be placed in it from then on, and every engine's daemon takes it up at its next
+    /// leadership poll. Nothing else stops.
+    /// </summary>
+    public Task AddToPoolAsync(string id, string connectionString, CancellationToken ct = default) =>
+        marten.Value.Advanced.AddDatabaseToPoolAsync(id, connectionString, ct);
+
+    /// <summary>No new company is placed in the database from now on; those in it stay.</summary>
+    public Task MarkFullAsync(string id, CancellationToken ct = default) => marten.Value.Advanced.MarkDatabaseFullAsync(id, ct);
+
+    /// <summary>The pool as the catalog holds it: each database, whether it is full, and how many companies are placed in it.</summary>
+    public async Task<IReadOnlyList<PooledCompanyDatabase>> ListAsync(CancellationToken ct = default)
+    {
+        var pool = await ((ShardedTenancy)marten.Value.Options.Tenancy).ListDatabasesAsync(ct);
+        return [.. pool.Select(d => new PooledCompanyDatabase(d.DatabaseId, d.IsFull, d.TenantCount)).OrderBy(d => d.Id, StringComparer.Ordinal)];
     }
 
     /// <summary>The pool's entry for one of Marten's databases (the daemon hands each page with its database).</summary>
@@ -95,6 +127,9 @@ public sealed class CompanyDatabases(NpgsqlDataSource catalog, MartenEventStore 
         return new CompanyDatabase(id, dataSource, store, new ProjectionRunner(dataSource, store, options));
     }
 }
+
+/// <summary>A database of the pool, without its connection string (which holds its password).</summary>
+public sealed record PooledCompanyDatabase(string Id, bool IsFull, int Companies);
 
 /// <summary>The catalog database's connection (it is also the first company database, <see cref="CompanyDatabases.Main"/>).</summary>
 public sealed record CatalogDatabase(string ConnectionString);

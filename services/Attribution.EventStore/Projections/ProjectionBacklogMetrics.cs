@@ -41,7 +41,7 @@ public sealed class ProjectionBacklogMetrics(
         ) o ON true
         """;
 
-    private readonly ThrottledReading<Backlog> _reading = new(Reuse, () => ReadBacklog(databases, projectionNames),
+    private readonly ThrottledReading<Backlog> _reading = new(Reuse, () => ReadBacklog(databases, projectionNames, logger),
         ex => ex is NpgsqlException or TimeoutException or InvalidOperationException,
         (ex, _) => logger.LogWarning(ex, "Could not read the projections' backlog for metrics"));
     private Meter? _meter;
@@ -77,17 +77,25 @@ public sealed class ProjectionBacklogMetrics(
 
     private IReadOnlyList<Backlog> Read() => _reading.Get();
 
-    private static List<Backlog> ReadBacklog(CompanyDatabases databases, IReadOnlyList<string> projectionNames)
+    private static List<Backlog> ReadBacklog(CompanyDatabases databases, IReadOnlyList<string> projectionNames, ILogger logger)
     {
         // Collection callbacks are synchronous; the timeout keeps a stuck database from holding a scrape.
         var rows = new List<Backlog>(projectionNames.Count);
         foreach (var database in databases.AllAsync().GetAwaiter().GetResult())
         {
-            using var cmd = database.DataSource.CreateCommand(Query);
-            cmd.CommandTimeout = 5;
-            cmd.Parameters.AddWithValue(projectionNames.ToArray());
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read()) rows.Add(new Backlog(database.Id, reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
+            // A database that cannot answer reports nothing this time; the others still do.
+            try
+            {
+                using var cmd = database.DataSource.CreateCommand(Query);
+                cmd.CommandTimeout = 5;
+                cmd.Parameters.AddWithValue(projectionNames.ToArray());
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read()) rows.Add(new Backlog(database.Id, reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Could not read the projections' backlog in database {Database} for metrics", database.Id);
+            }
         }
         return rows;
     }

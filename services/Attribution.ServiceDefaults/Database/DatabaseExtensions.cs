@@ -72,6 +72,21 @@ public static class DatabaseExtensions
             if (database.Id != CompanyDatabases.Main) await MigrateAsync(database.DataSource, ct);
     }
 
+    /// <summary><see cref="MigrateAllAsync(NpgsqlDataSource, CatalogDatabase, CompanyDatabases?, CancellationToken)"/> with a process's own services (its command-line verbs).</summary>
+    public static Task MigrateAllAsync(IServiceProvider services, CancellationToken ct) =>
+        MigrateAllAsync(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<CatalogDatabase>(), services.GetService<CompanyDatabases>(), ct);
+
+    /// <summary>
+    /// Adds a company database to the pool: migrated first (it must be reachable), registered after,
+    /// so no company is ever placed in a database without the schema.
+    /// </summary>
+    public static async Task AddCompanyDatabaseAsync(CompanyDatabases databases, string id, string connectionString, CancellationToken ct)
+    {
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+            await MigrateAsync(dataSource, ct);
+        await databases.AddToPoolAsync(id, connectionString, ct);
+    }
+
     /// <summary>Runs before the other hosted services (registered first), retrying while the database boots.</summary>
     private sealed class DatabaseMigrator(
         NpgsqlDataSource dataSource, CatalogDatabase connection, ResiliencePipelineProvider<string> pipelines, ILogger<DatabaseMigrator> logger,

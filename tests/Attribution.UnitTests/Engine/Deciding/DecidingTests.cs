@@ -101,6 +101,19 @@ public sealed class RevisionsTests
     }
 
     [Test]
+    public void A_copy_judged_on_another_visitors_journey_is_revised_to_name_that_visitor_without_an_announcement()
+    {
+        var alone = Event with { UserFingerprint = null };
+        var current = Revisions.Next("ck", alone, Decision(false, 24, "No conversation or nudge click"), true, [], null)!;
+        var lent = Revisions.Next("ck", Event, Decision(false, 24, "No conversation or nudge click"), true, [], current)!;
+
+        Assert.That(lent.Revision, Is.EqualTo(2));
+        Assert.That(lent.UserFingerprint, Is.EqualTo("fp"));
+        Assert.That(Revisions.OutcomeChanged(current, lent), Is.False);
+        Assert.That(Revisions.Next("ck", Event, Decision(false, 24, "No conversation or nudge click"), true, [], lent), Is.Null);
+    }
+
+    [Test]
     public void A_changed_outcome_is_the_next_revision_and_is_announced()
     {
         var current = Revisions.Next("ck", Event, Decision(false), true, [], null)!;

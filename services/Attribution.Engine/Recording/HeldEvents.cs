@@ -1,0 +1,66 @@
+using Attribution.Contracts.Ingestion;
+using Attribution.EventStore.Databases;
+using Attribution.ServiceDefaults.Messaging;
+using MassTransit;
+
+namespace Attribution.Engine.Recording;
+
+/// <summary>
+/// Accepted events whose company database cannot be reached wait in a queue of their own, so that
+/// one database down never holds up the companies in the others: the recording queues store what
+/// they can, send the rest here as one <see cref="EventBatchReceived"/> (confirmed by the broker
+/// before the batch they came in is acknowledged), and this queue's consumer retries them every few
+/// seconds, in the order they came, until their database is back. The queue is bound to no exchange:
+/// only the engine sends to it.
+/// </summary>
+public static class HeldEvents
+{
+    public const string Queue = "attribution-record-held";
+
+    /// <summary>How often the held events are tried again while their database is down.</summary>
+    public static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
+
+    public static async Task HoldAsync(IReadOnlyList<CarriedEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0) return;
+        var endpoint = await events[0].Carrier.GetSendEndpoint(new Uri("queue:" + Queue));
+        var traces = EntryTraceParents.Format(events.Select(e => e.TraceParent ?? MessageTrace.MetadataOf(e.Carrier).TraceParent));
+        await endpoint.Send(new EventBatchReceived { Events = [.. events.Select(e => BatchedEvents.Of(e.Message))] },
+            ctx => ctx.Headers.Set(EntryTraceParents.Header, traces), ct);
+    }
+}
+
+/// <summary>Records held events once their database is back; while it is down, the batch is tried again (<see cref="HeldEventsConsumerDefinition"/>).</summary>
+public sealed class HeldEventsConsumer(EventRecorder recorder) : IConsumer<Batch<EventBatchReceived>>
+{
+    public Task Consume(ConsumeContext<Batch<EventBatchReceived>> context) =>
+        recorder.RecordAsync(HeldEvents.Queue, [.. context.Message.SelectMany(EventBatchRecordingConsumer.EventsOf)], context.CancellationToken,
+            holdUnreachable: false);
+}
+
+/// <summary>One batch at a time, in queue order; a batch whose database is down is retried for as long as it stays down (a day, then the error queue).</summary>
+public sealed class HeldEventsConsumerDefinition : ConsumerDefinition<HeldEventsConsumer>
+{
+    public HeldEventsConsumerDefinition()
+    {
+        EndpointName = HeldEvents.Queue;
+        ConcurrentMessageLimit = EventBatchRecordingConsumerDefinition.BatchSize;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<HeldEventsConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.ConfigureConsumeTopology = false;
+        endpointConfigurator.PrefetchCount = EventBatchRecordingConsumerDefinition.BatchSize * 2;
+        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<CompanyDatabasesUnavailableException>();
+            r.Interval((int)(TimeSpan.FromDays(1) / HeldEvents.RetryEvery), HeldEvents.RetryEvery);
+        });
+        consumerConfigurator.Options<BatchOptions>(o => o
+            .SetMessageLimit(EventBatchRecordingConsumerDefinition.BatchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(10))
+            .SetConcurrencyLimit(1));
+    }
+}
