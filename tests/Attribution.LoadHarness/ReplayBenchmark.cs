@@ -74,6 +74,8 @@ public static class ReplayBenchmark
             builder.Logging.AddFilter(typeof(CompanyReplay).FullName, LogLevel.Information); // its two phases' times
             builder.AddAttributionEngine();
             using var host = builder.Build(); // not started: no bus, no daemon; the replay alone
+            // As the engine's replay verb does: the pool registered, the company inserted above placed in it.
+            await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAllAsync(host.Services, CancellationToken.None);
             var clock = Stopwatch.StartNew();
             var changed = await host.Services.GetRequiredService<CompanyReplay>().RunAsync(CompanyKey, CancellationToken.None);
             var replay = new Figure("Replay (re-decide + rebuild read models)", events, clock.Elapsed.TotalSeconds,
