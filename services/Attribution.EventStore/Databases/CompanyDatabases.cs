@@ -110,9 +110,15 @@ public sealed class CompanyDatabases(NpgsqlDataSource catalog, MartenEventStore 
 
     /// <summary>The pool's entry for one of Marten's databases (the daemon hands each page with its database).</summary>
     public CompanyDatabase ForDatabase(IMartenDatabase database) =>
-        _byId.GetOrAdd(database.Id.Identity, _ => database.Id.Identity == Main
+        _byId.GetOrAdd(PoolId(database), id => id == Main
             ? new CompanyDatabase(Main, catalog, mainStore, mainProjections)
-            : Open(database.Id.Identity, ((PostgresqlDatabase)database).DataSource));
+            : Open(id, ((PostgresqlDatabase)database).DataSource));
+
+    // The database's id in the pool (mt_database_pool.database_id). Marten names it Identifier and marks
+    // that obsolete in favour of Id, which is the server and database name instead.
+#pragma warning disable CS0618
+    private static string PoolId(IMartenDatabase database) => database.Identifier;
+#pragma warning restore CS0618
 
     /// <summary>Every database in the pool, read from the catalog now (one added at run time is in it).</summary>
     public async Task<IReadOnlyList<CompanyDatabase>> AllAsync(CancellationToken ct = default)

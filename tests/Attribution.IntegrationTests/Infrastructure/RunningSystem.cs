@@ -68,6 +68,13 @@ public sealed class RunningSystem : IAsyncDisposable
     /// <summary>An engine configured for the run's broker and database, not started: no bus, no daemon, its services alone.</summary>
     public static IHost BuildEngine() => BuildHost(b => b.AddAttributionEngine());
 
+    /// <summary>The same, with configuration on top of the run's (another database, say).</summary>
+    public static IHost BuildEngine(IReadOnlyDictionary<string, string?> settings) => BuildHost(b =>
+    {
+        b.Configuration.AddInMemoryCollection(settings);
+        b.AddAttributionEngine();
+    });
+
     private static IHost BuildHost(Action<HostApplicationBuilder> add)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });

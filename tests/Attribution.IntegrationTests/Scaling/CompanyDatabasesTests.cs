@@ -97,6 +97,29 @@ public sealed class CompanyDatabasesTests
         Assert.That((await SummaryAsync(inMain)).GetProperty("checkoutRevenue").GetDecimal(), Is.EqualTo(165m));
     }
 
+    [Test]
+    public async Task A_company_from_before_the_pool_is_placed_in_main_at_the_first_start()
+    {
+        await using var database = await TestServices.CreateScratchEnvironmentAsync("before_pool");
+        const string companyKey = "ck_from_an_older_build";
+        await using (var older = NpgsqlDataSource.Create(database.PostgresConnection))
+        await using (var insert = older.CreateCommand(
+            "INSERT INTO app.companies (company_key, name, api_secret_hash, reporting_currency) VALUES ($1, 'Older build', $2, 'USD')"))
+        {
+            insert.Parameters.AddWithValue(companyKey);
+            insert.Parameters.AddWithValue(new byte[32]);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        using var engine = RunningSystem.BuildEngine(new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = database.PostgresConnection });
+        var databases = engine.Services.GetRequiredService<CompanyDatabases>();
+        Assert.ThrowsAsync<CompanyNotPlacedException>(async () => await databases.ForCompanyAsync(companyKey), "in no database before the start-up");
+        await Attribution.ServiceDefaults.Database.DatabaseExtensions.MigrateAllAsync(engine.Services, CancellationToken.None);
+
+        Assert.That((await databases.ForCompanyAsync(companyKey)).Id, Is.EqualTo(CompanyDatabases.Main));
+        Assert.That(await databases.ListAsync(), Is.EqualTo(new[] { new PooledCompanyDatabase(CompanyDatabases.Main, IsFull: false, Companies: 1) }));
+    }
+
     private static async Task<int> OperatorAsync(IServiceProvider engine, params string[] command)
     {
         using var output = new StringWriter();
