@@ -20,6 +20,12 @@ public static class HeldEvents
     /// <summary>How often the held events are tried again while their database is down.</summary>
     public static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// After this many tries (5 minutes) a batch still waiting goes to the back of the queue again and is
+    /// acknowledged: RabbitMQ closes a channel that keeps a delivery unacknowledged for 30 minutes.
+    /// </summary>
+    public const int TriesBeforeRequeue = 60;
+
     public static async Task HoldAsync(IReadOnlyList<CarriedEvent> events, CancellationToken ct)
     {
         if (events.Count == 0) return;
@@ -35,10 +41,10 @@ public sealed class HeldEventsConsumer(EventRecorder recorder) : IConsumer<Batch
 {
     public Task Consume(ConsumeContext<Batch<EventBatchReceived>> context) =>
         recorder.RecordAsync(HeldEvents.Queue, [.. context.Message.SelectMany(EventBatchRecordingConsumer.EventsOf)], context.CancellationToken,
-            holdUnreachable: false);
+            holdUnreachable: context.GetRetryAttempt() >= HeldEvents.TriesBeforeRequeue);
 }
 
-/// <summary>One batch at a time, in queue order; a batch whose database is down is retried for as long as it stays down (a day, then the error queue).</summary>
+/// <summary>One batch at a time, in queue order; a batch whose database is down is tried every few seconds, then held again at the back of the queue.</summary>
 public sealed class HeldEventsConsumerDefinition : ConsumerDefinition<HeldEventsConsumer>
 {
     public HeldEventsConsumerDefinition()
@@ -56,7 +62,7 @@ public sealed class HeldEventsConsumerDefinition : ConsumerDefinition<HeldEvents
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<CompanyDatabasesUnavailableException>();
-            r.Interval((int)(TimeSpan.FromDays(1) / HeldEvents.RetryEvery), HeldEvents.RetryEvery);
+            r.Interval(HeldEvents.TriesBeforeRequeue, HeldEvents.RetryEvery);
         });
         consumerConfigurator.Options<BatchOptions>(o => o
             .SetMessageLimit(EventBatchRecordingConsumerDefinition.BatchSize)
