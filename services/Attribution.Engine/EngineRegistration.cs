@@ -57,6 +57,9 @@ public static class EngineRegistration
         var instance = EngineInstance.New();
         return services
             .AddSingleton<UnstorableMessages>()
+            .AddOptions<HeldEventsOptions>().BindConfiguration(HeldEventsOptions.Section)
+                .Validate(o => o.RetryEverySeconds > 0 && o.TriesBeforeRequeue >= 1,
+                    $"{HeldEventsOptions.Section}: RetryEverySeconds must be positive and TriesBeforeRequeue at least 1.").Services
             .AddSingleton<EventRecorder>()
             .AddAttributionBus(settings, connectionName: instance.ConnectionName, registerConsumers: bus =>
             {

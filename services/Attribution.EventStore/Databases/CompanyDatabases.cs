@@ -45,20 +45,21 @@ public sealed class CompanyDatabases(NpgsqlDataSource catalog, MartenEventStore 
     public async ValueTask<CompanyDatabase> ForCompanyAsync(string companyKey, CancellationToken ct = default)
     {
         if (_byCompany.TryGetValue(companyKey, out var known)) return known;
-        var database = await FindAsync(companyKey, attempt: 1);
+        var database = await OnFreshConnectionAsync(async () => await marten.Value.Options.Tenancy.TryFindDatabase(companyKey));
         return _byCompany.GetOrAdd(companyKey, ForDatabase(database ?? throw new CompanyNotPlacedException(companyKey)));
     }
 
-    // Each pooled catalog connection the server closed meanwhile (a restart) fails once; a fresh one answers.
-    private async ValueTask<IMartenDatabase?> FindAsync(string companyKey, int attempt)
+    // Marten reaches the catalog through a pool of its own, used rarely: after a restart of the catalog
+    // each of its idle connections fails once, on first use, and a fresh one answers.
+    private static async Task<T> OnFreshConnectionAsync<T>(Func<Task<T>> catalogCall, int attempt = 1)
     {
         try
         {
-            return await marten.Value.Options.Tenancy.TryFindDatabase(companyKey);
+            return await catalogCall();
         }
         catch (NpgsqlException ex) when (CompanyEventStore.IsUnreachable(ex) && attempt < 5)
         {
-            return await FindAsync(companyKey, attempt + 1);
+            return await OnFreshConnectionAsync(catalogCall, attempt + 1);
         }
     }
 
@@ -67,8 +68,8 @@ public sealed class CompanyDatabases(NpgsqlDataSource catalog, MartenEventStore 
     /// (Marten's assignment, under its lock in the catalog), before the company exists: nothing can
     /// reach a company that is in no database.
     /// </summary>
-    public async Task<string> PlaceAsync(string companyKey, CancellationToken ct = default) =>
-        await marten.Value.Advanced.AddTenantToShardAsync(companyKey, ct);
+    public Task<string> PlaceAsync(string companyKey, CancellationToken ct = default) =>
+        OnFreshConnectionAsync(() => marten.Value.Advanced.AddTenantToShardAsync(companyKey, ct));
 
     /// <summary>
     /// Registers the catalog as the pool's first company database (again at every start: Marten keeps

@@ -30,7 +30,9 @@ public sealed class CompanyDatabasesTests
             ["POSTGRES_CONNECTION"] = catalog.PostgresConnection,
             ["RABBITMQ_URL"] = catalog.RabbitMqUrl,
         };
-        await using var system = await RunningSystem.StartAsync(gatewaySettings: settings, engineSettings: settings);
+        // Held events go to the back of their queue after one try again, so the outage below shows that path too.
+        var engineSettings = new Dictionary<string, string?>(settings) { ["HeldEvents:RetryEverySeconds"] = "0.5", ["HeldEvents:TriesBeforeRequeue"] = "1" };
+        await using var system = await RunningSystem.StartAsync(gatewaySettings: settings, engineSettings: engineSettings);
         var inMain = await system.CreateCompanyAsync("Placed in main");
 
         // The operator adds the second database while the system runs, and closes main to new companies.
@@ -87,6 +89,8 @@ public sealed class CompanyDatabasesTests
         await JourneyAsync(inSecond, "fp-second-2", "order-second-2", 30m, now.AddHours(-1));
         await JourneyAsync(inMain, "fp-main-2", "order-main-2", 45m, now.AddHours(-1));
         await WaitForRevenueAsync(inMain, 165m, "main's company while the second database is down");
+        await Poll.UntilAsync(() => HeldPublishesAsync(catalog.RabbitMqUrl), n => n >= 2, TimeSpan.FromSeconds(60),
+            "the second's events held, then sent to the back of the held queue again");
 
         // Back: everything accepted meanwhile is recorded, once.
         await second.StartAgainAsync();
@@ -118,6 +122,20 @@ public sealed class CompanyDatabasesTests
 
         Assert.That((await databases.ForCompanyAsync(companyKey)).Id, Is.EqualTo(CompanyDatabases.Main));
         Assert.That(await databases.ListAsync(), Is.EqualTo(new[] { new PooledCompanyDatabase(CompanyDatabases.Main, IsFull: false, Companies: 1) }));
+    }
+
+    /// <summary>Messages sent to the held queue so far (RabbitMQ's management API; its figures lag by a few seconds).</summary>
+    private static async Task<long> HeldPublishesAsync(string rabbitMqUrl)
+    {
+        var broker = Attribution.ServiceDefaults.Messaging.RabbitMqAddress.Parse(rabbitMqUrl);
+        var management = Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL") ?? $"http://{broker.Host}:15672";
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
+        using var response = await http.GetAsync($"{management}/api/queues/{Uri.EscapeDataString(broker.VirtualHost)}/{Attribution.Engine.Recording.HeldEvents.Queue}");
+        if (!response.IsSuccessStatusCode) return 0;
+        var queue = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var publish) ? publish.GetInt64() : 0;
     }
 
     private static async Task<int> OperatorAsync(IServiceProvider engine, params string[] command)

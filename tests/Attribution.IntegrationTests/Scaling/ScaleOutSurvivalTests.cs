@@ -60,7 +60,9 @@ public sealed class ScaleOutSurvivalTests
 
             // The healthy database's company goes on being decided, events accepted after the faults
             // included, while the other database is down; the other's events are still accepted.
-            await Poll.UntilAsync(() => DecisionsAsync(main, inMain.CompanyKey), n => n >= mainAtFaults + 3 * Rate, TimeSpan.FromSeconds(60),
+            // The engines' buses reconnect to another node with a backoff of up to 30 s, and a standby takes
+            // the killed engine's daemon leadership at its next poll.
+            await Poll.UntilAsync(() => DecisionsAsync(main, inMain.CompanyKey), n => n >= mainAtFaults + 3 * Rate, TimeSpan.FromSeconds(120),
                 "main's company decided past the faults while the second database is down");
             Assert.That(Volatile.Read(ref acceptedSecond), Is.GreaterThan(secondAtFaults), "the second database's company's events accepted while it is down");
             TestContext.Out.WriteLine($"main's company decided past the faults {faults.Elapsed.TotalSeconds:0.0} s after them; " +
@@ -108,7 +110,8 @@ public sealed class ScaleOutSurvivalTests
     private static async Task AssertEachAcceptedEventOnceAsync(TestCompany company, GatewayLoad.Run run, NpgsqlDataSource database, GatewayLoad load)
     {
         var ids = run.Accepted.Select(a => a.EventId).ToList();
-        Assert.That(ids, Has.Count.GreaterThan(20 * Rate), $"{company.CompanyKey}: the load ran ({run.Refused} refused)");
+        // The gateway answers 503 while its own connection moves to another node (the client keeps the event).
+        Assert.That(ids, Has.Count.GreaterThan(10 * Rate), $"{company.CompanyKey}: the load ran ({run.Refused} refused)");
         var found = await Poll.UntilAsync(() => StoredEvents.FindAsync(ids, database), f => f.Count == ids.Count, TimeSpan.FromSeconds(180),
             $"every accepted event of {company.CompanyKey} stored", failOnTimeout: false);
         Assert.That(ids.Where(id => !found.ContainsKey(id)).ToList(), Is.Empty, "accepted but never stored");
