@@ -11,8 +11,8 @@ namespace Attribution.Engine.Recording;
 /// one database down never holds up the companies in the others: the recording queues store what
 /// they can, send the rest here as one <see cref="EventBatchReceived"/> (confirmed by the broker
 /// before the batch they came in is acknowledged), and this queue's consumer retries them every few
-/// seconds, in the order they came, until their database is back (<see cref="HeldEventsOptions"/>). The queue is bound to no exchange:
-/// only the engine sends to it.
+/// seconds, in the order they came, until their database is back (<see cref="HeldEventsOptions"/>). The
+/// queue is bound to no message type's exchange, only to its own: only the engine sends to it.
 /// </summary>
 public static class HeldEvents
 {
@@ -69,16 +69,12 @@ public sealed class HeldEventsConsumerDefinition : ConsumerDefinition<HeldEvents
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<HeldEventsConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.ConfigureConsumeTopology = false;
-        endpointConfigurator.PrefetchCount = EventBatchRecordingConsumerDefinition.BatchSize * 2;
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+        // The recording queues' policy, one batch at a time; inside its retry, the wait for the database.
+        RecordingQueues.Configure(endpointConfigurator, consumerConfigurator, EventBatchRecordingConsumerDefinition.BatchSize, concurrentBatches: 1);
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<CompanyDatabasesUnavailableException>();
             r.Interval(_options.TriesBeforeRequeue, TimeSpan.FromSeconds(_options.RetryEverySeconds));
         });
-        consumerConfigurator.Options<BatchOptions>(o => o
-            .SetMessageLimit(EventBatchRecordingConsumerDefinition.BatchSize)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(10))
-            .SetConcurrencyLimit(1));
     }
 }

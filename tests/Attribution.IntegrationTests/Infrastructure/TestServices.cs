@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
@@ -125,14 +126,26 @@ public sealed class TestServices
 
     private static async Task Management(HttpMethod method, string path, string? json)
     {
+        using var response = await ManagementRequestAsync(method, path, json);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A GET of the run's broker management API (<c>api/</c> + <paramref name="path"/>); null when it does not answer 200.</summary>
+    public static async Task<System.Text.Json.JsonElement?> ManagementGetAsync(string path)
+    {
+        using var response = await ManagementRequestAsync(HttpMethod.Get, path, null);
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>() : null;
+    }
+
+    private static async Task<HttpResponseMessage> ManagementRequestAsync(HttpMethod method, string path, string? json)
+    {
         var baseUrl = Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL") ?? $"http://{_broker.Host}:15672";
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_broker.Username}:{_broker.Password}")));
         using var request = new HttpRequestMessage(method, $"{baseUrl}/api/{path}");
         if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
+        return await http.SendAsync(request);
     }
 
     private static async Task<bool> Reachable(string host, int port)

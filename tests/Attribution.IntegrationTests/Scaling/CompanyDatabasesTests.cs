@@ -127,15 +127,9 @@ public sealed class CompanyDatabasesTests
     /// <summary>Messages sent to the held queue so far (RabbitMQ's management API; its figures lag by a few seconds).</summary>
     private static async Task<long> HeldPublishesAsync(string rabbitMqUrl)
     {
-        var broker = Attribution.ServiceDefaults.Messaging.RabbitMqAddress.Parse(rabbitMqUrl);
-        var management = Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL") ?? $"http://{broker.Host}:15672";
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
-        using var response = await http.GetAsync($"{management}/api/queues/{Uri.EscapeDataString(broker.VirtualHost)}/{Attribution.Engine.Recording.HeldEvents.Queue}");
-        if (!response.IsSuccessStatusCode) return 0;
-        var queue = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var publish) ? publish.GetInt64() : 0;
+        var vhost = Attribution.ServiceDefaults.Messaging.RabbitMqAddress.Parse(rabbitMqUrl).VirtualHost;
+        var queue = await TestServices.ManagementGetAsync($"queues/{Uri.EscapeDataString(vhost)}/{Attribution.Engine.Recording.HeldEvents.Queue}");
+        return queue is { } q && q.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var publish) ? publish.GetInt64() : 0;
     }
 
     private static async Task<int> OperatorAsync(IServiceProvider engine, params string[] command)
