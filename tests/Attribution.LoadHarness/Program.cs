@@ -55,7 +55,11 @@ if (args.Contains("--steady-only"))
     await WarmUpAsync();
     var rate = options.SteadyRate > 0 ? options.SteadyRate : 500;
     Say($"steady {rate}/s, {options.Seconds} s (--steady-only)");
-    var alone = await load.SteadyRateAsync(await load.CreateCompanyAsync("Load: steady only"), rate, duration);
+    var aloneCompany = await load.CreateCompanyAsync("Load: steady only");
+    var costsBeforeAlone = ProcessCosts.Available ? ProcessCosts.Take() : null;
+    var alone = await load.SteadyRateAsync(aloneCompany, rate, duration);
+    // The cost over the sending alone: with --accept-only the engine may be stopped, and the wait for the last decision is mostly idle.
+    List<ProcessCosts.PhaseCost> aloneCosts = costsBeforeAlone is null ? [] : [ProcessCosts.Between($"a steady {rate}/s, while sending", costsBeforeAlone, ProcessCosts.Take(), alone.Accepted.Count)];
     var aloneLatencies = new Dictionary<string, Latency> { [$"accept, at a steady {rate}/s"] = Latency.Of(alone.Accepted.Select(a => a.AcceptMs).ToList()) };
     // --accept-only does not wait for the decisions (the engine may be stopped, to time the accept path alone).
     if (!args.Contains("--accept-only"))
@@ -64,7 +68,7 @@ if (args.Contains("--steady-only"))
         $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, steady phase only, after a {options.WarmUpSeconds} s warm-up",
         DateTimeOffset.UtcNow,
         [new Figure($"Single-event POSTs at a steady {rate}/s", alone.Accepted.Count, alone.Seconds, $"open loop; {alone.Refused} refused")],
-        aloneLatencies, [], []);
+        aloneLatencies, [], aloneCosts);
     await aloneReport.WriteAsync(results);
     Console.WriteLine(aloneReport.Markdown());
     return;
@@ -96,7 +100,10 @@ latencies["accepted → visible, at the maximum"] = Latency.Of(singleVisible.Vis
 var pinned = options.SteadyRate > 0;
 var half = pinned ? options.SteadyRate : Math.Max(1, singleEndToEnd.EventsPerSecond / 2);
 Say($"steady {half:0}/s ({(pinned ? "--steady-rate" : "half the end-to-end maximum")}), {options.Seconds} s");
-var steady = await load.SteadyRateAsync(await load.CreateCompanyAsync("Load: half rate"), half, duration);
+var steadyCompany = await load.CreateCompanyAsync("Load: half rate");
+var costsBeforeSteady = ProcessCosts.Available ? ProcessCosts.Take() : null;
+var steady = await load.SteadyRateAsync(steadyCompany, half, duration);
+if (costsBeforeSteady is not null) costs.Add(ProcessCosts.Between($"a steady {half:0}/s, while sending", costsBeforeSteady, ProcessCosts.Take(), steady.Accepted.Count));
 var steadyVisible = await load.WaitUntilVisibleAsync(steady, TimeSpan.FromMinutes(10));
 figures.Add(new Figure($"Single-event POSTs at a steady {half:0}/s", steady.Accepted.Count, steady.Seconds, $"open loop; {steady.Refused} refused"));
 var steadyAccept = Latency.Of(steady.Accepted.Select(a => a.AcceptMs).ToList());
