@@ -11,8 +11,10 @@
 # engine processes (default 1); QUEUE_VERSION=2 puts the run's vhost under a policy that makes its classic
 # queues version 2; ENGINE_NICE=N runs the engines at that nice level; STOP_ENGINE=1 stops (SIGSTOP) the
 # engines once the gateway is up, to time the accept path alone (pass the harness
-# `--steady-only --accept-only --warm-up-seconds 0`: nothing is decided). The gateway's /metrics (its
-# publish-confirm histogram) is kept beside each run's results.
+# `--steady-only --accept-only --warm-up-seconds 0`: nothing is decided); FRONT_CPUS=LIST and BACK_CPUS=LIST
+# split the cores (taskset lists): RabbitMQ, the gateway and the load client on FRONT_CPUS, the engines and
+# PostgreSQL on BACK_CPUS, for this run only. The gateway's /metrics (its publish-confirm histogram) is
+# kept beside each run's results.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../ab-arguments.sh" "$@"
 LOGS="$OUT/logs"
@@ -27,7 +29,14 @@ export Metrics__ListenUrl=""   # a running demo engine holds 9464
 export DOTNET_gcServer=1
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+ALL_CPUS="0-$(($(nproc) - 1))"
+# Every process of the shared broker and database on these cores (new PostgreSQL backends inherit the postmaster's).
+pin_services() {
+  local p
+  for p in $(pgrep -x beam.smp); do taskset -a -p -c "$1" "$p" >/dev/null; done
+  for p in $(pgrep -x postgres); do taskset -a -p -c "$2" "$p" >/dev/null; done
+}
+cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pin_services "$ALL_CPUS" "$ALL_CPUS"; }
 trap cleanup EXIT
 
 fresh() {
@@ -43,13 +52,15 @@ for round in $(seq 1 "$ROUNDS"); do
     name="${variant%%=*}" spec="${variant#*=}"
     tree="${spec%%:*}" envs=()
     [[ "$spec" == *:* ]] && IFS=',' read -r -a envs <<<"${spec#*:}"
-    engines=1 queue_version="" engine_nice=0 stop_engine="" kept=()
+    engines=1 queue_version="" engine_nice=0 stop_engine="" front_cpus="$ALL_CPUS" back_cpus="$ALL_CPUS" kept=()
     for e in "${envs[@]}"; do
       case "$e" in
         ENGINES=*) engines="${e#ENGINES=}" ;;
         QUEUE_VERSION=*) queue_version="${e#QUEUE_VERSION=}" ;;
         ENGINE_NICE=*) engine_nice="${e#ENGINE_NICE=}" ;;
         STOP_ENGINE=*) stop_engine="${e#STOP_ENGINE=}" ;;
+        FRONT_CPUS=*) front_cpus="${e#FRONT_CPUS=}" ;;
+        BACK_CPUS=*) back_cpus="${e#BACK_CPUS=}" ;;
         *) kept+=("$e") ;;
       esac
     done
@@ -63,8 +74,9 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     echo "ab: $run ($tree ${envs[*]:-}) $(date -u +%H:%M:%S)"
     pids=() engine_pids=()
+    pin_services "$front_cpus" "$back_cpus"
     for i in $(seq 1 "$engines"); do
-      env "${envs[@]}" nice -n "$engine_nice" dotnet "$tree/services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll" >"$LOGS/$run-engine-$i.log" 2>&1 &
+      env "${envs[@]}" taskset -c "$back_cpus" nice -n "$engine_nice" dotnet "$tree/services/Attribution.Engine/bin/Release/net10.0/Attribution.Engine.dll" >"$LOGS/$run-engine-$i.log" 2>&1 &
       pids+=($!) engine_pids+=($!)
     done
     for _ in $(seq 1 240); do
@@ -72,11 +84,11 @@ for round in $(seq 1 "$ROUNDS"); do
       ((${n:-0} >= engines)) && break
       sleep 0.5
     done
-    env "${envs[@]}" dotnet "$tree/services/Attribution.Gateway/bin/Release/net10.0/Attribution.Gateway.dll" >"$LOGS/$run-gateway.log" 2>&1 &
+    env "${envs[@]}" taskset -c "$front_cpus" dotnet "$tree/services/Attribution.Gateway/bin/Release/net10.0/Attribution.Gateway.dll" >"$LOGS/$run-gateway.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 240); do curl -sf "$ATTRIBUTION_GATEWAY_URL/healthz" >/dev/null && break; sleep 0.5; done
     [[ -n "$stop_engine" ]] && kill -STOP "${engine_pids[@]}"
-    (cd "$tree" && dotnet tests/Attribution.LoadHarness/bin/Release/net10.0/Attribution.LoadHarness.dll "${harness_args[@]}" \
+    (cd "$tree" && taskset -c "$front_cpus" dotnet tests/Attribution.LoadHarness/bin/Release/net10.0/Attribution.LoadHarness.dll "${harness_args[@]}" \
       --results "$OUT/$run") >"$LOGS/$run-harness.log" 2>&1 || echo "ab: $run harness failed (see $LOGS/$run-harness.log)"
     mkdir -p "$OUT/$run" && curl -s "$ATTRIBUTION_GATEWAY_URL/metrics" >"$OUT/$run/gateway-metrics.txt" || true
     cleanup; pids=()
