@@ -18,8 +18,16 @@ public sealed class EventStoreOptions
     /// </summary>
     public int DaemonPagesInFlight { get; set; } = 1;
 
-    /// <summary>How often the daemon looks for new events while busy (Marten's <c>FastPollingTime</c>); NOTIFY wakes it sooner.</summary>
+    /// <summary>How often the daemon looks for new events (Marten's <c>FastPollingTime</c>, and its <c>SlowPollingTime</c> unless appends wake it).</summary>
     public TimeSpan DaemonFastPolling { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Whether every append wakes Marten's daemon at once (NOTIFY) instead of at its next poll. Off:
+    /// events gather for up to <see cref="DaemonFastPolling"/> into fewer, larger pages. Woken on every
+    /// append, each of the projections read and committed a page per append; at a steady 500 events/s
+    /// that kept both cores 97-99 % busy, where polling left 87-91 % and shorter latency tails.
+    /// </summary>
+    public bool DaemonWakesOnAppend { get; set; }
 
     /// <summary>How often a standby engine asks for the daemon's leadership (Marten's <c>LeadershipPollingTime</c>).</summary>
     public TimeSpan LeadershipPolling { get; set; } = TimeSpan.FromSeconds(2);

@@ -14,7 +14,7 @@ namespace Attribution.EventStore;
 /// <summary>
 /// How the engine's events live in Marten: one stream per visitor (string keys), the company as
 /// the conjoined tenant, quick append, the stored names and upcasts of <see cref="EventTypeRegistry"/>,
-/// and the async daemon's coordination (HotCold leadership, LISTEN/NOTIFY wake-ups).
+/// and the async daemon's coordination (HotCold leadership, its polling of the high-water mark).
 /// </summary>
 public static class MartenConfiguration
 {
@@ -38,7 +38,7 @@ public static class MartenConfiguration
         opts.Events.MetadataConfig.HeadersEnabled = true;
         opts.Events.MetadataConfig.CorrelationIdEnabled = true;
         opts.Events.MetadataConfig.CausationIdEnabled = true;
-        opts.Events.UseListenNotifyForEventAppends = true;
+        opts.Events.UseListenNotifyForEventAppends = options.DaemonWakesOnAppend;
 
         // The same JSON as every other stored document of the engine (camelCase, enums as names).
         opts.UseSystemTextJsonForSerialization(EventTypeRegistry.SerializerOptions, EnumStorage.AsString, Casing.CamelCase);
@@ -51,6 +51,8 @@ public static class MartenConfiguration
         opts.Projections.DaemonLockId = DaemonLockId;
         opts.Projections.LeadershipPollingTime = (int)options.LeadershipPolling.TotalMilliseconds;
         opts.Projections.FastPollingTime = options.DaemonFastPolling;
+        // Unwoken by appends, an idle daemon polls as often as a busy one: a lone event waits one interval, not Marten's second.
+        if (!options.DaemonWakesOnAppend) opts.Projections.SlowPollingTime = options.DaemonFastPolling;
         // Appends hold one lock until they commit, so a gap in the sequence is a rolled-back append,
         // never an event still to come; the daemon only skips a gap no live transaction explains.
         opts.Projections.UseTransactionEvidenceForGapSkipping = true;

@@ -157,7 +157,7 @@ public sealed partial class MartenEventStore
     /// <summary>
     /// The append lock is the one place every writer queues, so the round trips and the client's own
     /// work between them are kept out of it: the stored ids and stream versions are read before the
-    /// lock, and the lock, the rows and the notification go in one round trip, outside a transaction,
+    /// lock, and the lock and the rows go in one round trip, outside a transaction,
     /// which PostgreSQL runs as one implicit transaction (an Npgsql batch): it commits too, and the
     /// lock is held for the server's work alone. Anything that commits in between on the same streams
     /// makes a version or id clash on Marten's unique indexes (a concurrent append to a stream takes
@@ -273,7 +273,7 @@ public sealed partial class MartenEventStore
     /// <summary>
     /// Writes the group's rows into Marten's tables as Marten's quick append does (the same columns, the
     /// sequence <c>mt_events_sequence</c>, the stream versions in <c>mt_streams</c>, the NOTIFY that wakes
-    /// Marten's daemon), but set-based: one statement for the streams and one for the events. Marten's
+    /// Marten's daemon where <see cref="EventStoreOptions.DaemonWakesOnAppend"/>), but set-based: one statement for the streams and one for the events. Marten's
     /// quick append calls a function per stream that inserts its events one by one, and the engine's
     /// decisions are a stream each, so a reactor page of a few hundred decisions made as many calls and
     /// most of the reactor's time. The versions are the plan's, checked under the append lock; the
@@ -325,7 +325,8 @@ public sealed partial class MartenEventStore
                 new() { Value = rows.Select(r => r.Json.Headers).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
             },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{PostgresqlListenWakeup.DefaultChannel}', '')"));
+        if (options.DaemonWakesOnAppend)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{PostgresqlListenWakeup.DefaultChannel}', '')"));
 
         var assigned = new Dictionary<EventKey, (long Sequence, DateTimeOffset Timestamp, string Type)>(rows.Count);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
@@ -335,7 +336,7 @@ public sealed partial class MartenEventStore
             while (await reader.ReadAsync(ct))
                 assigned[new EventKey(reader.GetString(1), reader.GetGuid(2))] =
                     (reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4));
-            while (await reader.NextResultAsync(ct)) { } // the notification; a failure of any statement surfaces here
+            while (await reader.NextResultAsync(ct)) { } // a failure of any statement surfaces here
         }
 
         return rows.ToDictionary(r => new EventKey(r.TenantId, r.Event.Id), r =>

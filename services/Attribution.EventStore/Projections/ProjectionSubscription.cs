@@ -12,7 +12,7 @@ namespace Attribution.EventStore.Projections;
 
 /// <summary>
 /// One of the engine's batch-level projections on Marten's async daemon. Marten finds the events
-/// (high-water mark, gap detection, LISTEN/NOTIFY wake-ups, HotCold leadership, retries); the
+/// (high-water mark polling, gap detection, HotCold leadership, retries); the
 /// projection folds each page with one batched statement per table, in a transaction of its own
 /// that also moves its checkpoint (<see cref="ProjectionRunner.ApplyAsync"/>). Marten's built-in
 /// projection types write one statement per document, which measured several times slower here.
