@@ -23,9 +23,9 @@ public sealed class EventStoreOptions
 
     /// <summary>
     /// Whether every append wakes Marten's daemon at once (NOTIFY) instead of at its next poll. Off:
-    /// events gather for up to <see cref="DaemonFastPolling"/> into fewer, larger pages. Woken on every
-    /// append, each of the projections read and committed a page per append; at a steady 500 events/s
-    /// that kept both cores 97-99 % busy, where polling left 87-91 % and shorter latency tails.
+    /// events gather for up to <see cref="DaemonFastPolling"/> into fewer, larger pages, where a woken
+    /// daemon has every projection read and commit a page per append, which costs more CPU per event
+    /// than it saves in latency (docs/decisions/projections-gather-events.md).
     /// </summary>
     public bool DaemonWakesOnAppend { get; set; }
 

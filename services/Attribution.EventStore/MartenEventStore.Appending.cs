@@ -273,8 +273,8 @@ public sealed partial class MartenEventStore
     /// <summary>
     /// Writes the group's rows into Marten's tables as Marten's quick append does (the same columns, the
     /// sequence <c>mt_events_sequence</c>, the stream versions in <c>mt_streams</c>, the NOTIFY that wakes
-    /// Marten's daemon where <see cref="EventStoreOptions.DaemonWakesOnAppend"/>), but set-based: one statement for the streams and one for the events. Marten's
-    /// quick append calls a function per stream that inserts its events one by one, and the engine's
+    /// Marten's daemon where <see cref="EventStoreOptions.DaemonWakesOnAppend"/>), but set-based: one
+    /// statement for the streams and one for the events. Marten's quick append calls a function per stream that inserts its events one by one, and the engine's
     /// decisions are a stream each, so a reactor page of a few hundred decisions made as many calls and
     /// most of the reactor's time. The versions are the plan's, checked under the append lock; the
     /// engine never archives streams, so Marten's archived-stream guard has nothing to refuse.
