@@ -18,16 +18,14 @@ public sealed class EventStoreOptions
     /// </summary>
     public int DaemonPagesInFlight { get; set; } = 1;
 
-    /// <summary>How often the daemon looks for new events (Marten's <c>FastPollingTime</c>, and its <c>SlowPollingTime</c> unless appends wake it).</summary>
-    public TimeSpan DaemonFastPolling { get; set; } = TimeSpan.FromMilliseconds(100);
-
     /// <summary>
-    /// Whether every append wakes Marten's daemon at once (NOTIFY) instead of at its next poll. Off:
-    /// events gather for up to <see cref="DaemonFastPolling"/> into fewer, larger pages, where a woken
-    /// daemon has every projection read and commit a page per append, which costs more CPU per event
-    /// than it saves in latency (docs/decisions/projections-gather-events.md).
+    /// How often the daemon looks for new events, busy or idle (Marten's <c>FastPollingTime</c> and
+    /// <c>SlowPollingTime</c>). Appends do not wake it: events gather for up to this long into fewer,
+    /// larger pages, where a daemon woken by every append has each projection read and commit a page
+    /// per append, which costs more CPU per event than it saves in latency
+    /// (docs/decisions/projections-gather-events.md).
     /// </summary>
-    public bool DaemonWakesOnAppend { get; set; }
+    public TimeSpan DaemonFastPolling { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How often a standby engine asks for the daemon's leadership (Marten's <c>LeadershipPollingTime</c>).</summary>
     public TimeSpan LeadershipPolling { get; set; } = TimeSpan.FromSeconds(2);

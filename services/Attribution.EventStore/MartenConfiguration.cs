@@ -38,7 +38,8 @@ public static class MartenConfiguration
         opts.Events.MetadataConfig.HeadersEnabled = true;
         opts.Events.MetadataConfig.CorrelationIdEnabled = true;
         opts.Events.MetadataConfig.CausationIdEnabled = true;
-        opts.Events.UseListenNotifyForEventAppends = options.DaemonWakesOnAppend;
+        // The daemon polls (see EventStoreOptions.DaemonFastPolling); appends send no NOTIFY.
+        opts.Events.UseListenNotifyForEventAppends = false;
 
         // The same JSON as every other stored document of the engine (camelCase, enums as names).
         opts.UseSystemTextJsonForSerialization(EventTypeRegistry.SerializerOptions, EnumStorage.AsString, Casing.CamelCase);
@@ -52,7 +53,7 @@ public static class MartenConfiguration
         opts.Projections.LeadershipPollingTime = (int)options.LeadershipPolling.TotalMilliseconds;
         opts.Projections.FastPollingTime = options.DaemonFastPolling;
         // Unwoken by appends, an idle daemon polls as often as a busy one: a lone event waits one interval, not Marten's second.
-        if (!options.DaemonWakesOnAppend) opts.Projections.SlowPollingTime = options.DaemonFastPolling;
+        opts.Projections.SlowPollingTime = options.DaemonFastPolling;
         // Appends hold one lock until they commit, so a gap in the sequence is a rolled-back append,
         // never an event still to come; the daemon only skips a gap no live transaction explains.
         opts.Projections.UseTransactionEvidenceForGapSkipping = true;

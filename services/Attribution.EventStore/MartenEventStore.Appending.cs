@@ -3,7 +3,6 @@ using System.Diagnostics.CodeAnalysis;
 using Attribution.EventStore.Projections;
 using Npgsql;
 using Marten;
-using Marten.Events.Daemon.HighWater;
 using NpgsqlTypes;
 
 namespace Attribution.EventStore;
@@ -272,12 +271,12 @@ public sealed partial class MartenEventStore
 
     /// <summary>
     /// Writes the group's rows into Marten's tables as Marten's quick append does (the same columns, the
-    /// sequence <c>mt_events_sequence</c>, the stream versions in <c>mt_streams</c>, the NOTIFY that wakes
-    /// Marten's daemon where <see cref="EventStoreOptions.DaemonWakesOnAppend"/>), but set-based: one
-    /// statement for the streams and one for the events. Marten's quick append calls a function per stream that inserts its events one by one, and the engine's
-    /// decisions are a stream each, so a reactor page of a few hundred decisions made as many calls and
-    /// most of the reactor's time. The versions are the plan's, checked under the append lock; the
-    /// engine never archives streams, so Marten's archived-stream guard has nothing to refuse.
+    /// sequence <c>mt_events_sequence</c>, the stream versions in <c>mt_streams</c>), but set-based: one
+    /// statement for the streams and one for the events. Marten's quick append calls a function per
+    /// stream that inserts its events one by one, and the engine's decisions are a stream each, so a
+    /// reactor page of a few hundred decisions made as many calls and most of the reactor's time. The
+    /// versions are the plan's, checked under the append lock; the engine never archives streams, so
+    /// Marten's archived-stream guard has nothing to refuse.
     /// </summary>
     /// <param name="takeLock">Take the append lock first, in the same round trip.</param>
     private async Task<Dictionary<EventKey, StoredEvent>> WriteRows(
@@ -325,8 +324,6 @@ public sealed partial class MartenEventStore
                 new() { Value = rows.Select(r => r.Json.Headers).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
             },
         });
-        if (options.DaemonWakesOnAppend)
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{PostgresqlListenWakeup.DefaultChannel}', '')"));
 
         var assigned = new Dictionary<EventKey, (long Sequence, DateTimeOffset Timestamp, string Type)>(rows.Count);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
