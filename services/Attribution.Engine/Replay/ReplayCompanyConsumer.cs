@@ -18,7 +18,8 @@ namespace Attribution.Engine.Replay;
 /// confirmation for the rest), then the read models take that in. When the company's time zone or
 /// quantity mode is not what they were last rebuilt under, they are rebuilt from the event store (day
 /// buckets move, carts go below zero differently); otherwise the revisions and the confirmation reach
-/// them as live events do, and the replay takes the revenue projection past them before it reports.
+/// them as live events do: the replay takes the revenue projection past them while it re-decides, and
+/// past the rest before it reports.
 /// A rebuild holds each projection's checkpoint while it runs; the live daemon then goes on from where it was.
 /// </summary>
 public sealed class CompanyReplay(
@@ -66,12 +67,30 @@ public sealed class CompanyReplay(
     {
         var started = Stopwatch.GetTimestamp();
         var database = await databases.ForCompanyAsync(companyKey, ct);
-        var revisions = await reactor.ReplayCompanyAsync(database, companyKey, ct);
+
+        // Read models built under the company's settings take the revisions in while the re-decide
+        // appends them, on the cores the re-decide leaves idle; read models a rebuild replaces do not.
+        var follows = await BuiltUnderAsync(database, companyKey, ct) == ReadModelSettings(await CompanyAsync(companyKey, ct));
+        int revisions;
+        using (var reDecided = new CancellationTokenSource())
+        {
+            var following = follows ? database.Projections.FollowAsync(revenue, reDecided.Token, ct) : Task.CompletedTask;
+            try
+            {
+                revisions = await reactor.ReplayCompanyAsync(database, companyKey, ct);
+            }
+            catch
+            {
+                await reDecided.CancelAsync();
+                await Task.WhenAny(following); // the re-decide's failure is the one to report
+                throw;
+            }
+            await reDecided.CancelAsync();
+            await following;
+        }
         var decided = Stopwatch.GetElapsedTime(started);
 
-        var company = await companies.FindByKeyAsync(companyKey, ct, bypassCache: true)
-            ?? throw new InvalidOperationException($"There is no company {companyKey}.");
-        var settings = ReadModelSettings(company);
+        var settings = ReadModelSettings(await CompanyAsync(companyKey, ct));
         var rebuilt = "not rebuilt (their settings unchanged)";
         if (await BuiltUnderAsync(database, companyKey, ct) != settings)
         {
@@ -95,6 +114,10 @@ public sealed class CompanyReplay(
             return Stopwatch.GetElapsedTime(start);
         }
     }
+
+    private async Task<Company> CompanyAsync(string companyKey, CancellationToken ct) =>
+        await companies.FindByKeyAsync(companyKey, ct, bypassCache: true)
+            ?? throw new InvalidOperationException($"There is no company {companyKey}.");
 
     /// <summary>The company settings the read models fold by (besides the decisions themselves).</summary>
     private static string ReadModelSettings(Company company) => $"timeZone={CompanyCalendar.ZoneOf(company).Id};quantityMode={company.QuantityMode}";

@@ -67,6 +67,30 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
         }
     }
 
+    /// <summary>
+    /// Follows the store as the daemon does until <paramref name="until"/> is cancelled: takes the
+    /// projection past every event stored now, waits one polling interval, and again. A replay runs it
+    /// while it appends its revisions, so the read models take them in meanwhile rather than all after
+    /// it; the daemon, where it runs the projection too, takes turns with it page by page.
+    /// </summary>
+    public async Task FollowAsync(IProjection projection, CancellationToken until, CancellationToken ct)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(until, ct);
+        while (!until.IsCancellationRequested)
+        {
+            // Not cancelled by `until`: a page under way commits rather than being thrown away.
+            await CatchUpAsync(projection, ct);
+            try
+            {
+                await Task.Delay(options.DaemonFastPolling, either.Token);
+            }
+            catch (OperationCanceledException) when (until.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>The projection's events after <paramref name="after"/> up to <paramref name="upTo"/>, as stored now.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadPageAsync(IProjection projection, long after, long upTo, CancellationToken ct)
     {

@@ -246,6 +246,50 @@ public sealed class EventStoreTests
     }
 
     [Test]
+    public async Task A_follower_takes_in_events_appended_while_it_runs_and_stops_when_told()
+    {
+        var projection = new CounterProjection(_prefix);
+        _options.AddProjection(projection, ProjectionLifecycle.Async);
+        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
+        var reader = new DocumentReader(TestServices.Database);
+
+        using var stop = new CancellationTokenSource();
+        var following = runner.FollowAsync(projection, stop.Token, CancellationToken.None);
+        for (var i = 0; i < 5; i++) await Append("k", ExpectedVersion.Any, Inc(1), Inc(2));
+        var counter = await Poll.UntilAsync(() => reader.LoadAsync<Counter>(projection.DocumentType, _prefix + "k"),
+            c => c?.Events == 10, TimeSpan.FromSeconds(30), "the appends taken in by the follower, no daemon running");
+        await stop.CancelAsync();
+        await following.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(counter, Is.EqualTo(new Counter(_prefix + "k", 10, 15m, 10)));
+        Assert.That(following.IsCompletedSuccessfully, Is.True);
+    }
+
+    [Test]
+    public async Task A_follower_and_the_daemon_together_apply_each_event_once()
+    {
+        var projection = new CounterProjection(_prefix);
+        _options.AddProjection(projection, ProjectionLifecycle.Async);
+        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
+        var reader = new DocumentReader(TestServices.Database);
+
+        var daemon = await _store.Marten.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
+        using var stop = new CancellationTokenSource();
+        var following = runner.FollowAsync(projection, stop.Token, CancellationToken.None);
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Append($"m{i % 4}", ExpectedVersion.Any, Inc(i), Inc(0.5m))));
+        await Poll.UntilAsync(async () => (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).Sum(c => c.Events),
+            n => n >= 80, TimeSpan.FromSeconds(30), "all 80 events projected");
+        await stop.CancelAsync();
+        await following;
+        await daemon.StopAllAsync();
+        var counters = (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+
+        Assert.That(counters.Sum(c => c.Events), Is.EqualTo(80), "each event applied once");
+        Assert.That(counters.Sum(c => c.Total), Is.EqualTo(Enumerable.Range(0, 40).Sum() + 40 * 0.5m));
+    }
+
+    [Test]
     public async Task A_rebuild_from_sequence_zero_equals_the_live_projection()
     {
         var projection = new CounterProjection(_prefix);
