@@ -66,12 +66,13 @@ public sealed class AttributionReactor(
         // The latest decisions first, with the sequence they are complete up to; the visitors after, so
         // that every decision the confirmation covers belongs to a stream this replay re-decides. They
         // and which copy of each order counts are read once for the company (a third of the replay's
-        // time went into per-pass look-ups of them on 300k events).
-        var (latest, throughSequence) = await DecisionReader.LatestOfCompanyAsync(connection, companyKey, ct);
-        var company = new CompanyLookups(
-            settings,
-            CountedCheckouts(await store.ReadTenantOfTypesAsync(connection, companyKey, CheckoutTypes, ct)),
-            latest);
+        // time went into per-pass look-ups of them on 300k events), side by side on a connection each:
+        // reading them is mostly this process deserializing, one core's work each.
+        var latestDecisions = DecisionReader.LatestOfCompanyAsync(connection, companyKey, ct);
+        var countedCheckouts = CountedCheckoutsOfCompanyAsync(database, companyKey, ct);
+        await Task.WhenAll(latestDecisions, countedCheckouts);
+        var (latest, throughSequence) = await latestDecisions;
+        var company = new CompanyLookups(settings, await countedCheckouts, latest);
 
         await using var cmd = new NpgsqlCommand(
             "SELECT id FROM event_store.mt_streams WHERE tenant_id = $1 AND id LIKE 'visitor:%' ORDER BY id", connection);
@@ -296,6 +297,12 @@ public sealed class AttributionReactor(
         var orderIds = events.Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
         if (orderIds.Count == 0) return [];
         return CountedCheckouts(await store.QueryByDataFieldAsync(connection, companyKey, CheckoutTypes, "orderId", orderIds, ct));
+    }
+
+    private async Task<Dictionary<string, OrderCopies>> CountedCheckoutsOfCompanyAsync(CompanyDatabase database, string companyKey, CancellationToken ct)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        return CountedCheckouts(await store.ReadTenantOfTypesAsync(connection, companyKey, CheckoutTypes, ct));
     }
 
     /// <summary>The checkout that counts for each orderId among the given checkouts (all copies of each order), and the visitor they name.</summary>
