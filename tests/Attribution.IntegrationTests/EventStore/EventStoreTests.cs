@@ -26,6 +26,18 @@ public sealed class EventStoreTests
     private Task<AppendResult> Append(string stream, ExpectedVersion expected, params NewEvent[] events) =>
         _store.AppendAsync([new StreamAppend(_prefix + stream, "tenant-a", expected, events)]);
 
+    /// <summary>An asynchronous counter projection of this test's streams, with a runner and a reader for it.</summary>
+    private (CounterProjection Projection, ProjectionRunner Runner, DocumentReader Reader) AsyncCounter()
+    {
+        var projection = new CounterProjection(_prefix);
+        _options.AddProjection(projection, ProjectionLifecycle.Async);
+        return (projection, new ProjectionRunner(TestServices.Database, _store, _options), new DocumentReader(TestServices.Database));
+    }
+
+    /// <summary>The counters of this test's streams.</summary>
+    private async Task<List<Counter>> CountersAsync(DocumentReader reader, CounterProjection projection) =>
+        (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+
     [Test]
     public async Task Appends_give_stream_versions_and_an_increasing_global_sequence()
     {
@@ -218,10 +230,7 @@ public sealed class EventStoreTests
     [Test]
     public async Task The_daemon_resumes_from_its_checkpoint_after_a_restart_and_applies_each_event_once()
     {
-        var projection = new CounterProjection(_prefix);
-        _options.AddProjection(projection, ProjectionLifecycle.Async);
-        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
-        var reader = new DocumentReader(TestServices.Database);
+        var (projection, runner, reader) = AsyncCounter();
 
         var daemon = await _store.Marten.BuildProjectionDaemonAsync();
         await daemon.StartAllAsync();
@@ -248,10 +257,7 @@ public sealed class EventStoreTests
     [Test]
     public async Task A_follower_takes_in_events_appended_while_it_runs_and_stops_when_told()
     {
-        var projection = new CounterProjection(_prefix);
-        _options.AddProjection(projection, ProjectionLifecycle.Async);
-        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
-        var reader = new DocumentReader(TestServices.Database);
+        var (projection, runner, reader) = AsyncCounter();
 
         using var stop = new CancellationTokenSource();
         var following = runner.FollowAsync(projection, stop.Token, CancellationToken.None);
@@ -268,22 +274,19 @@ public sealed class EventStoreTests
     [Test]
     public async Task A_follower_and_the_daemon_together_apply_each_event_once()
     {
-        var projection = new CounterProjection(_prefix);
-        _options.AddProjection(projection, ProjectionLifecycle.Async);
-        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
-        var reader = new DocumentReader(TestServices.Database);
+        var (projection, runner, reader) = AsyncCounter();
 
         var daemon = await _store.Marten.BuildProjectionDaemonAsync();
         await daemon.StartAllAsync();
         using var stop = new CancellationTokenSource();
         var following = runner.FollowAsync(projection, stop.Token, CancellationToken.None);
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Append($"m{i % 4}", ExpectedVersion.Any, Inc(i), Inc(0.5m))));
-        await Poll.UntilAsync(async () => (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).Sum(c => c.Events),
+        await Poll.UntilAsync(async () => (await CountersAsync(reader, projection)).Sum(c => c.Events),
             n => n >= 80, TimeSpan.FromSeconds(30), "all 80 events projected");
         await stop.CancelAsync();
         await following;
         await daemon.StopAllAsync();
-        var counters = (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+        var counters = await CountersAsync(reader, projection);
 
         Assert.That(counters.Sum(c => c.Events), Is.EqualTo(80), "each event applied once");
         Assert.That(counters.Sum(c => c.Total), Is.EqualTo(Enumerable.Range(0, 40).Sum() + 40 * 0.5m));
@@ -292,22 +295,19 @@ public sealed class EventStoreTests
     [Test]
     public async Task A_rebuild_from_sequence_zero_equals_the_live_projection()
     {
-        var projection = new CounterProjection(_prefix);
-        _options.AddProjection(projection, ProjectionLifecycle.Async);
-        var runner = new ProjectionRunner(TestServices.Database, _store, _options);
-        var reader = new DocumentReader(TestServices.Database);
+        var (projection, runner, reader) = AsyncCounter();
 
         for (var i = 0; i < 20; i++)
             await Append($"h{i % 4}", ExpectedVersion.Any, Inc(i), Inc(0.5m));
         var daemon = await _store.Marten.BuildProjectionDaemonAsync();
         await daemon.StartAllAsync();
-        await Poll.UntilAsync(async () => (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).Sum(c => c.Events),
+        await Poll.UntilAsync(async () => (await CountersAsync(reader, projection)).Sum(c => c.Events),
             n => n == 40, TimeSpan.FromSeconds(30), "all 40 events projected live");
         await daemon.StopAllAsync();
-        var live = (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+        var live = await CountersAsync(reader, projection);
 
         var replayed = await runner.RebuildAsync(projection, CancellationToken.None);
-        var rebuilt = (await reader.LoadAllAsync<Counter>(projection.DocumentType)).Where(c => c.Id.StartsWith(_prefix, StringComparison.Ordinal)).ToList();
+        var rebuilt = await CountersAsync(reader, projection);
 
         Assert.That(live, Has.Count.EqualTo(4));
         Assert.That(live.Sum(c => c.Events), Is.EqualTo(40));
