@@ -79,14 +79,12 @@ public sealed class CompanyReplay(
             {
                 revisions = await reactor.ReplayCompanyAsync(database, companyKey, ct);
             }
-            catch
+            finally
             {
                 await reDecided.CancelAsync();
-                await Task.WhenAny(following); // the re-decide's failure is the one to report
-                throw;
+                await Task.WhenAny(following); // stopped either way; a failed re-decide is the failure to report
             }
-            await reDecided.CancelAsync();
-            await following;
+            await following; // the follower's own failure, once the re-decide succeeded
         }
         var decided = Stopwatch.GetElapsedTime(started);
 

@@ -15,7 +15,7 @@ def name(addr, sym):
     if i>=0 and rows[i][0]<=x<rows[i][0]+rows[i][1]: return rows[i][2]
     return '?'
 out=subprocess.run(['perf','script','-i',data,'-F','ip,sym,dso','-G'],capture_output=True,text=True).stdout
-# -G hides call graph; fallback simple
+# One line per sample (-G: no call graphs): its address, symbol and object; self time only.
 self_c=collections.Counter(); total=0
 for line in out.splitlines():
     line=line.strip()
