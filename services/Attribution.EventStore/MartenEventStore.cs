@@ -158,17 +158,6 @@ public sealed partial class MartenEventStore(NpgsqlDataSource dataSource, EventS
         return await ReadEvents(cmd, ct);
     }
 
-    /// <summary>A tenant's events of the given stored types, in global order.</summary>
-    public async Task<IReadOnlyList<StoredEvent>> ReadTenantOfTypesAsync(
-        NpgsqlConnection connection, string tenantId, IReadOnlyCollection<string> typeNames, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(
-            $"SELECT {SelectColumns} FROM {Events} WHERE tenant_id = $1 AND type = ANY($2) ORDER BY seq_id", connection);
-        cmd.Parameters.AddWithValue(tenantId);
-        cmd.Parameters.AddWithValue(typeNames.ToArray());
-        return await ReadEvents(cmd, ct);
-    }
-
     /// <summary>Events by tenant and id (Marten's <c>Events.Load</c>), in global order; ids not stored are left out.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadEventsByIdAsync(
         NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyCollection<(string TenantId, Guid Id)> keys, CancellationToken ct)

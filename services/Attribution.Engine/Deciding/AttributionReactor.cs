@@ -66,9 +66,10 @@ public sealed class AttributionReactor(
         // The latest decisions first, with the sequence they are complete up to; the visitors after, so
         // that every decision the confirmation covers belongs to a stream this replay re-decides. They
         // and which copy of each order counts are read once for the company (a third of the replay's
-        // time went into per-pass look-ups of them on 300k events), side by side on a connection each:
-        // reading them is mostly this process deserializing, one core's work each.
-        var latestDecisions = DecisionReader.LatestOfCompanyAsync(connection, companyKey, ct);
+        // time went into per-pass look-ups of them on 300k events), side by side on a connection each,
+        // and only the fields the passes compare: PostgreSQL picks them out of each document and event,
+        // where deserializing whole ones was most of a replay's set-up.
+        var latestDecisions = DecisionReader.StandingOfCompanyAsync(connection, companyKey, ct);
         var countedCheckouts = CountedCheckoutsOfCompanyAsync(database, companyKey, ct);
         await Task.WhenAll(latestDecisions, countedCheckouts);
         var (latest, throughSequence) = await latestDecisions;
@@ -149,7 +150,7 @@ public sealed class AttributionReactor(
     /// queries them per batch instead.
     /// </summary>
     private sealed record CompanyLookups(
-        Company Company, Dictionary<string, OrderCopies> CountedCheckouts, Dictionary<Guid, DecisionEvents.V2.AttributionDecided> LatestDecisions);
+        Company Company, Dictionary<string, OrderCopies> CountedCheckouts, Dictionary<Guid, DecisionStanding> LatestDecisions);
 
     /// <summary>
     /// Which copy of an order counts, and the fingerprints of the first copy that carried any: a
@@ -203,7 +204,8 @@ public sealed class AttributionReactor(
             .ToDictionary(g => g.Key, g => g.Select(VisitorJourney.Fact).ToList(), StringComparer.Ordinal);
 
         var current = lookups?.LatestDecisions
-            ?? await DecisionReader.LatestAsync(connection, companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct);
+            ?? (await DecisionReader.LatestAsync(connection, companyKey, attributable.Values.SelectMany(a => a.Select(e => e.EventId)).ToList(), ct))
+                .ToDictionary(d => d.Key, d => DecisionStanding.Of(d.Value));
 
         var ownTraces = visitorEvents.Where(v => v.Metadata.TraceParent is not null).DistinctBy(v => v.Sequence).ToDictionary(v => v.Sequence, v => v.Metadata.TraceParent!);
         var appends = new List<StreamAppend>();
@@ -296,33 +298,60 @@ public sealed class AttributionReactor(
     {
         var orderIds = events.Where(e => e.OrderId is not null).Select(e => e.OrderId!).Distinct().ToList();
         if (orderIds.Count == 0) return [];
-        return CountedCheckouts(await store.QueryByDataFieldAsync(connection, companyKey, CheckoutTypes, "orderId", orderIds, ct));
+        var checkouts = await store.QueryByDataFieldAsync(connection, companyKey, CheckoutTypes, "orderId", orderIds, ct);
+        return CountedCheckouts(checkouts.Select(e => CheckoutCopy.Of(e.Sequence, e.StreamId, (V1.CheckoutRecorded)e.Data)));
     }
 
-    private async Task<Dictionary<string, OrderCopies>> CountedCheckoutsOfCompanyAsync(CompanyDatabase database, string companyKey, CancellationToken ct)
+    /// <summary>
+    /// Every checkout of a company, as far as counting copies needs it, picked out of each event by
+    /// PostgreSQL rather than deserialized whole (line items and all). The fields are
+    /// <see cref="V1.CheckoutRecorded"/>'s, its stored name's only shape (a unit test holds that no older
+    /// name is upcast to it).
+    /// </summary>
+    private static async Task<Dictionary<string, OrderCopies>> CountedCheckoutsOfCompanyAsync(CompanyDatabase database, string companyKey, CancellationToken ct)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        return CountedCheckouts(await store.ReadTenantOfTypesAsync(connection, companyKey, CheckoutTypes, ct));
+        await using var cmd = new NpgsqlCommand("""
+            SELECT seq_id, stream_id, (data->>'eventId')::uuid, data->>'orderId', data->>'userFingerprint', data->>'userFaqFingerprint',
+                   coalesce((data->>'test')::boolean, false), data->>'source'
+            FROM event_store.mt_events WHERE tenant_id = $1 AND type = $2 AND data->>'orderId' IS NOT NULL ORDER BY seq_id
+            """, connection);
+        cmd.Parameters.AddWithValue(companyKey);
+        cmd.Parameters.AddWithValue(StoredNames.CheckoutRecorded);
+        var copies = new List<CheckoutCopy>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                copies.Add(new CheckoutCopy(reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.GetBoolean(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
+        return CountedCheckouts(copies);
+    }
+
+    /// <summary>A stored checkout, as far as telling which copy of its order counts needs it.</summary>
+    private sealed record CheckoutCopy(
+        long Sequence, string StreamId, Guid EventId, string? OrderId, string? UserFingerprint, string? UserFaqFingerprint, bool Test, string? Source)
+    {
+        public static CheckoutCopy Of(long sequence, string streamId, V1.CheckoutRecorded c) =>
+            new(sequence, streamId, c.EventId, c.OrderId, c.UserFingerprint, c.UserFaqFingerprint, c.Test, c.Source);
+
+        public bool HasFingerprint => UserFingerprint is not null || UserFaqFingerprint is not null;
     }
 
     /// <summary>The checkout that counts for each orderId among the given checkouts (all copies of each order), and the visitor they name.</summary>
-    private static Dictionary<string, OrderCopies> CountedCheckouts(IEnumerable<StoredEvent> checkouts) =>
+    private static Dictionary<string, OrderCopies> CountedCheckouts(IEnumerable<CheckoutCopy> checkouts) =>
         checkouts
-            .Select(e => (e.Sequence, e.StreamId, Checkout: (V1.CheckoutRecorded)e.Data))
-            .Where(x => x.Checkout.OrderId is not null)
-            .GroupBy(x => x.Checkout.OrderId!, StringComparer.Ordinal)
+            .Where(c => c.OrderId is not null)
+            .GroupBy(c => c.OrderId!, StringComparer.Ordinal)
             .Select(g =>
             {
-                var copies = g.OrderBy(x => x.Sequence).ToList();
-                var counted = OrderCounting.CountedOf(copies.Select(x => new OrderCounting.Checkout(
-                    x.Checkout.EventId, x.Sequence, x.Checkout.UserFingerprint is not null || x.Checkout.UserFaqFingerprint is not null, x.Checkout.Test,
-                    CheckoutSources.IsVerified(x.Checkout.Source))));
-                var visitor = copies.Select(x => x.Checkout)
-                    .FirstOrDefault(c => !c.Test && (c.UserFingerprint is not null || c.UserFaqFingerprint is not null));
+                var copies = g.OrderBy(c => c.Sequence).ToList();
+                var counted = OrderCounting.CountedOf(copies.Select(c => new OrderCounting.Checkout(
+                    c.EventId, c.Sequence, c.HasFingerprint, c.Test, CheckoutSources.IsVerified(c.Source))));
+                var visitor = copies.FirstOrDefault(c => !c.Test && c.HasFingerprint);
                 if (counted is null) return (OrderId: g.Key, Copies: null);
-                var countedCopy = copies.First(x => x.Checkout.EventId == counted.Value);
+                var countedCopy = copies.First(c => c.EventId == counted.Value);
                 return (OrderId: g.Key, Copies: (OrderCopies?)new OrderCopies(counted.Value, countedCopy.StreamId,
-                    countedCopy.Checkout is { UserFingerprint: null, UserFaqFingerprint: null }, visitor?.UserFingerprint, visitor?.UserFaqFingerprint));
+                    !countedCopy.HasFingerprint, visitor?.UserFingerprint, visitor?.UserFaqFingerprint));
             })
             .Where(x => x.Copies is not null)
             .ToDictionary(x => x.OrderId, x => x.Copies!, StringComparer.Ordinal);

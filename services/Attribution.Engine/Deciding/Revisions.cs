@@ -2,6 +2,7 @@ using Attribution.Domain.Ids;
 using Attribution.Domain.Rules;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using Attribution.EventStore.StoredEvents;
+using Attribution.ReadModels.LatestDecisions;
 
 namespace Attribution.Engine.Deciding;
 
@@ -17,7 +18,7 @@ public static class Revisions
 {
     public static V2.AttributionDecided? Next(
         string companyKey, AttributableEvent e, AttributionDecision decision, bool counted, IReadOnlyList<string> countingReasons,
-        V2.AttributionDecided? current, bool confirmsRuleVersion = false)
+        DecisionStanding? current, bool confirmsRuleVersion = false)
     {
         string[] reasons = [.. countingReasons, .. decision.Reasons];
         // The visitor it is judged on is part of it: a verified copy decided before the browser's copy arrived

@@ -1,3 +1,4 @@
+using Attribution.Domain.Rules;
 using Attribution.EventStore;
 using Npgsql;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
@@ -22,29 +23,36 @@ public static class DecisionReader
     }
 
     /// <summary>
-    /// Every latest decision of a company, by source event (a replay reads them once instead of per batch),
-    /// as stored, and the company's last stored sequence in the same snapshot: every decision stored up to it is
-    /// among them (sequence order is commit order), so a replay that compares them all can confirm them.
+    /// Where every latest decision of a company stands, by source event (a replay reads them once instead of per
+    /// batch), as stored, and the company's last stored sequence in the same snapshot: every decision stored up to
+    /// it is among them (sequence order is commit order), so a replay that compares them all can confirm them.
+    /// PostgreSQL picks the compared fields out of each document, so this process does not deserialize whole ones.
     /// </summary>
-    public static async Task<(Dictionary<Guid, V2.AttributionDecided> Decisions, long ThroughSequence)> LatestOfCompanyAsync(
+    public static async Task<(Dictionary<Guid, DecisionStanding> Decisions, long ThroughSequence)> StandingOfCompanyAsync(
         NpgsqlConnection connection, string companyKey, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
             WITH store AS (SELECT coalesce(max(seq_id), 0) AS through FROM event_store.mt_events WHERE tenant_id = $2)
-            SELECT d.data, d.last_seq_id, store.through FROM store
-            LEFT JOIN event_store.documents d ON d.type = $1 AND d.data->>'companyKey' = $2
+            SELECT store.through, (d.data->>'sourceEventId')::uuid, (d.data->>'revision')::int, (d.data->>'attributed')::boolean,
+                   (d.data->>'counted')::boolean, d.data->'credited', d.data->>'ruleVersion', d.data->'reasons', d.data->>'userFingerprint'
+            FROM store LEFT JOIN event_store.documents d ON d.type = $1 AND d.data->>'companyKey' = $2
             """, connection);
         cmd.Parameters.AddWithValue(LatestDecisionProjection.DocumentTypeName);
         cmd.Parameters.AddWithValue(companyKey);
-        var decisions = new Dictionary<Guid, V2.AttributionDecided>();
+        var decisions = new Dictionary<Guid, DecisionStanding>();
         long through = 0;
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            through = reader.GetInt64(2);
-            if (reader.IsDBNull(0)) continue;
-            var decision = StoredJson.Read<V2.AttributionDecided>(reader, 0);
-            decisions[decision.SourceEventId] = decision;
+            through = reader.GetInt64(0);
+            if (reader.IsDBNull(1)) continue;
+            var standing = new DecisionStanding(
+                reader.GetGuid(1), reader.GetInt32(2), reader.GetBoolean(3), reader.GetBoolean(4),
+                reader.IsDBNull(5) ? null : StoredJson.Read<CreditedInteraction>(reader, 5),
+                reader.GetString(6),
+                StoredJson.Read<string[]>(reader, 7),
+                reader.IsDBNull(8) ? null : reader.GetString(8));
+            decisions[standing.SourceEventId] = standing;
         }
         return (decisions, through);
     }

@@ -4,6 +4,8 @@ using Attribution.Engine.Deciding;
 using static Attribution.EventStore.StoredEvents.VisitorEvents;
 using Attribution.Domain.Companies;
 using Attribution.Domain.Rules;
+using Attribution.EventStore.StoredEvents;
+using Attribution.ReadModels.LatestDecisions;
 
 namespace Attribution.UnitTests.Engine.Deciding;
 
@@ -71,6 +73,8 @@ public sealed class RevisionsTests
     private static AttributionDecision Decision(bool attributed, int window = 24, params string[] reasons) =>
         new(Event.EventId, attributed, attributed ? Chat : null, window, new RuleSettings(window).RuleVersion, reasons);
 
+    private static DecisionStanding? Standing(DecisionEvents.V2.AttributionDecided? stored) => stored is null ? null : DecisionStanding.Of(stored);
+
     [Test]
     public void The_first_decision_is_revision_one_with_a_deterministic_id()
     {
@@ -86,14 +90,14 @@ public sealed class RevisionsTests
     public void The_same_decision_is_no_revision()
     {
         var current = Revisions.Next("ck", Event, Decision(false, 24, "no real shopper message"), true, [], null);
-        Assert.That(Revisions.Next("ck", Event, Decision(false, 24, "no real shopper message"), true, [], current), Is.Null);
+        Assert.That(Revisions.Next("ck", Event, Decision(false, 24, "no real shopper message"), true, [], Standing(current)), Is.Null);
     }
 
     [Test]
     public void New_reasons_are_a_revision_that_is_stored_but_not_announced()
     {
         var current = Revisions.Next("ck", Event, Decision(false, 24, "No conversation or nudge click"), true, [], null)!;
-        var next = Revisions.Next("ck", Event, Decision(false, 24, "CHAT conversation c: no answer was marked helpful."), true, [], current)!;
+        var next = Revisions.Next("ck", Event, Decision(false, 24, "CHAT conversation c: no answer was marked helpful."), true, [], Standing(current))!;
 
         Assert.That(next.Revision, Is.EqualTo(2));
         Assert.That(next.Reasons, Is.EqualTo(new[] { "CHAT conversation c: no answer was marked helpful." }));
@@ -105,19 +109,19 @@ public sealed class RevisionsTests
     {
         var alone = Event with { UserFingerprint = null };
         var current = Revisions.Next("ck", alone, Decision(false, 24, "No conversation or nudge click"), true, [], null)!;
-        var lent = Revisions.Next("ck", Event, Decision(false, 24, "No conversation or nudge click"), true, [], current)!;
+        var lent = Revisions.Next("ck", Event, Decision(false, 24, "No conversation or nudge click"), true, [], Standing(current))!;
 
         Assert.That(lent.Revision, Is.EqualTo(2));
         Assert.That(lent.UserFingerprint, Is.EqualTo("fp"));
         Assert.That(Revisions.OutcomeChanged(current, lent), Is.False);
-        Assert.That(Revisions.Next("ck", Event, Decision(false, 24, "No conversation or nudge click"), true, [], lent), Is.Null);
+        Assert.That(Revisions.Next("ck", Event, Decision(false, 24, "No conversation or nudge click"), true, [], Standing(lent)), Is.Null);
     }
 
     [Test]
     public void A_changed_outcome_is_the_next_revision_and_is_announced()
     {
         var current = Revisions.Next("ck", Event, Decision(false), true, [], null)!;
-        var next = Revisions.Next("ck", Event, Decision(true), true, [], current)!;
+        var next = Revisions.Next("ck", Event, Decision(true), true, [], Standing(current))!;
 
         Assert.That(next.Revision, Is.EqualTo(2));
         Assert.That(next.DecisionId, Is.Not.EqualTo(current.DecisionId));
@@ -129,7 +133,7 @@ public sealed class RevisionsTests
     public void A_new_rule_version_alone_is_stored_but_not_announced()
     {
         var current = Revisions.Next("ck", Event, Decision(true, 24), true, [], null)!;
-        var next = Revisions.Next("ck", Event, Decision(true, 48), true, [], current)!;
+        var next = Revisions.Next("ck", Event, Decision(true, 48), true, [], Standing(current))!;
 
         Assert.That(next.RuleVersion, Is.EqualTo("qualified-first.v1;window=48h"));
         Assert.That(Revisions.OutcomeChanged(current, next), Is.False);
@@ -140,10 +144,10 @@ public sealed class RevisionsTests
     {
         var current = Revisions.Next("ck", Event, Decision(true, 24), true, [], null)!;
 
-        Assert.That(Revisions.Next("ck", Event, Decision(true, 48), true, [], current, confirmsRuleVersion: true), Is.Null,
+        Assert.That(Revisions.Next("ck", Event, Decision(true, 48), true, [], Standing(current), confirmsRuleVersion: true), Is.Null,
             "the replay's confirmation carries the new version");
-        Assert.That(Revisions.Next("ck", Event, Decision(false, 48), true, [], current, confirmsRuleVersion: true)!.Revision, Is.EqualTo(2));
-        Assert.That(Revisions.Next("ck", Event, Decision(true, 48, "a new reason"), true, [], current, confirmsRuleVersion: true)!.Revision, Is.EqualTo(2));
+        Assert.That(Revisions.Next("ck", Event, Decision(false, 48), true, [], Standing(current), confirmsRuleVersion: true)!.Revision, Is.EqualTo(2));
+        Assert.That(Revisions.Next("ck", Event, Decision(true, 48, "a new reason"), true, [], Standing(current), confirmsRuleVersion: true)!.Revision, Is.EqualTo(2));
     }
 }
 
