@@ -124,11 +124,15 @@ public sealed class EventStoreTests
         Assert.That(await _store.ReadStreamAsync(_prefix + "h"), Has.Count.EqualTo(1));
     }
 
-    [Test]
-    public async Task Two_stores_appending_to_the_same_streams_at_once_store_each_event_once_in_version_order()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Two_stores_appending_to_the_same_streams_at_once_store_each_event_once_in_version_order(bool inlineProjection)
     {
         // Two engines' stores, each reading the streams before taking the append lock: the other's commit
-        // in between makes the early plan clash, and the append is written again under the lock.
+        // in between makes the early plan clash, and the append is written again under the lock. With an
+        // inline projection, whose documents must commit with the events, every group takes the lock first.
+        var inline = new CounterProjection(_prefix);
+        if (inlineProjection) _options.AddProjection(inline, ProjectionLifecycle.Inline);
         var other = MartenEventStore.Create(TestServices.Database, _options);
         var shared = Enumerable.Range(0, 3).Select(i => $"{_prefix}shared-{i}").ToArray();
         var repeated = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToArray();
@@ -167,6 +171,12 @@ public sealed class EventStoreTests
                 $"{stream.Key}: versions follow the sequence, with no gap");
         }
         Assert.That(await StoredEvents.StreamsOutOfStepAsync(_prefix), Is.Empty, "streams whose row and events disagree");
+        if (!inlineProjection) return;
+        var reader = new DocumentReader(TestServices.Database);
+        foreach (var stream in stored.GroupBy(e => e.StreamId))
+            Assert.That(await reader.LoadAsync<Counter>(inline.DocumentType, stream.Key),
+                Is.EqualTo(new Counter(stream.Key, stream.Count(), stream.Sum(e => ((CounterEvents.V1.Incremented)e.Data).By), stream.Max(e => e.Version))),
+                $"{stream.Key}: the inline document folds each stored event once");
     }
 
     [Test]
