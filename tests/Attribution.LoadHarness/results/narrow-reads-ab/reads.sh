@@ -11,69 +11,87 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export READS_CONNECTION="Host=127.0.0.1;Port=5432;Username=app;Password=app;Database=${1:-attribution_load_replay}"
 sed "s|REPO|$repo|" >"$work/Reads.cs" <<'CS'
-#:project REPO/services/Attribution.EventStore/Attribution.EventStore.csproj
+#:project REPO/services/Attribution.ReadModels/Attribution.ReadModels.csproj
 #:property TreatWarningsAsErrors=false
 #:property Nullable=enable
 #:property PublishAot=false
 using System.Diagnostics;
 using System.Text.Json;
 using Attribution.EventStore;
+using Attribution.ReadModels.LatestDecisions;
 using Npgsql;
 using static Attribution.EventStore.StoredEvents.DecisionEvents;
 using V1 = Attribution.EventStore.StoredEvents.VisitorEvents.V1;
 
+const string Company = "ck_load_replay";
 var cs = Environment.GetEnvironmentVariable("READS_CONNECTION")!;
 await using var ds = NpgsqlDataSource.Create(cs);
+
+// Whole rows' JSON, read apart from deserializing it (the split is what is timed, so not through the store's readers).
+async Task<List<byte[]>> ReadDataAsync(string sql)
+{
+    var data = new List<byte[]>();
+    await using var c = ds.CreateCommand(sql);
+    c.Parameters.AddWithValue(Company);
+    await using var r = await c.ExecuteReaderAsync();
+    while (await r.ReadAsync()) data.Add(r.GetFieldValue<byte[]>(0));
+    return data;
+}
+
 Console.WriteLine("== the replay's set-up: latest decisions and checkouts, whole or picked out in SQL");
 for (int round = 0; round < 3; round++)
 {
     var sw = Stopwatch.StartNew();
-    var raw = new List<byte[]>();
-    await using (var c = ds.CreateCommand("SELECT data FROM event_store.documents WHERE type='attribution_decision' AND data->>'companyKey'='ck_load_replay'"))
-    await using (var r = await c.ExecuteReaderAsync())
-        while (await r.ReadAsync()) raw.Add(r.GetFieldValue<byte[]>(0));
-    Console.WriteLine($"docs read raw: {raw.Count} in {sw.ElapsedMilliseconds} ms");
+    var docs = await ReadDataAsync("SELECT data FROM event_store.documents WHERE type = 'attribution_decision' AND data->>'companyKey' = $1");
+    Console.WriteLine($"docs read raw: {docs.Count} in {sw.ElapsedMilliseconds} ms");
     sw.Restart();
     var full = new Dictionary<Guid, V2.AttributionDecided>();
-    foreach (var b in raw) { var d = JsonSerializer.Deserialize<V2.AttributionDecided>(b, EventTypeRegistry.SerializerOptions)!; full[d.SourceEventId] = d; }
+    foreach (var b in docs) { var d = JsonSerializer.Deserialize<V2.AttributionDecided>(b, EventTypeRegistry.SerializerOptions)!; full[d.SourceEventId] = d; }
     Console.WriteLine($"docs full deserialize: {sw.ElapsedMilliseconds} ms");
     sw.Restart();
-    var narrow = new Dictionary<Guid, Narrow>();
-    foreach (var b in raw) { var d = JsonSerializer.Deserialize<Narrow>(b, EventTypeRegistry.SerializerOptions)!; narrow[d.SourceEventId] = d; }
-    Console.WriteLine($"docs narrow deserialize: {sw.ElapsedMilliseconds} ms");
-    sw.Restart();
-    var cases = new JsonSerializerOptions(EventTypeRegistry.SerializerOptions) { PropertyNameCaseInsensitive = false };
-    var full2 = new Dictionary<Guid, V2.AttributionDecided>();
-    foreach (var b in raw) { var d = JsonSerializer.Deserialize<V2.AttributionDecided>(b, cases)!; full2[d.SourceEventId] = d; }
-    Console.WriteLine($"docs full deserialize case-sensitive: {sw.ElapsedMilliseconds} ms");
+    await using (var connection = await ds.OpenConnectionAsync())
+    {
+        var (standing, _) = await DecisionReader.StandingOfCompanyAsync(connection, Company, CancellationToken.None);
+        Console.WriteLine($"docs picked out in SQL (DecisionReader.StandingOfCompanyAsync): {standing.Count} in {sw.ElapsedMilliseconds} ms");
+    }
 
     sw.Restart();
-    var ck = new List<byte[]>();
-    await using (var c = ds.CreateCommand("SELECT data FROM event_store.mt_events WHERE tenant_id='ck_load_replay' AND type='checkout_recorded.v1' ORDER BY seq_id"))
-    await using (var r = await c.ExecuteReaderAsync())
-        while (await r.ReadAsync()) ck.Add(r.GetFieldValue<byte[]>(0));
-    Console.WriteLine($"checkouts read raw: {ck.Count} in {sw.ElapsedMilliseconds} ms");
+    var checkouts = await ReadDataAsync("SELECT data FROM event_store.mt_events WHERE tenant_id = $1 AND type = 'checkout_recorded.v1' ORDER BY seq_id");
+    Console.WriteLine($"checkouts read raw: {checkouts.Count} in {sw.ElapsedMilliseconds} ms");
     sw.Restart();
-    foreach (var b in ck) JsonSerializer.Deserialize<V1.CheckoutRecorded>(b, EventTypeRegistry.SerializerOptions);
+    foreach (var b in checkouts) JsonSerializer.Deserialize<V1.CheckoutRecorded>(b, EventTypeRegistry.SerializerOptions);
     Console.WriteLine($"checkouts full deserialize: {sw.ElapsedMilliseconds} ms");
     sw.Restart();
-    int n = 0;
-    await using (var c = ds.CreateCommand("SELECT seq_id, stream_id, data->>'eventId', data->>'orderId', data->>'userFingerprint', data->>'userFaqFingerprint', data->>'test', data->>'source' FROM event_store.mt_events WHERE tenant_id='ck_load_replay' AND type='checkout_recorded.v1' ORDER BY seq_id"))
-    await using (var r = await c.ExecuteReaderAsync())
-        while (await r.ReadAsync()) { r.GetInt64(0); r.GetString(1); Guid.Parse(r.GetString(2)); if (!r.IsDBNull(3)) r.GetString(3); if (!r.IsDBNull(4)) r.GetString(4); n++; }
-    Console.WriteLine($"checkouts narrow sql: {n} in {sw.ElapsedMilliseconds} ms");
-    sw.Restart();
-    n = 0;
-    await using (var c = ds.CreateCommand("SELECT (data->>'sourceEventId')::uuid, (data->>'revision')::int, (data->>'attributed')::bool, (data->>'counted')::bool, data->>'ruleVersion', data->>'userFingerprint', data->'reasons', data->'credited' FROM event_store.documents WHERE type='attribution_decision' AND data->>'companyKey'='ck_load_replay'"))
-    await using (var r = await c.ExecuteReaderAsync())
-        while (await r.ReadAsync()) { r.GetGuid(0); r.GetInt32(1); r.GetBoolean(2); r.GetBoolean(3); r.GetString(4); if (!r.IsDBNull(5)) r.GetString(5); JsonSerializer.Deserialize<string[]>(r.GetFieldValue<byte[]>(6)); if (!r.IsDBNull(7)) JsonSerializer.Deserialize<Attribution.Domain.Rules.CreditedInteraction>(r.GetFieldValue<byte[]>(7), EventTypeRegistry.SerializerOptions); n++; }
-    Console.WriteLine($"docs narrow sql: {n} in {sw.ElapsedMilliseconds} ms");
+    // The reactor's query (private to it), read as it reads it.
+    var n = 0;
+    await using (var c = ds.CreateCommand("""
+        SELECT seq_id, stream_id, (data->>'eventId')::uuid, data->>'orderId', data->>'userFingerprint', data->>'userFaqFingerprint',
+               coalesce((data->>'test')::boolean, false), data->>'source'
+        FROM event_store.mt_events WHERE tenant_id = $1 AND type = 'checkout_recorded.v1' AND data->>'orderId' IS NOT NULL ORDER BY seq_id
+        """))
+    {
+        c.Parameters.AddWithValue(Company);
+        await using var r = await c.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            r.GetInt64(0); r.GetString(1); r.GetGuid(2); r.GetString(3);
+            if (!r.IsDBNull(4)) r.GetString(4);
+            if (!r.IsDBNull(5)) r.GetString(5);
+            r.GetBoolean(6);
+            if (!r.IsDBNull(7)) r.GetString(7);
+            n++;
+        }
+    }
+    Console.WriteLine($"checkouts picked out in SQL: {n} in {sw.ElapsedMilliseconds} ms");
 }
 Console.WriteLine("== the passes' reads: the visitors' streams, 1,000 visitors a statement");
 var streams = new List<string>();
-await using (var c = ds.CreateCommand("SELECT id FROM event_store.mt_streams WHERE tenant_id = 'ck_load_replay' AND id LIKE 'visitor:%' ORDER BY id"))
-await using (var r = await c.ExecuteReaderAsync())
+await using (var c = ds.CreateCommand("SELECT id FROM event_store.mt_streams WHERE tenant_id = $1 AND id LIKE 'visitor:%' ORDER BY id"))
+{
+    c.Parameters.AddWithValue(Company);
+    await using var r = await c.ExecuteReaderAsync();
     while (await r.ReadAsync()) streams.Add(r.GetString(0));
+}
 Console.WriteLine($"{streams.Count} streams");
 var o = EventTypeRegistry.SerializerOptions;
 for (var round = 0; round < 3; round++)
@@ -82,6 +100,7 @@ for (var round = 0; round < 3; round++)
     var sw = Stopwatch.StartNew();
     foreach (var chunk in streams.Chunk(1000))
     {
+        // MartenEventStore.ReadStreamsAsync's statement, read without deserializing (timed next).
         await using var c = ds.CreateCommand("SELECT seq_id, id, stream_id, version, tenant_id, type, data, headers->>'traceparent', correlation_id, causation_id, timestamp FROM event_store.mt_events WHERE stream_id = ANY($1) ORDER BY seq_id");
         c.Parameters.AddWithValue(chunk);
         await using var r = await c.ExecuteReaderAsync();
@@ -115,7 +134,6 @@ for (var round = 0; round < 3; round++)
         };
     Console.WriteLine($"narrow deserialize {sw.ElapsedMilliseconds} ms");
 }
-record Narrow(Guid SourceEventId, int Revision, bool Attributed, bool Counted, Attribution.Domain.Rules.CreditedInteraction? Credited, string RuleVersion, IReadOnlyList<string> Reasons, string? UserFingerprint);
 record Cart(Guid EventId, string? UserFingerprint, string? UserFaqFingerprint, Attribution.Contracts.Ingestion.CartEventType Type, string ProductId, decimal Value, string Currency, int Quantity, DateTimeOffset OccurredAt);
 record Checkout(Guid EventId, string? UserFingerprint, string? UserFaqFingerprint, string? OrderId, decimal Value, string Currency, bool Test, DateTimeOffset OccurredAt);
 record Interaction(Guid EventId, string? UserFingerprint, string? UserFaqFingerprint, Attribution.Contracts.Ingestion.InteractionChannel Channel, Attribution.Contracts.Ingestion.InteractionKind Kind, string? ConversationId, string? Text, bool? Helpful, string? NudgeId, string? Variant, DateTimeOffset OccurredAt);
