@@ -74,6 +74,29 @@ if (args.Contains("--steady-only"))
     return;
 }
 
+if (args.Contains("--batch-only"))
+{
+    // For A/B of the recording, deciding and projecting path: the warm-up and the batch phase alone.
+    await WarmUpAsync();
+    Say($"batches of {options.BatchSize}, {options.BatchWorkers} clients, {options.Seconds} s (--batch-only)");
+    var costsBeforeBatches = ProcessCosts.Available ? ProcessCosts.Take() : null;
+    var batches = await load.BatchesAsync(await load.CreateCompanyAsync("Load: batches only"), options.BatchWorkers, options.BatchSize, duration);
+    var batchesVisible = await load.WaitUntilVisibleAsync(batches, TimeSpan.FromMinutes(10));
+    List<ProcessCosts.PhaseCost> batchesCosts = costsBeforeBatches is null ? []
+        : [ProcessCosts.Between($"batches of {options.BatchSize}, until the last is decided", costsBeforeBatches, ProcessCosts.Take(), batches.Accepted.Count)];
+    var batchesReport = new LoadReport(
+        $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, batch phase only, after a {options.WarmUpSeconds} s warm-up",
+        DateTimeOffset.UtcNow,
+        [
+            new Figure("Batch endpoint, accepted (202)", batches.Accepted.Count, batches.Seconds, $"{options.BatchWorkers} clients in a closed loop; {batches.Refused} refused"),
+            EndToEnd($"Batch endpoint end to end ({options.BatchSize} events per request)", batches, batchesVisible.LastVisibleUtc),
+        ],
+        new Dictionary<string, Latency> { ["accepted → visible, batches"] = Latency.Of(batchesVisible.VisibleMs) }, [], batchesCosts);
+    await batchesReport.WriteAsync(results);
+    Console.WriteLine(batchesReport.Markdown());
+    return;
+}
+
 Say($"raw broker: {options.RawMessages:N0} messages");
 var raw = await RawBroker.PublishConfirmConsumeAsync(rabbit, options.RawMessages, payloadBytes: 600);
 figures.Add(raw);
