@@ -88,7 +88,8 @@ public static class MartenConfiguration
     }
 
     /// <summary>
-    /// Each asynchronous projection becomes a subscription of Marten's daemon; <paramref name="runnerFor"/>
+    /// The asynchronous projections become subscriptions of Marten's daemon, those that fold the same
+    /// events sharing one (<see cref="ProjectionNames.SubscriptionOf"/>); <paramref name="runnerFor"/>
     /// gives the runner of the database a page comes from (the daemon runs every database's pages).
     /// </summary>
     public static void Subscribe(
@@ -96,10 +97,11 @@ public static class MartenConfiguration
     {
         // A page a projection cannot apply is retried by the subscription, never skipped as a poison page.
         opts.Projections.Errors.SkipApplyErrors = false;
-        foreach (var projection in projections)
-            opts.Events.Subscribe(new ProjectionSubscription(projection, runnerFor, logs.CreateLogger<ProjectionSubscription>()), o =>
+        foreach (var shared in projections.GroupBy(p => ProjectionNames.SubscriptionOf(p.Name)))
+            opts.Events.Subscribe(new ProjectionSubscription(shared.Key, [.. shared], runnerFor, logs.CreateLogger<ProjectionSubscription>()), o =>
             {
-                o.Options.BatchSize = options.DaemonBatchSize;
+                // A shared page holds every member's events, so it is as large as their own pages together.
+                o.Options.BatchSize = options.DaemonBatchSize * shared.Count();
                 // One page in flight: the next page is cut when the last one commits, so it holds every
                 // event that arrived meanwhile (up to BatchSize). With Marten's default hopper a busy
                 // projection gets a small page per high-water poll, and its fixed cost per page (a

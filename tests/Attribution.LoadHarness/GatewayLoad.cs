@@ -159,6 +159,29 @@ public sealed class GatewayLoad(Uri gateway, string adminToken, NpgsqlDataSource
         return (visible, seen.Values.Max());
     }
 
+    /// <summary>
+    /// Waits until every subscription of the engine's projection daemon (the read models, the reactor,
+    /// the publisher) has passed every stored event, and answers when that was (the database's UTC
+    /// clock): once the decisions are visible, the moment the dashboard's read models hold them too.
+    /// </summary>
+    public async Task<DateTime> WaitUntilProjectedAsync(TimeSpan limit)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            await using var cmd = database.CreateCommand("""
+                SELECT (SELECT coalesce(max(seq_id), 0) FROM event_store.mt_events)
+                     - coalesce((SELECT min(last_seq_id) FROM event_store.mt_event_progression WHERE name LIKE '%:All'), 0),
+                       clock_timestamp() AT TIME ZONE 'UTC'
+                """);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            if (reader.GetInt64(0) <= 0) return DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc);
+            if (deadline.Elapsed > limit) throw new TimeoutException($"The projections are {reader.GetInt64(0)} events behind after {limit.TotalSeconds:0} s");
+            await Task.Delay(100);
+        }
+    }
+
     private async Task<Accepted?> PostOneAsync(string companyKey, string fingerprint, ConcurrentBag<Guid> refused)
     {
         var id = Guid.CreateVersion7();

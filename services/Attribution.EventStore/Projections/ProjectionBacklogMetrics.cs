@@ -22,18 +22,18 @@ public sealed class ProjectionBacklogMetrics(
     /// <summary>Both gauges of one collection share a reading; a second collector within this time does too.</summary>
     internal static readonly TimeSpan Reuse = TimeSpan.FromSeconds(1);
 
-    // The position is the later of the projection's own checkpoint and Marten's progression: Marten
-    // moves its progression over ranges that hold none of the projection's event types without
-    // handing them over. Both lookups go by index (seq_id is the key of mt_events).
+    // The position is the later of the projection's own checkpoint and its subscription's progression
+    // in Marten: Marten moves its progression over ranges that hold none of the subscription's event
+    // types without handing them over. Both lookups go by index (seq_id is the key of mt_events).
     private static readonly string Query = $"""
         SELECT p.name,
                greatest(h.head - p.position, 0),
                greatest(coalesce(extract(epoch FROM clock_timestamp() - o.timestamp)::float8, 0), 0)
         FROM (
             SELECT n.name, greatest(coalesce(c.last_seq_id, 0), coalesce(m.last_seq_id, 0)) AS position
-            FROM unnest($1::text[]) AS n(name)
+            FROM unnest($1::text[], $2::text[]) AS n(name, progression)
             LEFT JOIN event_store.projection_checkpoints c ON c.name = n.name
-            LEFT JOIN {MartenEventStore.Progression} m ON m.name = n.name || ':All' -- ProjectionRunner.ProgressionName
+            LEFT JOIN {MartenEventStore.Progression} m ON m.name = n.progression
         ) p
         CROSS JOIN (SELECT coalesce(max(seq_id), 0) AS head FROM {MartenEventStore.Events}) h
         LEFT JOIN LATERAL (
@@ -89,6 +89,7 @@ public sealed class ProjectionBacklogMetrics(
                 using var cmd = database.DataSource.CreateCommand(Query);
                 cmd.CommandTimeout = 5;
                 cmd.Parameters.AddWithValue(projectionNames.ToArray());
+                cmd.Parameters.AddWithValue(projectionNames.Select(ProjectionRunner.ProgressionName).ToArray());
                 using var reader = cmd.ExecuteReader();
                 while (reader.Read()) rows.Add(new Backlog(database.Id, reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
             }

@@ -193,7 +193,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
     /// <summary>
     /// Waits until Marten's daemon has taken every named projection past the store as it stands now
     /// (Marten: <c>WaitForNonStaleProjectionDataAsync</c>, for these projections only). Marten records a
-    /// page only after the projection committed it. Returns false when <paramref name="timeout"/> passes first.
+    /// page only after every projection of its subscription committed it. Returns false when <paramref name="timeout"/> passes first.
     /// </summary>
     public async Task<bool> WaitForNonStaleAsync(IReadOnlyCollection<string> projectionNames, TimeSpan timeout, CancellationToken ct)
     {
@@ -206,7 +206,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
                 FROM {MartenEventStore.Progression} WHERE name = ANY($1)
                 """))
             {
-                cmd.Parameters.AddWithValue(projectionNames.Select(ProgressionName).ToArray());
+                cmd.Parameters.AddWithValue(projectionNames.Select(ProgressionName).Distinct().ToArray());
                 cmd.Parameters.AddWithValue(end);
                 if ((bool?)await cmd.ExecuteScalarAsync(ct) == true) return true;
             }
@@ -222,8 +222,8 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>The name of a projection's row in Marten's progression table (its one shard, "All").</summary>
-    public static string ProgressionName(string projectionName) => projectionName + ":All";
+    /// <summary>The row in Marten's progression table of the subscription that carries a projection (its one shard, "All").</summary>
+    public static string ProgressionName(string projectionName) => ProjectionNames.SubscriptionOf(projectionName) + ":All";
 
     public async Task<long> CheckpointOfAsync(string projectionName, CancellationToken ct)
     {

@@ -11,62 +11,80 @@ using Microsoft.Extensions.Logging;
 namespace Attribution.EventStore.Projections;
 
 /// <summary>
-/// One of the engine's batch-level projections on Marten's async daemon. Marten finds the events
-/// (high-water mark polling, gap detection, HotCold leadership, retries); the
-/// projection folds each page with one batched statement per table, in a transaction of its own
-/// that also moves its checkpoint (<see cref="ProjectionRunner.ApplyAsync"/>). Marten's built-in
-/// projection types write one statement per document, which measured several times slower here.
-/// A page that fails is retried here, with backoff, until it succeeds, never handed back to Marten,
-/// which would skip it as a poison page or pause the projection for good; the retry reads the page
-/// again as stored by then (an erasure may have renamed its streams meanwhile).
+/// One subscription of Marten's async daemon, carrying one or more of the engine's batch-level
+/// projections. Marten finds the events (high-water mark polling, gap detection, HotCold
+/// leadership, retries) and reads each page once; every projection of the subscription folds its
+/// own events of the page with one batched statement per table, in a transaction of its own that
+/// also moves its own checkpoint (<see cref="ProjectionRunner.ApplyAsync"/>), side by side with the
+/// others. Projections that fold the same events share a subscription
+/// (<see cref="ProjectionNames.SubscriptionOf"/>), so those events are read and deserialized once
+/// instead of once per projection. Marten's built-in projection types write one statement per
+/// document, which measured several times slower here.
+/// A page that fails is retried here, for the projection that failed, with backoff, until it
+/// succeeds, never handed back to Marten, which would skip it as a poison page or pause the
+/// subscription for good; the retry reads the page again as stored by then (an erasure may have
+/// renamed its streams meanwhile). A projection whose checkpoint has passed the page skips it.
 /// </summary>
 internal sealed class ProjectionSubscription : SubscriptionBase
 {
-    private readonly IProjection _projection;
+    private sealed record Member(IProjection Projection, HashSet<Type>? Types)
+    {
+        public bool Takes(StoredEvent e) => Types is null || Types.Contains(e.Data.GetType());
+    }
+
+    private readonly IReadOnlyList<Member> _members;
     private readonly Func<IMartenDatabase, ProjectionRunner> _runnerFor;
-    private readonly HashSet<Type>? _types;
     private readonly ILogger _logger;
 
-    public ProjectionSubscription(IProjection projection, Func<IMartenDatabase, ProjectionRunner> runnerFor, ILogger logger)
+    public ProjectionSubscription(string name, IReadOnlyList<IProjection> projections, Func<IMartenDatabase, ProjectionRunner> runnerFor, ILogger logger)
     {
-        _projection = projection;
+        _members = projections.Select(p => new Member(p, p.EventTypes?.ToHashSet())).ToList();
         _runnerFor = runnerFor;
         _logger = logger;
-        Name = projection.Name;
-        _types = projection.EventTypes?.ToHashSet();
-        // Marten reads only these types, by their current stored names. Older names that upcast to
-        // them predate the move onto Marten: every projection's checkpoint is past those events, and a
-        // rebuild reads them through the engine's own reads, which know every stored name.
-        foreach (var type in _types ?? []) IncludeType(type);
+        Name = name;
+        // Marten reads only the types some member folds, by their current stored names (all of them
+        // when a member folds every type). Older names that upcast to them predate the move onto
+        // Marten: every projection's checkpoint is past those events, and a rebuild reads them
+        // through the engine's own reads, which know every stored name.
+        if (_members.All(m => m.Types is not null))
+            foreach (var type in _members.SelectMany(m => m.Types!).Distinct()) IncludeType(type);
     }
+
+    /// <summary>The projections this subscription carries.</summary>
+    public IEnumerable<IProjection> Projections => _members.Select(m => m.Projection);
 
     public override async Task<IChangeListener> ProcessEventsAsync(
         EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
     {
-        IReadOnlyList<StoredEvent> events = page.Events
-            .Where(e => _types is null || _types.Contains(e.Data.GetType()))
-            .Select(ToStored)
-            .ToList();
+        var events = page.Events.Select(ToStored).ToList();
         // The same subscription runs every database's pages, possibly at once: each page goes to its own database.
         var runner = _runnerFor(operations.Database);
+        var database = operations.Database.Id.Identity;
+        await Task.WhenAll(_members.Select(m => ApplyAsync(m, runner, database, page, [.. events.Where(m.Takes)], cancellationToken)));
+        return NoChanges.Instance;
+    }
+
+    private async Task ApplyAsync(Member member, ProjectionRunner runner, string database, EventRange page, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        var projection = member.Projection;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                await runner.ApplyAsync(_projection, events, page.SequenceCeiling, cancellationToken);
+                await runner.ApplyAsync(projection, events, page.SequenceCeiling, cancellationToken);
                 if (_logger.IsEnabled(LogLevel.Debug))
                     _logger.LogDebug("Projection {Projection} applied {Count} events ({Floor}-{Ceiling}) in {Database} in {Elapsed:F1} ms",
-                        _projection.Name, events.Count, page.SequenceFloor, page.SequenceCeiling, operations.Database.Id.Identity,
+                        projection.Name, events.Count, page.SequenceFloor, page.SequenceCeiling, database,
                         Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                return NoChanges.Instance;
+                return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 _logger.LogError(ex, "Projection {Projection} failed on events {Floor}-{Ceiling} (attempt {Attempt}); retrying",
-                    _projection.Name, page.SequenceFloor, page.SequenceCeiling, attempt);
+                    projection.Name, page.SequenceFloor, page.SequenceCeiling, attempt);
                 await Task.Delay(Backoff(attempt), cancellationToken);
-                events = await runner.ReadPageAsync(_projection, page.SequenceFloor, page.SequenceCeiling, cancellationToken);
+                events = await runner.ReadPageAsync(projection, page.SequenceFloor, page.SequenceCeiling, cancellationToken);
             }
         }
     }

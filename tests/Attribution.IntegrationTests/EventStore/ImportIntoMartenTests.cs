@@ -48,14 +48,20 @@ public sealed class ImportIntoMartenTests
               (43, $2, $3, 2, $4, 'checkout_recorded.v1', $6::jsonb, '{}'::jsonb)
             """, added.EventId, bought.EventId, stream, Company,
             System.Text.Encoding.UTF8.GetString(StoredJson.Utf8Of(added)), System.Text.Encoding.UTF8.GetString(StoredJson.Utf8Of(bought)), traceParent);
-        await ExecuteAsync(db, "INSERT INTO event_store.projection_checkpoints (name, last_seq_id) VALUES ('revenue', 43), ('visitor_carts', 41)");
+        await ExecuteAsync(db, """
+            INSERT INTO event_store.projection_checkpoints (name, last_seq_id)
+            VALUES ('revenue', 43), ('visitor_carts', 41), ('data_quality', 43), ('engagement', 43), ('attribution_decisions', 43)
+            """);
 
         await DatabaseExtensions.MigrateAsync(db, CancellationToken.None);
 
         Assert.That(await ScalarAsync<bool>(db, "SELECT to_regclass('event_store.events') IS NULL AND to_regclass('event_store.streams') IS NULL"),
             Is.True, "the old tables are gone");
-        Assert.That(await ScalarAsync<long>(db, "SELECT last_seq_id FROM event_store.mt_event_progression WHERE name = 'revenue:All'"), Is.EqualTo(43));
-        Assert.That(await ScalarAsync<long>(db, "SELECT last_seq_id FROM event_store.mt_event_progression WHERE name = 'visitor_carts:All'"), Is.EqualTo(41));
+        // The read models' shared subscription starts where the furthest behind of them was.
+        Assert.That(await ScalarAsync<long>(db, "SELECT last_seq_id FROM event_store.mt_event_progression WHERE name = 'read_models:All'"), Is.EqualTo(41));
+        Assert.That(await ScalarAsync<long>(db, "SELECT last_seq_id FROM event_store.mt_event_progression WHERE name = 'attribution_decisions:All'"), Is.EqualTo(43));
+        Assert.That(await ScalarAsync<long>(db, "SELECT count(*) FROM event_store.mt_event_progression WHERE name = 'revenue:All'"), Is.Zero,
+            "a read model's own progression row is gone");
 
         var options = new EventStoreOptions();
         options.Events.RegisterVisitorEvents();

@@ -3,7 +3,7 @@ using Npgsql;
 namespace Attribution.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Waits until Marten's daemon has taken every asynchronous projection past every stored event
+/// Waits until Marten's daemon has taken every asynchronous projection (each subscription) past every stored event
 /// (Marten's WaitForNonStaleProjectionDataAsync, for the engine's projections). Decisions append new
 /// events, so the wait holds only when all progressions reach the end of the store at the same
 /// moment: nothing is left in flight.
@@ -19,7 +19,7 @@ public static class Projections
                                  HAVING count(*) = cardinality($1)), 0)
                 """);
             cmd.Parameters.AddWithValue(Attribution.EventStore.Projections.ProjectionNames.Asynchronous
-                .Select(Attribution.EventStore.Projections.ProjectionRunner.ProgressionName).ToArray());
+                .Select(Attribution.EventStore.Projections.ProjectionRunner.ProgressionName).Distinct().ToArray());
             return (long)(await cmd.ExecuteScalarAsync())!;
         }, behind => behind == 0, TimeSpan.FromSeconds(30), what);
 }
