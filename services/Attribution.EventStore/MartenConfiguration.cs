@@ -89,7 +89,7 @@ public static class MartenConfiguration
 
     /// <summary>
     /// The asynchronous projections become subscriptions of Marten's daemon, those that fold the same
-    /// events sharing one (<see cref="ProjectionNames.SubscriptionOf"/>); <paramref name="runnerFor"/>
+    /// events sharing one (<see cref="IProjection.Subscription"/>); <paramref name="runnerFor"/>
     /// gives the runner of the database a page comes from (the daemon runs every database's pages).
     /// </summary>
     public static void Subscribe(
@@ -97,7 +97,7 @@ public static class MartenConfiguration
     {
         // A page a projection cannot apply is retried by the subscription, never skipped as a poison page.
         opts.Projections.Errors.SkipApplyErrors = false;
-        foreach (var shared in projections.GroupBy(p => ProjectionNames.SubscriptionOf(p.Name)))
+        foreach (var shared in projections.GroupBy(p => p.Subscription))
             opts.Events.Subscribe(new ProjectionSubscription(shared.Key, [.. shared], runnerFor, logs.CreateLogger<ProjectionSubscription>()), o =>
             {
                 // A shared page holds every member's events, so it is as large as their own pages together.

@@ -33,6 +33,13 @@ public interface IProjection
     /// </summary>
     IReadOnlyCollection<Type>? EventTypes => null;
 
+    /// <summary>
+    /// The daemon subscription that reads the projection's pages. Projections that fold the same
+    /// events share one, so Marten reads each page once for all of them; each still applies it with
+    /// its own checkpoint.
+    /// </summary>
+    string Subscription => ProjectionNames.SubscriptionOf(Name);
+
     Task ApplyAsync(ProjectionBatch batch, CancellationToken ct);
 
     /// <summary>Deletes everything this projection wrote, before a rebuild.</summary>

@@ -17,7 +17,7 @@ namespace Attribution.EventStore.Projections;
 /// own events of the page with one batched statement per table, in a transaction of its own that
 /// also moves its own checkpoint (<see cref="ProjectionRunner.ApplyAsync"/>), side by side with the
 /// others. Projections that fold the same events share a subscription
-/// (<see cref="ProjectionNames.SubscriptionOf"/>), so those events are read and deserialized once
+/// (<see cref="IProjection.Subscription"/>), so those events are read and deserialized once
 /// instead of once per projection. Marten's built-in projection types write one statement per
 /// document, which measured several times slower here.
 /// A page that fails is retried here, for the projection that failed, with backoff, until it
@@ -49,9 +49,6 @@ internal sealed class ProjectionSubscription : SubscriptionBase
         if (_members.All(m => m.Types is not null))
             foreach (var type in _members.SelectMany(m => m.Types!).Distinct()) IncludeType(type);
     }
-
-    /// <summary>The projections this subscription carries.</summary>
-    public IEnumerable<IProjection> Projections => _members.Select(m => m.Projection);
 
     public override async Task<IChangeListener> ProcessEventsAsync(
         EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
