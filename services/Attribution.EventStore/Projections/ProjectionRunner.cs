@@ -222,7 +222,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>The row in Marten's progression table of the subscription that carries a projection (its one shard, "All").</summary>
+    /// <summary>The row in Marten's progression table of the subscription that carries one of the engine's projections (its one shard, "All").</summary>
     public static string ProgressionName(string projectionName) => ProjectionNames.SubscriptionOf(projectionName) + ":All";
 
     public async Task<long> CheckpointOfAsync(string projectionName, CancellationToken ct)
