@@ -78,22 +78,11 @@ if (args.Contains("--batch-only"))
 {
     // For A/B of the recording, deciding and projecting path: the warm-up and the batch phase alone.
     await WarmUpAsync();
-    Say($"batches of {options.BatchSize}, {options.BatchWorkers} clients, {options.Seconds} s (--batch-only)");
-    var costsBeforeBatches = ProcessCosts.Available ? ProcessCosts.Take() : null;
-    var batches = await load.BatchesAsync(await load.CreateCompanyAsync("Load: batches only"), options.BatchWorkers, options.BatchSize, duration);
-    var batchesVisible = await load.WaitUntilVisibleAsync(batches, TimeSpan.FromMinutes(10));
-    var batchesProjected = await load.WaitUntilProjectedAsync(TimeSpan.FromMinutes(10));
-    List<ProcessCosts.PhaseCost> batchesCosts = costsBeforeBatches is null ? []
-        : [ProcessCosts.Between($"batches of {options.BatchSize}, until the last is decided and every projection has caught up", costsBeforeBatches, ProcessCosts.Take(), batches.Accepted.Count)];
+    var batches = await BatchPhaseAsync("Load: batches only");
     var batchesReport = new LoadReport(
         $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, batch phase only, after a {options.WarmUpSeconds} s warm-up",
-        DateTimeOffset.UtcNow,
-        [
-            new Figure("Batch endpoint, accepted (202)", batches.Accepted.Count, batches.Seconds, $"{options.BatchWorkers} clients in a closed loop; {batches.Refused} refused"),
-            EndToEnd($"Batch endpoint end to end ({options.BatchSize} events per request)", batches, batchesVisible.LastVisibleUtc),
-            ReadModelsIncluded($"Batch endpoint end to end, read models included", batches, batchesProjected),
-        ],
-        new Dictionary<string, Latency> { ["accepted → visible, batches"] = Latency.Of(batchesVisible.VisibleMs) }, [], batchesCosts);
+        DateTimeOffset.UtcNow, batches.Figures, new Dictionary<string, Latency> { ["accepted → visible, batches"] = batches.Visible }, [],
+        batches.Cost is null ? [] : [batches.Cost]);
     await batchesReport.WriteAsync(results);
     Console.WriteLine(batchesReport.Markdown());
     return;
@@ -136,19 +125,13 @@ var steadyToVisible = Latency.Of(steadyVisible.VisibleMs);
 latencies["accept, at half the maximum"] = steadyAccept;
 latencies["accepted → visible, at half the maximum"] = steadyToVisible;
 
-Say($"batches of {options.BatchSize}, {options.BatchWorkers} clients, {options.Seconds} s");
 var messagesBeforeBatch = await brokerMessages.PublishedAsync();
-var costsBeforeBatch = ProcessCosts.Available ? ProcessCosts.Take() : null;
-var batch = await load.BatchesAsync(await load.CreateCompanyAsync("Load: batches"), options.BatchWorkers, options.BatchSize, duration);
-var batchVisible = await load.WaitUntilVisibleAsync(batch, TimeSpan.FromMinutes(10));
-var batchProjected = await load.WaitUntilProjectedAsync(TimeSpan.FromMinutes(10));
-if (costsBeforeBatch is not null) costs.Add(ProcessCosts.Between($"batches of {options.BatchSize}, until the last is decided and every projection has caught up", costsBeforeBatch, ProcessCosts.Take(), batch.Accepted.Count));
-var batchMessages = BrokerMessages.PerEvent(messagesBeforeBatch, await brokerMessages.PublishedAsync(), batch.Accepted.Count);
-var batchEndToEnd = EndToEnd($"Batch endpoint end to end ({options.BatchSize} events per request)", batch, batchVisible.LastVisibleUtc);
-figures.Add(new Figure("Batch endpoint, accepted (202)", batch.Accepted.Count, batch.Seconds, $"{options.BatchWorkers} clients in a closed loop; {batch.Refused} refused"));
-figures.Add(batchEndToEnd);
-figures.Add(ReadModelsIncluded("Batch endpoint end to end, read models included", batch, batchProjected));
-latencies["accepted → visible, batches"] = Latency.Of(batchVisible.VisibleMs);
+var batch = await BatchPhaseAsync("Load: batches");
+if (batch.Cost is not null) costs.Add(batch.Cost);
+var batchMessages = BrokerMessages.PerEvent(messagesBeforeBatch, await brokerMessages.PublishedAsync(), batch.Run.Accepted.Count);
+var batchEndToEnd = batch.EndToEnd;
+figures.AddRange(batch.Figures);
+latencies["accepted → visible, batches"] = batch.Visible;
 
 Figure? replay = null;
 if (options.ReplayEvents > 0)
@@ -196,18 +179,34 @@ async Task WarmUpAsync()
     await load.WaitUntilVisibleAsync(await load.BatchesAsync(warmUp, options.BatchWorkers, options.BatchSize, warmHalf), TimeSpan.FromMinutes(10));
 }
 
-string PinnedNote() => pinned ? $" at a pinned {half:0}/s" : "";
-
-static Figure EndToEnd(string name, GatewayLoad.Run run, DateTime lastVisibleUtc)
+// Batches posted for the phase's seconds, then followed until the last is decided and every projection
+// has caught up: the accepted rate, both end-to-end figures, accepted → visible and the processes' cost.
+async Task<(GatewayLoad.Run Run, List<Figure> Figures, Figure EndToEnd, Latency Visible, ProcessCosts.PhaseCost? Cost)> BatchPhaseAsync(string companyName)
 {
-    var first = run.Accepted.Min(a => a.SentUtc);
-    return new Figure(name, run.Accepted.Count, (lastVisibleUtc - first).TotalSeconds, "first request sent → last decision visible in the read model");
+    Say($"batches of {options.BatchSize}, {options.BatchWorkers} clients, {options.Seconds} s");
+    var costsBefore = ProcessCosts.Available ? ProcessCosts.Take() : null;
+    var run = await load.BatchesAsync(await load.CreateCompanyAsync(companyName), options.BatchWorkers, options.BatchSize, duration);
+    var visible = await load.WaitUntilVisibleAsync(run, TimeSpan.FromMinutes(10));
+    var projected = await load.WaitUntilProjectedAsync(TimeSpan.FromMinutes(10));
+    var cost = costsBefore is null ? null
+        : ProcessCosts.Between($"batches of {options.BatchSize}, until the last is decided and every projection has caught up", costsBefore, ProcessCosts.Take(), run.Accepted.Count);
+    var endToEnd = EndToEnd($"Batch endpoint end to end ({options.BatchSize} events per request)", run, visible.LastVisibleUtc);
+    List<Figure> phaseFigures =
+    [
+        new("Batch endpoint, accepted (202)", run.Accepted.Count, run.Seconds, $"{options.BatchWorkers} clients in a closed loop; {run.Refused} refused"),
+        endToEnd,
+        EndToEnd("Batch endpoint end to end, read models included", run, projected,
+            "first request sent → every projection past the last event (the dashboard's read models, the publisher)"),
+    ];
+    return (run, phaseFigures, endToEnd, Latency.Of(visible.VisibleMs), cost);
 }
 
-static Figure ReadModelsIncluded(string name, GatewayLoad.Run run, DateTime projectedUtc)
+string PinnedNote() => pinned ? $" at a pinned {half:0}/s" : "";
+
+static Figure EndToEnd(string name, GatewayLoad.Run run, DateTime lastUtc, string how = "first request sent → last decision visible in the read model")
 {
     var first = run.Accepted.Min(a => a.SentUtc);
-    return new Figure(name, run.Accepted.Count, (projectedUtc - first).TotalSeconds, "first request sent → every projection past the last event (the dashboard's read models, the publisher)");
+    return new Figure(name, run.Accepted.Count, (lastUtc - first).TotalSeconds, how);
 }
 
 static Target Rate(string what, double goal, double measured) =>

@@ -206,7 +206,7 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
                 FROM {MartenEventStore.Progression} WHERE name = ANY($1)
                 """))
             {
-                cmd.Parameters.AddWithValue(projectionNames.Select(ProgressionName).Distinct().ToArray());
+                cmd.Parameters.AddWithValue(ProgressionNamesOf(projectionNames));
                 cmd.Parameters.AddWithValue(end);
                 if ((bool?)await cmd.ExecuteScalarAsync(ct) == true) return true;
             }
@@ -224,6 +224,9 @@ public sealed class ProjectionRunner(NpgsqlDataSource dataSource, MartenEventSto
 
     /// <summary>The row in Marten's progression table of the subscription that carries one of the engine's projections (its one shard, "All").</summary>
     public static string ProgressionName(string projectionName) => ProjectionNames.SubscriptionOf(projectionName) + ":All";
+
+    /// <summary>The progression rows of the subscriptions that carry these projections, each once: projections may share a subscription.</summary>
+    public static string[] ProgressionNamesOf(IEnumerable<string> projectionNames) => projectionNames.Select(ProgressionName).Distinct().ToArray();
 
     public async Task<long> CheckpointOfAsync(string projectionName, CancellationToken ct)
     {

@@ -18,8 +18,8 @@ public static class Projections
                      - coalesce((SELECT min(last_seq_id) FROM event_store.mt_event_progression WHERE name = ANY($1)
                                  HAVING count(*) = cardinality($1)), 0)
                 """);
-            cmd.Parameters.AddWithValue(Attribution.EventStore.Projections.ProjectionNames.Asynchronous
-                .Select(Attribution.EventStore.Projections.ProjectionRunner.ProgressionName).Distinct().ToArray());
+            cmd.Parameters.AddWithValue(Attribution.EventStore.Projections.ProjectionRunner.ProgressionNamesOf(
+                Attribution.EventStore.Projections.ProjectionNames.Asynchronous));
             return (long)(await cmd.ExecuteScalarAsync())!;
         }, behind => behind == 0, TimeSpan.FromSeconds(30), what);
 }
